@@ -9,7 +9,7 @@ namespace dazong {
 namespace {
 
 absl::Status Overflow(std::string_view what) {
-  return absl::OutOfRangeError(absl::StrCat(what, " overflows a 64-bit integer"));
+  return absl::OutOfRangeError(std::string(what) + " overflows a 64-bit integer");
 }
 
 }  // namespace
@@ -45,11 +45,11 @@ template absl::StatusOr<Price> CheckedMul(Price, int64_t);
 template absl::StatusOr<Quantity> CheckedMul(Quantity, int64_t);
 template absl::StatusOr<Money> CheckedMul(Money, int64_t);
 
-absl::StatusOr<int64_t> DivRoundHalfEven(__int128 num, int64_t den) {
+absl::StatusOr<int64_t> DivRoundHalfEven(Int128 num, int64_t den) {
   if (den <= 0) return absl::InvalidArgumentError("divisor must be positive");
-  __int128 q = num / den;  // truncates toward zero
-  __int128 r = num % den;  // same sign as num
-  __int128 twice_abs_r = (r < 0 ? -r : r) * 2;
+  Int128 q = num / den;  // truncates toward zero
+  Int128 r = num % den;  // same sign as num
+  Int128 twice_abs_r = (r < 0 ? -r : r) * 2;
   if (twice_abs_r > den || (twice_abs_r == den && (q % 2) != 0)) {
     q += (num < 0) ? -1 : 1;
   }
@@ -64,7 +64,7 @@ absl::StatusOr<Money> Notional(Price price, Quantity quantity,
   if (base_units_per_price_unit <= 0) {
     return absl::InvalidArgumentError("base units per price unit must be positive");
   }
-  const __int128 product = static_cast<__int128>(price.raw()) * quantity.raw();
+  const Int128 product = static_cast<Int128>(price.raw()) * quantity.raw();
   absl::StatusOr<int64_t> fen = DivRoundHalfEven(product, base_units_per_price_unit);
   if (!fen.ok()) return Overflow("notional");
   return Money::FromRaw(*fen);
@@ -74,7 +74,8 @@ absl::StatusOr<int64_t> ParseDecimal(std::string_view text, int scale) {
   if (scale < 0 || scale > 18) return absl::InvalidArgumentError("scale must be 0..18");
   const std::string_view original = text;
   auto bad = [&](std::string_view why) {
-    return absl::InvalidArgumentError(absl::StrCat("\"", original, "\" is not a valid decimal: ", why));
+    return absl::InvalidArgumentError("\"" + std::string(original) +
+                                      "\" is not a valid decimal: " + std::string(why));
   };
   if (text.empty()) return bad("empty");
   bool negative = false;
@@ -83,7 +84,7 @@ absl::StatusOr<int64_t> ParseDecimal(std::string_view text, int scale) {
     text.remove_prefix(1);
   }
   if (text.empty()) return bad("no digits");
-  __int128 value = 0;
+  Int128 value = 0;
   int fraction_digits = -1;  // -1: no decimal point seen yet
   bool any_digit = false;
   for (char c : text) {

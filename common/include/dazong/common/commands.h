@@ -16,7 +16,10 @@ namespace dazong {
 
 // Enter an order. `member` is the authenticated member (the gateway sets it from the session,
 // never from the message body).
+// `session` is the gateway's slot for the session that sent it (a routing tag for replies;
+// the core only copies it into events).
 struct NewOrderCommand {
+  uint32_t session = 0;
   MemberId member;
   InstrumentId instrument;
   ClOrdId cl_ord_id;
@@ -29,6 +32,7 @@ struct NewOrderCommand {
 
 // Cancel the member's order that it entered as `orig_cl_ord_id`.
 struct CancelOrderCommand {
+  uint32_t session = 0;
   MemberId member;
   InstrumentId instrument;
   ClOrdId cl_ord_id;       // this request's id

@@ -19,6 +19,7 @@ namespace dazong {
 // The state of one order after an event, as FIX reports it.
 struct OrderView {
   OrderId order_id;
+  uint32_t session = 0;   // the gateway session slot that entered the order
   MemberId member;
   InstrumentId instrument;
   ClOrdId cl_ord_id;
@@ -37,6 +38,7 @@ struct OrderAccepted {
 };
 
 struct OrderRejected {
+  uint32_t session = 0;
   MemberId member;
   InstrumentId instrument;
   ClOrdId cl_ord_id;
@@ -56,10 +58,12 @@ enum class CancelCause : uint8_t {
 struct OrderCancelled {
   OrderView order;
   ClOrdId request_cl_ord_id;  // the cancel request's ClOrdID when the member asked
+  uint32_t request_session = 0;  // where to send the report (the order's session if 0)
   CancelCause cause = CancelCause::kRequested;
 };
 
 struct CancelRejected {
+  uint32_t session = 0;
   MemberId member;
   ClOrdId cl_ord_id;
   ClOrdId orig_cl_ord_id;
@@ -82,9 +86,10 @@ struct TradeEvent {
 using EventBody =
     std::variant<OrderAccepted, OrderRejected, OrderCancelled, CancelRejected, TradeEvent>;
 
-// An event with the sequence number of the command that caused it.
+// An event with the sequence number and time stamp of the command that caused it.
 struct Event {
   SeqNo seq;
+  Timestamp time = 0;
   EventBody body;
 };
 

@@ -19,6 +19,9 @@
 
 namespace dazong {
 
+// A 128-bit signed integer for intermediate products (GCC/Clang extension).
+__extension__ typedef __int128 Int128;
+
 template <typename Tag>
 class Amount {
  public:
@@ -54,7 +57,7 @@ template <typename Tag>
 absl::StatusOr<Amount<Tag>> CheckedMul(Amount<Tag> a, int64_t factor);
 
 // Divides num by den (den > 0) rounding half to even. The result must fit int64_t.
-absl::StatusOr<int64_t> DivRoundHalfEven(__int128 num, int64_t den);
+absl::StatusOr<int64_t> DivRoundHalfEven(Int128 num, int64_t den);
 
 // The value of `quantity` base units at `price` per price unit, where one price unit is
 // `base_units_per_price_unit` base units (1000 for a price per tonne and a quantity in kg):

@@ -1,0 +1,126 @@
+// dazongd: the exchange daemon. Loads the configuration, recovers the state from the journal,
+// then runs the sequencer thread, the FIX gateway and the Redis trade publisher until SIGINT
+// or SIGTERM. Usage: dazongd --config FILE
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <string>
+#include <thread>
+
+#include "dazong/common/clock.h"
+#include "dazong/common/config.h"
+#include "dazong/common/mpsc_queue.h"
+#include "dazong/exchange/core.h"
+#include "dazong/exchange/journal_store.h"
+#include "dazong/exchange/sequencer.h"
+#include "dazong/exchange/trade_publisher.h"
+#include "dazong/fix_gateway/fix_gateway.h"
+#include "spdlog/spdlog.h"
+
+namespace {
+
+constexpr size_t kCommandQueueCapacity = 1 << 16;
+
+int Usage() {
+  std::fprintf(stderr, "usage: dazongd --config FILE\n");
+  return 2;
+}
+
+int Run(const std::string& config_path) {
+  using namespace dazong;
+  absl::StatusOr<ExchangeConfig> config = LoadConfigFile(config_path);
+  if (!config.ok()) {
+    std::fprintf(stderr, "dazongd: configuration error: %s\n", config.status().message().data());
+    return 2;
+  }
+  const std::filesystem::path data_dir(config->data_dir);
+  std::error_code ec;
+  std::filesystem::create_directories(data_dir, ec);
+  if (ec) {
+    std::fprintf(stderr, "dazongd: cannot create data directory %s: %s\n", data_dir.c_str(),
+                 ec.message().c_str());
+    return 1;
+  }
+
+  // Signals go to the main thread only: block them before any thread starts.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  auto store = exchange::JournalStore::Open((data_dir / "journal").string());
+  if (!store.ok()) {
+    spdlog::critical("{}", store.status().ToString());
+    return 1;
+  }
+  exchange::ExchangeCore core(*config);
+  CommandQueue commands(kCommandQueueCapacity);
+  exchange::Sequencer sequencer(core, **store, SystemClock::Instance(), commands);
+  if (absl::Status s = sequencer.Recover(); !s.ok()) {
+    spdlog::critical("recovery failed: {}", s.ToString());
+    return 1;
+  }
+  spdlog::info("recovered {} journaled commands, {} trades", sequencer.last_seq(), core.last_trade_id());
+
+  exchange::TradePublisher publisher(*config, **store);
+  auto gateway = fix_gateway::FixGateway::Create(
+      *config, commands,
+      {(data_dir / "fix" / "store").string(), (data_dir / "fix" / "log").string()});
+  if (!gateway.ok()) {
+    spdlog::critical("{}", gateway.status().ToString());
+    return 1;
+  }
+  sequencer.AddSink(gateway->get());
+  sequencer.AddSink(&publisher);
+  publisher.Start(core.last_trade_id());
+
+  absl::Status sequencer_status;
+  std::thread sequencer_thread([&] {
+    sequencer_status = sequencer.Run();
+    if (!sequencer_status.ok()) {
+      spdlog::critical("sequencer stopped: {}", sequencer_status.ToString());
+      kill(getpid(), SIGTERM);
+    }
+  });
+
+  if (absl::Status s = (*gateway)->Start(); !s.ok()) {
+    spdlog::critical("{}", s.ToString());
+    commands.Interrupt();
+    sequencer_thread.join();
+    publisher.Stop(0);
+    return 1;
+  }
+  std::printf("dazongd ready: %s, FIX 4.4 on port %u (SenderCompID %s), Redis %s:%u, data in %s\n",
+              config->name.c_str(), config->fix.port, config->comp_id.c_str(),
+              config->redis.host.c_str(), config->redis.port, data_dir.c_str());
+  std::fflush(stdout);
+
+  int signal = 0;
+  sigwait(&signals, &signal);
+  spdlog::info("signal {}: shutting down", signal);
+  (*gateway)->Stop();
+  commands.Interrupt();
+  sequencer_thread.join();
+  publisher.Stop(2000);
+  spdlog::info("stopped at seq {}", sequencer.last_seq());
+  return sequencer_status.ok() ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string config_path;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--config" && i + 1 < argc) {
+      config_path = argv[++i];
+    } else if (arg.rfind("--config=", 0) == 0) {
+      config_path = arg.substr(9);
+    } else {
+      return Usage();
+    }
+  }
+  if (config_path.empty()) return Usage();
+  return Run(config_path);
+}

@@ -1,0 +1,227 @@
+#include "dazong/exchange/journal_codec.h"
+
+#include <cstring>
+#include <type_traits>
+
+namespace dazong::exchange {
+namespace {
+
+constexpr uint8_t kFormatVersion = 1;
+constexpr uint8_t kNewOrderTag = 1;
+constexpr uint8_t kCancelTag = 2;
+constexpr uint8_t kTradeTag = 100;
+
+class Writer {
+ public:
+  explicit Writer(std::string& out) : out_(out) {}
+  template <typename T>
+  void Int(T value) {
+    static_assert(std::is_integral_v<T>);
+    using U = std::make_unsigned_t<T>;
+    U u = static_cast<U>(value);
+    for (size_t i = 0; i < sizeof(T); ++i) {
+      out_.push_back(static_cast<char>(u & 0xff));
+      if constexpr (sizeof(T) > 1) u = static_cast<U>(u >> 8);
+    }
+  }
+  template <size_t N>
+  void Str(const ShortString<N>& s) {
+    Int<uint8_t>(static_cast<uint8_t>(s.size()));
+    out_.append(s.view());
+  }
+
+ private:
+  std::string& out_;
+};
+
+class Reader {
+ public:
+  explicit Reader(std::string_view in) : in_(in) {}
+  template <typename T>
+  T Int() {
+    static_assert(std::is_integral_v<T>);
+    using U = std::make_unsigned_t<T>;
+    if (in_.size() < sizeof(T)) {
+      ok_ = false;
+      return T{};
+    }
+    U u = 0;
+    for (size_t i = 0; i < sizeof(T); ++i) {
+      u = static_cast<U>(u | (static_cast<U>(static_cast<uint8_t>(in_[i])) << (8 * i)));
+    }
+    in_.remove_prefix(sizeof(T));
+    return static_cast<T>(u);
+  }
+  template <size_t N>
+  ShortString<N> Str() {
+    const uint8_t len = Int<uint8_t>();
+    ShortString<N> s;
+    if (!ok_ || len > N || in_.size() < len) {
+      ok_ = false;
+      return s;
+    }
+    s.Assign(in_.substr(0, len));
+    in_.remove_prefix(len);
+    return s;
+  }
+  bool ok() const { return ok_; }
+  bool done() const { return in_.empty(); }
+
+ private:
+  std::string_view in_;
+  bool ok_ = true;
+};
+
+absl::Status Corrupt(std::string_view what) {
+  return absl::DataLossError(std::string("corrupt journal record: ") + std::string(what));
+}
+
+bool ValidSide(Side s) { return s == Side::kBuy || s == Side::kSell; }
+bool ValidType(OrderType t) { return t == OrderType::kLimit || t == OrderType::kMarket; }
+bool ValidTif(TimeInForce t) {
+  switch (t) {
+    case TimeInForce::kDay:
+    case TimeInForce::kGtc:
+    case TimeInForce::kIoc:
+    case TimeInForce::kFok:
+    case TimeInForce::kGtd:
+      return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+TradeRecord MakeTradeRecord(SeqNo seq, const TradeEvent& trade) {
+  TradeRecord r;
+  r.trade_id = trade.trade_id;
+  r.seq = seq;
+  r.time = trade.time;
+  r.instrument = trade.instrument;
+  r.price = trade.price;
+  r.quantity = trade.quantity;
+  r.notional = trade.notional;
+  r.aggressor = trade.aggressor;
+  r.buy_order = trade.buy.order_id;
+  r.buyer = trade.buy.member;
+  r.buy_cl_ord_id = trade.buy.cl_ord_id;
+  r.sell_order = trade.sell.order_id;
+  r.seller = trade.sell.member;
+  r.sell_cl_ord_id = trade.sell.cl_ord_id;
+  return r;
+}
+
+void EncodeCommand(const SequencedCommand& cmd, std::string& out) {
+  Writer w(out);
+  w.Int<uint8_t>(kFormatVersion);
+  w.Int<uint64_t>(cmd.seq.value());
+  w.Int<int64_t>(cmd.time);
+  if (const auto* order = std::get_if<NewOrderCommand>(&cmd.body)) {
+    w.Int<uint8_t>(kNewOrderTag);
+    w.Int<uint32_t>(order->session);
+    w.Int<uint32_t>(order->member.value());
+    w.Int<uint32_t>(order->instrument.value());
+    w.Str(order->cl_ord_id);
+    w.Int<uint8_t>(static_cast<uint8_t>(order->side));
+    w.Int<uint8_t>(static_cast<uint8_t>(order->type));
+    w.Int<uint8_t>(static_cast<uint8_t>(order->tif));
+    w.Int<int64_t>(order->price.raw());
+    w.Int<int64_t>(order->quantity.raw());
+  } else {
+    const auto& cancel = std::get<CancelOrderCommand>(cmd.body);
+    w.Int<uint8_t>(kCancelTag);
+    w.Int<uint32_t>(cancel.session);
+    w.Int<uint32_t>(cancel.member.value());
+    w.Int<uint32_t>(cancel.instrument.value());
+    w.Str(cancel.cl_ord_id);
+    w.Str(cancel.orig_cl_ord_id);
+    w.Int<uint8_t>(static_cast<uint8_t>(cancel.side));
+  }
+}
+
+absl::StatusOr<SequencedCommand> DecodeCommand(std::string_view bytes) {
+  Reader r(bytes);
+  if (r.Int<uint8_t>() != kFormatVersion) return Corrupt("unknown format version");
+  SequencedCommand cmd;
+  cmd.seq = SeqNo(r.Int<uint64_t>());
+  cmd.time = r.Int<int64_t>();
+  const uint8_t tag = r.Int<uint8_t>();
+  if (tag == kNewOrderTag) {
+    NewOrderCommand order;
+    order.session = r.Int<uint32_t>();
+    order.member = MemberId(r.Int<uint32_t>());
+    order.instrument = InstrumentId(r.Int<uint32_t>());
+    order.cl_ord_id = r.Str<ClOrdId::kCapacity>();
+    order.side = static_cast<Side>(r.Int<uint8_t>());
+    order.type = static_cast<OrderType>(r.Int<uint8_t>());
+    order.tif = static_cast<TimeInForce>(r.Int<uint8_t>());
+    order.price = Price::FromRaw(r.Int<int64_t>());
+    order.quantity = Quantity::FromRaw(r.Int<int64_t>());
+    if (!ValidSide(order.side) || !ValidType(order.type) || !ValidTif(order.tif)) {
+      return Corrupt("bad enum value in order");
+    }
+    cmd.body = order;
+  } else if (tag == kCancelTag) {
+    CancelOrderCommand cancel;
+    cancel.session = r.Int<uint32_t>();
+    cancel.member = MemberId(r.Int<uint32_t>());
+    cancel.instrument = InstrumentId(r.Int<uint32_t>());
+    cancel.cl_ord_id = r.Str<ClOrdId::kCapacity>();
+    cancel.orig_cl_ord_id = r.Str<ClOrdId::kCapacity>();
+    cancel.side = static_cast<Side>(r.Int<uint8_t>());
+    if (!ValidSide(cancel.side)) return Corrupt("bad side in cancel");
+    cmd.body = cancel;
+  } else {
+    return Corrupt("unknown command type");
+  }
+  if (!r.ok()) return Corrupt("truncated command");
+  if (!r.done()) return Corrupt("trailing bytes after command");
+  return cmd;
+}
+
+void EncodeTrade(const TradeRecord& t, std::string& out) {
+  Writer w(out);
+  w.Int<uint8_t>(kFormatVersion);
+  w.Int<uint8_t>(kTradeTag);
+  w.Int<uint64_t>(t.trade_id.value());
+  w.Int<uint64_t>(t.seq.value());
+  w.Int<int64_t>(t.time);
+  w.Int<uint32_t>(t.instrument.value());
+  w.Int<int64_t>(t.price.raw());
+  w.Int<int64_t>(t.quantity.raw());
+  w.Int<int64_t>(t.notional.raw());
+  w.Int<uint8_t>(static_cast<uint8_t>(t.aggressor));
+  w.Int<uint64_t>(t.buy_order.value());
+  w.Int<uint32_t>(t.buyer.value());
+  w.Str(t.buy_cl_ord_id);
+  w.Int<uint64_t>(t.sell_order.value());
+  w.Int<uint32_t>(t.seller.value());
+  w.Str(t.sell_cl_ord_id);
+}
+
+absl::StatusOr<TradeRecord> DecodeTrade(std::string_view bytes) {
+  Reader r(bytes);
+  if (r.Int<uint8_t>() != kFormatVersion) return Corrupt("unknown format version");
+  if (r.Int<uint8_t>() != kTradeTag) return Corrupt("not a trade record");
+  TradeRecord t;
+  t.trade_id = TradeId(r.Int<uint64_t>());
+  t.seq = SeqNo(r.Int<uint64_t>());
+  t.time = r.Int<int64_t>();
+  t.instrument = InstrumentId(r.Int<uint32_t>());
+  t.price = Price::FromRaw(r.Int<int64_t>());
+  t.quantity = Quantity::FromRaw(r.Int<int64_t>());
+  t.notional = Money::FromRaw(r.Int<int64_t>());
+  t.aggressor = static_cast<Side>(r.Int<uint8_t>());
+  t.buy_order = OrderId(r.Int<uint64_t>());
+  t.buyer = MemberId(r.Int<uint32_t>());
+  t.buy_cl_ord_id = r.Str<ClOrdId::kCapacity>();
+  t.sell_order = OrderId(r.Int<uint64_t>());
+  t.seller = MemberId(r.Int<uint32_t>());
+  t.sell_cl_ord_id = r.Str<ClOrdId::kCapacity>();
+  if (!r.ok()) return Corrupt("truncated trade");
+  if (!ValidSide(t.aggressor)) return Corrupt("bad aggressor side");
+  if (!r.done()) return Corrupt("trailing bytes after trade");
+  return t;
+}
+
+}  // namespace dazong::exchange

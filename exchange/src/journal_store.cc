@@ -1,0 +1,145 @@
+#include "dazong/exchange/journal_store.h"
+
+#include <rocksdb/db.h>
+#include <rocksdb/options.h>
+#include <rocksdb/write_batch.h>
+
+#include "absl/strings/str_cat.h"
+
+namespace dazong::exchange {
+namespace {
+
+constexpr char kJournalPrefix = 'J';
+constexpr char kTradePrefix = 'T';
+constexpr std::string_view kLastSeqKey = "M:last_seq";
+
+void AppendBigEndian(std::string& out, uint64_t v) {
+  for (int shift = 56; shift >= 0; shift -= 8) out.push_back(static_cast<char>((v >> shift) & 0xff));
+}
+
+uint64_t ReadBigEndian(std::string_view bytes) {
+  uint64_t v = 0;
+  for (size_t i = 0; i < 8 && i < bytes.size(); ++i) v = (v << 8) | static_cast<uint8_t>(bytes[i]);
+  return v;
+}
+
+void MakeKey(std::string& key, char prefix, uint64_t id) {
+  key.clear();
+  key.push_back(prefix);
+  AppendBigEndian(key, id);
+}
+
+absl::Status FromRocks(const rocksdb::Status& s, std::string_view what) {
+  if (s.ok()) return absl::OkStatus();
+  return absl::InternalError(std::string(what) + ": " + s.ToString());
+}
+
+rocksdb::Slice AsSlice(std::string_view v) { return rocksdb::Slice(v.data(), v.size()); }
+
+}  // namespace
+
+JournalStore::Batch::Batch() : batch_(std::make_unique<rocksdb::WriteBatch>()) {}
+JournalStore::Batch::~Batch() = default;
+
+void JournalStore::Batch::AddCommand(const SequencedCommand& cmd) {
+  MakeKey(key_, kJournalPrefix, cmd.seq.value());
+  value_.clear();
+  EncodeCommand(cmd, value_);
+  batch_->Put(AsSlice(key_), AsSlice(value_));
+  ++commands_;
+  last_seq_ = cmd.seq.value();
+}
+
+void JournalStore::Batch::AddTrade(const TradeRecord& trade) {
+  MakeKey(key_, kTradePrefix, trade.trade_id.value());
+  value_.clear();
+  EncodeTrade(trade, value_);
+  batch_->Put(AsSlice(key_), AsSlice(value_));
+}
+
+void JournalStore::Batch::Clear() {
+  batch_->Clear();
+  commands_ = 0;
+  last_seq_ = 0;
+}
+
+JournalStore::JournalStore(std::unique_ptr<rocksdb::DB> db) : db_(std::move(db)) {}
+JournalStore::~JournalStore() = default;
+
+absl::StatusOr<std::unique_ptr<JournalStore>> JournalStore::Open(const std::string& path,
+                                                                 Mode mode) {
+  rocksdb::Options options;
+  options.create_if_missing = mode == Mode::kReadWrite;
+  options.IncreaseParallelism(2);
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s = mode == Mode::kReadWrite
+                          ? rocksdb::DB::Open(options, path, &raw)
+                          : rocksdb::DB::OpenForReadOnly(options, path, &raw);
+  if (!s.ok()) return absl::UnavailableError(absl::StrCat("cannot open store ", path, ": ", s.ToString()));
+  return std::unique_ptr<JournalStore>(new JournalStore(std::unique_ptr<rocksdb::DB>(raw)));
+}
+
+absl::Status JournalStore::Commit(Batch& batch) {
+  if (batch.commands_ > 0) {
+    std::string seq;
+    AppendBigEndian(seq, batch.last_seq_);
+    batch.batch_->Put(AsSlice(kLastSeqKey), AsSlice(seq));
+  }
+  rocksdb::WriteOptions options;
+  options.sync = true;
+  return FromRocks(db_->Write(options, batch.batch_.get()), "journal commit");
+}
+
+absl::StatusOr<uint64_t> JournalStore::LastSeq() const {
+  std::string value;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), AsSlice(kLastSeqKey), &value);
+  if (s.IsNotFound()) return 0;
+  if (!s.ok()) return FromRocks(s, "read last seq");
+  if (value.size() != 8) return absl::DataLossError("last seq record is not 8 bytes");
+  return ReadBigEndian(value);
+}
+
+absl::Status JournalStore::ReadJournal(
+    uint64_t from_seq, const std::function<absl::Status(const SequencedCommand&)>& visit) const {
+  std::string start;
+  MakeKey(start, kJournalPrefix, from_seq);
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  uint64_t expected = from_seq;
+  for (it->Seek(start); it->Valid() && it->key()[0] == kJournalPrefix; it->Next()) {
+    absl::StatusOr<SequencedCommand> cmd =
+        DecodeCommand(std::string_view(it->value().data(), it->value().size()));
+    if (!cmd.ok()) return cmd.status();
+    if (expected != 0 && cmd->seq.value() != expected) {
+      return absl::DataLossError(absl::StrCat("journal gap: expected seq ", expected, ", found ",
+                                              cmd->seq.value()));
+    }
+    expected = cmd->seq.value() + 1;
+    if (absl::Status s = visit(*cmd); !s.ok()) return s;
+  }
+  return FromRocks(it->status(), "read journal");
+}
+
+absl::Status JournalStore::ReadTrades(
+    const std::function<absl::Status(const TradeRecord&)>& visit) const {
+  std::string start(1, kTradePrefix);
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  for (it->Seek(start); it->Valid() && it->key()[0] == kTradePrefix; it->Next()) {
+    absl::StatusOr<TradeRecord> trade =
+        DecodeTrade(std::string_view(it->value().data(), it->value().size()));
+    if (!trade.ok()) return trade.status();
+    if (absl::Status s = visit(*trade); !s.ok()) return s;
+  }
+  return FromRocks(it->status(), "read trades");
+}
+
+absl::StatusOr<TradeRecord> JournalStore::GetTrade(TradeId id) const {
+  std::string key;
+  MakeKey(key, kTradePrefix, id.value());
+  std::string value;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), AsSlice(key), &value);
+  if (s.IsNotFound()) return absl::NotFoundError(absl::StrCat("no trade ", id.value()));
+  if (!s.ok()) return FromRocks(s, "read trade");
+  return DecodeTrade(value);
+}
+
+}  // namespace dazong::exchange

@@ -1,0 +1,255 @@
+#include "translate.h"
+
+#include <ctime>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+
+namespace dazong::fix_gateway {
+namespace {
+
+std::string FieldOr(const FIX::FieldMap& msg, int tag, const std::string& fallback = "") {
+  return msg.isSetField(tag) ? msg.getField(tag) : fallback;
+}
+
+EdgeReject Reject(RejectReason reason, std::string text = "") {
+  if (text.empty()) text = std::string(RejectReasonText(reason));
+  return EdgeReject{reason, std::move(text)};
+}
+
+std::string RejectText(RejectReason reason) {
+  return absl::StrCat(RejectReasonCode(reason), ": ", std::string(RejectReasonText(reason)));
+}
+
+// AvgPx to four decimals, half-even: cum_notional (fen) per price unit.
+std::string AveragePrice(const OrderView& order, const InstrumentConfig& instrument) {
+  if (!order.cum_quantity.is_positive()) return "0";
+  const Int128 scaled = static_cast<Int128>(order.cum_notional.raw()) *
+                          instrument.base_units_per_price_unit * 100;
+  absl::StatusOr<int64_t> avg = DivRoundHalfEven(scaled, order.cum_quantity.raw());
+  return avg.ok() ? FormatDecimal(*avg, 4) : "0";
+}
+
+char OrdStatusFor(const OrderView& order) {
+  if (order.leaves_quantity.is_zero()) {
+    return order.cum_quantity == order.quantity ? FIX::OrdStatus_FILLED : FIX::OrdStatus_CANCELED;
+  }
+  return order.cum_quantity.is_positive() ? FIX::OrdStatus_PARTIALLY_FILLED : FIX::OrdStatus_NEW;
+}
+
+char SideChar(Side side) { return side == Side::kBuy ? FIX::Side_BUY : FIX::Side_SELL; }
+
+void SetOrderFields(FIX::Message& er, const OrderView& order, const InstrumentConfig& instrument) {
+  er.setField(FIX::OrderID(absl::StrCat(order.order_id.value())));
+  er.setField(FIX::ClOrdID(std::string(order.cl_ord_id.view())));
+  er.setField(FIX::Symbol(instrument.symbol));
+  er.setField(FIX::Side(SideChar(order.side)));
+  er.setField(FIX::OrdType(order.type == OrderType::kLimit ? FIX::OrdType_LIMIT : FIX::OrdType_MARKET));
+  if (order.type == OrderType::kLimit) er.setField(FIX::FIELD::Price, FormatPrice(order.price));
+  er.setField(FIX::FIELD::OrderQty, absl::StrCat(order.quantity.raw()));
+  er.setField(FIX::TimeInForce(static_cast<char>('0' + static_cast<int>(order.tif))));
+  er.setField(FIX::FIELD::CumQty, absl::StrCat(order.cum_quantity.raw()));
+  er.setField(FIX::FIELD::LeavesQty, absl::StrCat(order.leaves_quantity.raw()));
+  er.setField(FIX::FIELD::AvgPx, AveragePrice(order, instrument));
+}
+
+}  // namespace
+
+std::string UtcTimestamp(Timestamp time) {
+  const time_t seconds = static_cast<time_t>(time / 1000000000);
+  const int64_t millis = (time / 1000000) % 1000;
+  std::tm tm{};
+  gmtime_r(&seconds, &tm);
+  return absl::StrFormat("%04d%02d%02d-%02d:%02d:%02d.%03d", tm.tm_year + 1900, tm.tm_mon + 1,
+                         tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, millis);
+}
+
+int OrdRejReasonFor(RejectReason reason) {
+  switch (reason) {
+    case RejectReason::kUnknownInstrument: return FIX::OrdRejReason_UNKNOWN_SYMBOL;
+    case RejectReason::kInstrumentNotTrading: return FIX::OrdRejReason_EXCHANGE_CLOSED;
+    case RejectReason::kPriceOutsideBand: return FIX::OrdRejReason_ORDER_EXCEEDS_LIMIT;
+    case RejectReason::kDuplicateClOrdId: return FIX::OrdRejReason_DUPLICATE_ORDER;
+    case RejectReason::kUnknownOrder: return FIX::OrdRejReason_UNKNOWN_ORDER;
+    case RejectReason::kInvalidQuantity:
+    case RejectReason::kQuantityNotLotMultiple: return FIX::OrdRejReason_INCORRECT_QUANTITY;
+    case RejectReason::kUnsupportedOrderType:
+    case RejectReason::kUnsupportedTimeInForce:
+      return FIX::OrdRejReason_UNSUPPORTED_ORDER_CHARACTERISTIC;
+    default: return FIX::OrdRejReason_OTHER;
+  }
+}
+
+std::variant<NewOrderCommand, EdgeReject> ParseNewOrder(const FIX::Message& msg,
+                                                        const ExchangeConfig& config,
+                                                        MemberId member, uint32_t session) {
+  NewOrderCommand cmd;
+  cmd.session = session;
+  cmd.member = member;
+  if (!cmd.cl_ord_id.Assign(FieldOr(msg, FIX::FIELD::ClOrdID)) || cmd.cl_ord_id.empty()) {
+    return Reject(RejectReason::kInvalidClOrdId);
+  }
+  const InstrumentConfig* instrument = config.FindInstrument(FieldOr(msg, FIX::FIELD::Symbol));
+  if (instrument == nullptr) return Reject(RejectReason::kUnknownInstrument);
+  cmd.instrument = instrument->id;
+  const std::string side = FieldOr(msg, FIX::FIELD::Side);
+  if (side == "1") {
+    cmd.side = Side::kBuy;
+  } else if (side == "2") {
+    cmd.side = Side::kSell;
+  } else {
+    return Reject(RejectReason::kUnsupportedOrderType, "side must be 1 (buy) or 2 (sell)");
+  }
+  const std::string ord_type = FieldOr(msg, FIX::FIELD::OrdType);
+  if (ord_type == "2") {
+    cmd.type = OrderType::kLimit;
+  } else if (ord_type == "1") {
+    cmd.type = OrderType::kMarket;
+  } else {
+    return Reject(RejectReason::kUnsupportedOrderType);
+  }
+  const std::string tif = FieldOr(msg, FIX::FIELD::TimeInForce, "0");
+  if (tif == "0") {
+    cmd.tif = TimeInForce::kDay;
+  } else if (tif == "1") {
+    cmd.tif = TimeInForce::kGtc;
+  } else if (tif == "3") {
+    cmd.tif = TimeInForce::kIoc;
+  } else if (tif == "4") {
+    cmd.tif = TimeInForce::kFok;
+  } else if (tif == "6") {
+    cmd.tif = TimeInForce::kGtd;
+  } else {
+    return Reject(RejectReason::kUnsupportedTimeInForce);
+  }
+  absl::StatusOr<Quantity> qty = ParseQuantity(FieldOr(msg, FIX::FIELD::OrderQty));
+  if (!qty.ok()) {
+    return Reject(RejectReason::kInvalidQuantity,
+                  "OrderQty(38) must be a whole number of base units");
+  }
+  cmd.quantity = *qty;
+  if (cmd.type == OrderType::kLimit) {
+    if (!msg.isSetField(FIX::FIELD::Price)) {
+      return Reject(RejectReason::kInvalidPrice, "Price(44) is required for a limit order");
+    }
+    absl::StatusOr<Price> price = ParsePrice(msg.getField(FIX::FIELD::Price));
+    if (!price.ok()) {
+      return Reject(RejectReason::kInvalidPrice, "Price(44) must be a decimal with at most 2 places");
+    }
+    cmd.price = *price;
+  }
+  return cmd;
+}
+
+std::variant<CancelOrderCommand, EdgeReject> ParseCancel(const FIX::Message& msg,
+                                                         const ExchangeConfig& config,
+                                                         MemberId member, uint32_t session) {
+  CancelOrderCommand cmd;
+  cmd.session = session;
+  cmd.member = member;
+  if (!cmd.cl_ord_id.Assign(FieldOr(msg, FIX::FIELD::ClOrdID)) || cmd.cl_ord_id.empty() ||
+      !cmd.orig_cl_ord_id.Assign(FieldOr(msg, FIX::FIELD::OrigClOrdID)) ||
+      cmd.orig_cl_ord_id.empty()) {
+    return Reject(RejectReason::kInvalidClOrdId);
+  }
+  const InstrumentConfig* instrument = config.FindInstrument(FieldOr(msg, FIX::FIELD::Symbol));
+  if (instrument == nullptr) return Reject(RejectReason::kUnknownInstrument);
+  cmd.instrument = instrument->id;
+  cmd.side = FieldOr(msg, FIX::FIELD::Side) == "2" ? Side::kSell : Side::kBuy;
+  return cmd;
+}
+
+FIX44::ExecutionReport EdgeRejectReport(const FIX::Message& order, const EdgeReject& reject,
+                                        const std::string& exec_id) {
+  FIX44::ExecutionReport er;
+  er.setField(FIX::OrderID("NONE"));
+  er.setField(FIX::ExecID(exec_id));
+  er.setField(FIX::ExecType(FIX::ExecType_REJECTED));
+  er.setField(FIX::OrdStatus(FIX::OrdStatus_REJECTED));
+  er.setField(FIX::ClOrdID(FieldOr(order, FIX::FIELD::ClOrdID, "NONE")));
+  er.setField(FIX::Symbol(FieldOr(order, FIX::FIELD::Symbol, "NONE")));
+  const std::string side = FieldOr(order, FIX::FIELD::Side, "1");
+  er.setField(FIX::Side(side == "2" ? FIX::Side_SELL : FIX::Side_BUY));
+  er.setField(FIX::FIELD::LeavesQty, "0");
+  er.setField(FIX::FIELD::CumQty, "0");
+  er.setField(FIX::FIELD::AvgPx, "0");
+  er.setField(FIX::OrdRejReason(OrdRejReasonFor(reject.reason)));
+  er.setField(FIX::Text(absl::StrCat(RejectReasonCode(reject.reason), ": ", reject.text)));
+  er.setField(kRejectCodeTag, absl::StrCat(RejectReasonCode(reject.reason)));
+  return er;
+}
+
+FIX44::OrderCancelReject EdgeCancelReject(const FIX::Message& cancel, const EdgeReject& reject) {
+  CancelRejected r;
+  r.cl_ord_id.Assign(FieldOr(cancel, FIX::FIELD::ClOrdID).substr(0, ClOrdId::kCapacity));
+  r.orig_cl_ord_id.Assign(FieldOr(cancel, FIX::FIELD::OrigClOrdID).substr(0, ClOrdId::kCapacity));
+  r.reason = reject.reason;
+  FIX44::OrderCancelReject msg = CancelRejectMessage(r);
+  msg.setField(FIX::Text(absl::StrCat(RejectReasonCode(reject.reason), ": ", reject.text)));
+  return msg;
+}
+
+FIX44::ExecutionReport OrderReport(const OrderView& order, const InstrumentConfig& instrument,
+                                   char exec_type, const std::string& exec_id, Timestamp time) {
+  FIX44::ExecutionReport er;
+  er.setField(FIX::ExecID(exec_id));
+  er.setField(FIX::ExecType(exec_type));
+  SetOrderFields(er, order, instrument);
+  er.setField(FIX::OrdStatus(OrdStatusFor(order)));
+  er.setField(FIX::FIELD::TransactTime, UtcTimestamp(time));
+  return er;
+}
+
+FIX44::ExecutionReport RejectReport(const OrderRejected& reject, const InstrumentConfig* instrument,
+                                    const std::string& exec_id, Timestamp time) {
+  FIX44::ExecutionReport er;
+  er.setField(FIX::OrderID("NONE"));
+  er.setField(FIX::ExecID(exec_id));
+  er.setField(FIX::ExecType(FIX::ExecType_REJECTED));
+  er.setField(FIX::OrdStatus(FIX::OrdStatus_REJECTED));
+  er.setField(FIX::ClOrdID(std::string(reject.cl_ord_id.view())));
+  er.setField(FIX::Symbol(instrument != nullptr ? instrument->symbol : "NONE"));
+  er.setField(FIX::Side(SideChar(reject.side)));
+  if (reject.price.is_positive()) er.setField(FIX::FIELD::Price, FormatPrice(reject.price));
+  er.setField(FIX::FIELD::OrderQty, absl::StrCat(reject.quantity.raw()));
+  er.setField(FIX::FIELD::LeavesQty, "0");
+  er.setField(FIX::FIELD::CumQty, "0");
+  er.setField(FIX::FIELD::AvgPx, "0");
+  er.setField(FIX::OrdRejReason(OrdRejReasonFor(reject.reason)));
+  er.setField(FIX::Text(RejectText(reject.reason)));
+  er.setField(kRejectCodeTag, absl::StrCat(RejectReasonCode(reject.reason)));
+  er.setField(FIX::FIELD::TransactTime, UtcTimestamp(time));
+  return er;
+}
+
+FIX44::ExecutionReport TradeReport(const TradeEvent& trade, const OrderView& order,
+                                   const InstrumentConfig& instrument, const std::string& exec_id) {
+  FIX44::ExecutionReport er = OrderReport(order, instrument, FIX::ExecType_TRADE, exec_id, trade.time);
+  er.setField(FIX::FIELD::LastPx, FormatPrice(trade.price));
+  er.setField(FIX::FIELD::LastQty, absl::StrCat(trade.quantity.raw()));
+  er.setField(FIX::TrdMatchID(absl::StrCat(trade.trade_id.value())));
+  return er;
+}
+
+FIX44::OrderCancelReject CancelRejectMessage(const CancelRejected& reject) {
+  FIX44::OrderCancelReject msg;
+  msg.setField(FIX::OrderID("NONE"));
+  msg.setField(FIX::ClOrdID(std::string(reject.cl_ord_id.view())));
+  msg.setField(FIX::OrigClOrdID(std::string(reject.orig_cl_ord_id.view())));
+  msg.setField(FIX::OrdStatus(reject.reason == RejectReason::kTooLateToCancel
+                                  ? FIX::OrdStatus_FILLED
+                                  : FIX::OrdStatus_REJECTED));
+  msg.setField(FIX::CxlRejResponseTo(FIX::CxlRejResponseTo_ORDER_CANCEL_REQUEST));
+  int cxl_reason = FIX::CxlRejReason_OTHER;
+  if (reject.reason == RejectReason::kUnknownOrder) cxl_reason = FIX::CxlRejReason_UNKNOWN_ORDER;
+  if (reject.reason == RejectReason::kTooLateToCancel) cxl_reason = FIX::CxlRejReason_TOO_LATE_TO_CANCEL;
+  if (reject.reason == RejectReason::kDuplicateClOrdId) {
+    cxl_reason = FIX::CxlRejReason_DUPLICATE_CLORDID_RECEIVED;
+  }
+  msg.setField(FIX::CxlRejReason(cxl_reason));
+  msg.setField(FIX::Text(RejectText(reject.reason)));
+  msg.setField(kRejectCodeTag, absl::StrCat(RejectReasonCode(reject.reason)));
+  return msg;
+}
+
+}  // namespace dazong::fix_gateway

@@ -1,0 +1,54 @@
+// FIX <-> command/event translation. Stateless: prices and quantities are read from the raw
+// field text (never through QuickFIX's double-based getters) and written as exact decimals.
+#pragma once
+
+#include <string>
+#include <variant>
+
+#include "dazong/common/commands.h"
+#include "dazong/common/config.h"
+#include "dazong/common/events.h"
+#include "quickfix.h"
+
+namespace dazong::fix_gateway {
+
+// Custom tags (see fix_gateway/spec/README.md).
+inline constexpr int kRejectCodeTag = 20001;
+
+// A message that could not become a command: the reason to report.
+struct EdgeReject {
+  RejectReason reason;
+  std::string text;
+};
+
+// NewOrderSingle (D) -> NewOrderCommand. `member`/`session` come from the session, never
+// from the message.
+std::variant<NewOrderCommand, EdgeReject> ParseNewOrder(const FIX::Message& msg,
+                                                        const ExchangeConfig& config,
+                                                        MemberId member, uint32_t session);
+// OrderCancelRequest (F) -> CancelOrderCommand.
+std::variant<CancelOrderCommand, EdgeReject> ParseCancel(const FIX::Message& msg,
+                                                         const ExchangeConfig& config,
+                                                         MemberId member, uint32_t session);
+
+// ExecutionReport rejecting a NewOrderSingle that never reached the core.
+FIX44::ExecutionReport EdgeRejectReport(const FIX::Message& order, const EdgeReject& reject,
+                                        const std::string& exec_id);
+// OrderCancelReject for an OrderCancelRequest that never reached the core.
+FIX44::OrderCancelReject EdgeCancelReject(const FIX::Message& cancel, const EdgeReject& reject);
+
+// The report a member's session gets for an event about one of its orders.
+FIX44::ExecutionReport OrderReport(const OrderView& order, const InstrumentConfig& instrument,
+                                   char exec_type, const std::string& exec_id, Timestamp time);
+FIX44::ExecutionReport RejectReport(const OrderRejected& reject, const InstrumentConfig* instrument,
+                                    const std::string& exec_id, Timestamp time);
+FIX44::ExecutionReport TradeReport(const TradeEvent& trade, const OrderView& order,
+                                   const InstrumentConfig& instrument, const std::string& exec_id);
+FIX44::OrderCancelReject CancelRejectMessage(const CancelRejected& reject);
+
+// FIX OrdRejReason (103) for a reject reason.
+int OrdRejReasonFor(RejectReason reason);
+// "YYYYMMDD-HH:MM:SS.sss" for a nanosecond time stamp.
+std::string UtcTimestamp(Timestamp time);
+
+}  // namespace dazong::fix_gateway
