@@ -9,7 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "dazong/common/credentials.h"
 #include "dazong/common/mpsc_queue.h"
-#include "quickfix.h"
+#include "dazong/quickfix.h"
 #include "spdlog/spdlog.h"
 #include "translate.h"
 

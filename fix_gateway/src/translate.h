@@ -8,7 +8,7 @@
 #include "dazong/common/commands.h"
 #include "dazong/common/config.h"
 #include "dazong/common/events.h"
-#include "quickfix.h"
+#include "dazong/quickfix.h"
 
 namespace dazong::fix_gateway {
 

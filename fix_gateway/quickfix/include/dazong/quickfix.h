@@ -3,7 +3,8 @@
 // they use are included first; then `throw(...)` is defined away for the QuickFIX headers
 // only (a `throw expr;` statement is not followed by '(' and is unaffected) and undefined
 // again. The library was built with std::auto_ptr: never define HAVE_STD_UNIQUE_PTR.
-// Nothing outside fix_gateway/src and tools' FIX client may include this file.
+// Only FIX adapters (fix_gateway/src, tools/fix_client, bench) include this file, through the
+// dazong_quickfix target; QuickFIX types never appear in a public header.
 #pragma once
 
 #include <exception>
@@ -23,6 +24,8 @@
 #include <quickfix/FileLog.h>
 #include <quickfix/FileStore.h>
 #include <quickfix/Log.h>
+#include <quickfix/MessageStore.h>
+#include <quickfix/NullStore.h>
 #include <quickfix/MessageCracker.h>
 #include <quickfix/Session.h>
 #include <quickfix/SessionSettings.h>
