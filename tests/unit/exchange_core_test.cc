@@ -1,0 +1,237 @@
+// ExchangeCore: validation of every reject reason, price-time matching, IOC, cancels,
+// determinism of replay.
+#include "dazong/exchange/core.h"
+
+#include <gtest/gtest.h>
+
+#include "../support/test_config.h"
+
+namespace dazong::exchange {
+namespace {
+
+class CoreTest : public ::testing::Test {
+ protected:
+  CoreTest() : config_(testing::MakeTestConfig()), core_(config_) {}
+
+  std::vector<Event> Apply(CommandBody body) {
+    ++seq_;
+    SequencedCommand cmd{SeqNo(seq_), static_cast<Timestamp>(seq_ * 1000), std::move(body)};
+    std::vector<Event> events;
+    core_.Apply(cmd, events);
+    return events;
+  }
+
+  static NewOrderCommand Order(uint32_t member, std::string_view cl, Side side, int64_t price_yuan,
+                               int64_t qty_kg, TimeInForce tif = TimeInForce::kDay) {
+    NewOrderCommand o;
+    o.session = member;
+    o.member = MemberId(member);
+    o.instrument = InstrumentId(1);
+    o.cl_ord_id = ClOrdId::FromView(cl);
+    o.side = side;
+    o.type = OrderType::kLimit;
+    o.tif = tif;
+    o.price = Price::FromRaw(price_yuan * 100);
+    o.quantity = Quantity::FromRaw(qty_kg);
+    return o;
+  }
+
+  RejectReason RejectOf(const std::vector<Event>& events) {
+    EXPECT_EQ(events.size(), 1u);
+    const auto* r = std::get_if<OrderRejected>(&events.at(0).body);
+    EXPECT_NE(r, nullptr);
+    return r == nullptr ? RejectReason::kNone : r->reason;
+  }
+
+  ExchangeConfig config_;
+  ExchangeCore core_;
+  uint64_t seq_ = 0;
+};
+
+TEST_F(CoreTest, PriceBandIsReferencePlusMinusBpsRoundedInwardToTicks) {
+  EXPECT_EQ(core_.band(InstrumentId(1)).low, Price::FromRaw(346800));   // 3467.50 -> 3468
+  EXPECT_EQ(core_.band(InstrumentId(1)).high, Price::FromRaw(383200));  // 3832.50 -> 3832
+}
+
+TEST_F(CoreTest, RejectsEachInvalidOrderWithItsReasonAndChangesNothing) {
+  struct Case {
+    const char* name;
+    NewOrderCommand order;
+    RejectReason reason;
+  };
+  NewOrderCommand unknown_instrument = Order(1, "a", Side::kBuy, 3650, 1000);
+  unknown_instrument.instrument = InstrumentId(9);
+  NewOrderCommand no_instrument = Order(1, "a", Side::kBuy, 3650, 1000);
+  no_instrument.instrument = InstrumentId();
+  NewOrderCommand unknown_member = Order(7, "a", Side::kBuy, 3650, 1000);
+  NewOrderCommand disabled_member = Order(3, "a", Side::kBuy, 3650, 1000);
+  NewOrderCommand empty_cl = Order(1, "", Side::kBuy, 3650, 1000);
+  NewOrderCommand zero_qty = Order(1, "a", Side::kBuy, 3650, 0);
+  NewOrderCommand negative_qty = Order(1, "a", Side::kBuy, 3650, -1000);
+  NewOrderCommand odd_lot = Order(1, "a", Side::kBuy, 3650, 1500);
+  NewOrderCommand zero_price = Order(1, "a", Side::kBuy, 0, 1000);
+  NewOrderCommand off_tick = Order(1, "a", Side::kBuy, 3650, 1000);
+  off_tick.price = Price::FromRaw(365050);
+  NewOrderCommand above_band = Order(1, "a", Side::kBuy, 3833, 1000);
+  NewOrderCommand below_band = Order(1, "a", Side::kSell, 3467, 1000);
+  NewOrderCommand overflow = Order(1, "a", Side::kBuy, 3650, 1000);
+  overflow.quantity = Quantity::FromRaw(INT64_MAX / 1000 * 1000);
+  NewOrderCommand fok = Order(1, "a", Side::kBuy, 3650, 1000, TimeInForce::kFok);
+  NewOrderCommand gtd = Order(1, "a", Side::kBuy, 3650, 1000, TimeInForce::kGtd);
+  NewOrderCommand bad_type = Order(1, "a", Side::kBuy, 3650, 1000);
+  bad_type.type = static_cast<OrderType>(9);
+  const Case cases[] = {
+      {"unknown instrument", unknown_instrument, RejectReason::kUnknownInstrument},
+      {"no instrument", no_instrument, RejectReason::kUnknownInstrument},
+      {"unknown member", unknown_member, RejectReason::kUnknownMember},
+      {"disabled member", disabled_member, RejectReason::kUnknownMember},
+      {"empty ClOrdID", empty_cl, RejectReason::kInvalidClOrdId},
+      {"zero quantity", zero_qty, RejectReason::kInvalidQuantity},
+      {"negative quantity", negative_qty, RejectReason::kInvalidQuantity},
+      {"odd lot", odd_lot, RejectReason::kQuantityNotLotMultiple},
+      {"zero price", zero_price, RejectReason::kInvalidPrice},
+      {"off tick", off_tick, RejectReason::kPriceNotOnTick},
+      {"above band", above_band, RejectReason::kPriceOutsideBand},
+      {"below band", below_band, RejectReason::kPriceOutsideBand},
+      {"notional overflow", overflow, RejectReason::kArithmeticOverflow},
+      {"FOK not yet supported", fok, RejectReason::kUnsupportedTimeInForce},
+      {"GTD not yet supported", gtd, RejectReason::kUnsupportedTimeInForce},
+      {"unknown order type", bad_type, RejectReason::kUnsupportedOrderType},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    EXPECT_EQ(RejectOf(Apply(c.order)), c.reason);
+  }
+  EXPECT_EQ(core_.book(InstrumentId(1)).order_count(), 0u);
+  EXPECT_EQ(core_.last_order_id(), 0u);
+  // A rejected ClOrdID is not consumed: the same id is accepted when the order is valid.
+  auto events = Apply(Order(1, "a", Side::kBuy, 3650, 1000));
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_TRUE(std::holds_alternative<OrderAccepted>(events[0].body));
+}
+
+TEST_F(CoreTest, DuplicateClOrdIdPerMemberIsRejectedButOtherMembersMayReuseIt) {
+  Apply(Order(1, "x1", Side::kBuy, 3650, 1000));
+  EXPECT_EQ(RejectOf(Apply(Order(1, "x1", Side::kBuy, 3640, 1000))), RejectReason::kDuplicateClOrdId);
+  auto other = Apply(Order(2, "x1", Side::kBuy, 3640, 1000));
+  EXPECT_TRUE(std::holds_alternative<OrderAccepted>(other.at(0).body));
+}
+
+TEST_F(CoreTest, CrossingOrdersTradeAtTheRestingPriceWithPriceTimePriority) {
+  Apply(Order(1, "s1", Side::kSell, 3660, 2000));
+  Apply(Order(1, "s2", Side::kSell, 3655, 1000));  // better price, later
+  Apply(Order(1, "s3", Side::kSell, 3655, 1000));  // same price, later still
+  auto events = Apply(Order(2, "b1", Side::kBuy, 3670, 3000));
+  ASSERT_EQ(events.size(), 4u);  // accepted + 3 trades
+  const auto& t1 = std::get<TradeEvent>(events[1].body);
+  const auto& t2 = std::get<TradeEvent>(events[2].body);
+  const auto& t3 = std::get<TradeEvent>(events[3].body);
+  EXPECT_EQ(t1.sell.cl_ord_id.view(), "s2");
+  EXPECT_EQ(t1.price, Price::FromRaw(365500));
+  EXPECT_EQ(t2.sell.cl_ord_id.view(), "s3");
+  EXPECT_EQ(t3.sell.cl_ord_id.view(), "s1");
+  EXPECT_EQ(t3.price, Price::FromRaw(366000));
+  EXPECT_EQ(t3.quantity, Quantity::FromRaw(1000));
+  EXPECT_EQ(t1.aggressor, Side::kBuy);
+  EXPECT_EQ(t1.trade_id, TradeId(1));
+  EXPECT_EQ(t3.trade_id, TradeId(3));
+  // 1 t at 3655.00 yuan/t = 365500 fen.
+  EXPECT_EQ(t1.notional, Money::FromRaw(365500));
+  // The buyer is filled: 3 t for 3655 + 3655 + 3660 yuan.
+  EXPECT_EQ(t3.buy.cum_quantity, Quantity::FromRaw(3000));
+  EXPECT_EQ(t3.buy.leaves_quantity, Quantity::FromRaw(0));
+  EXPECT_EQ(t3.buy.cum_notional, Money::FromRaw(365500 + 365500 + 366000));
+  // s1 keeps 1 t resting.
+  EXPECT_EQ(t3.sell.leaves_quantity, Quantity::FromRaw(1000));
+  EXPECT_EQ(core_.book(InstrumentId(1)).order_count(), 1u);
+  EXPECT_EQ(*core_.book(InstrumentId(1)).BestAsk(), Price::FromRaw(366000));
+}
+
+TEST_F(CoreTest, IocRemainderIsCancelledNotRested) {
+  Apply(Order(1, "s1", Side::kSell, 3650, 1000));
+  auto events = Apply(Order(2, "b1", Side::kBuy, 3650, 3000, TimeInForce::kIoc));
+  ASSERT_EQ(events.size(), 3u);
+  const auto& cancelled = std::get<OrderCancelled>(events[2].body);
+  EXPECT_EQ(cancelled.cause, CancelCause::kUnfilledIoc);
+  EXPECT_EQ(cancelled.order.cum_quantity, Quantity::FromRaw(1000));
+  EXPECT_EQ(cancelled.order.leaves_quantity, Quantity::FromRaw(0));
+  EXPECT_EQ(core_.book(InstrumentId(1)).order_count(), 0u);
+}
+
+TEST_F(CoreTest, MarketOrderTakesLiquidityAtAnyPriceAndCancelsTheRest) {
+  Apply(Order(1, "s1", Side::kSell, 3700, 1000));
+  NewOrderCommand market = Order(2, "m1", Side::kBuy, 0, 2000);
+  market.type = OrderType::kMarket;
+  auto events = Apply(market);
+  ASSERT_EQ(events.size(), 3u);
+  EXPECT_EQ(std::get<TradeEvent>(events[1].body).price, Price::FromRaw(370000));
+  EXPECT_EQ(std::get<OrderCancelled>(events[2].body).cause, CancelCause::kUnfilledIoc);
+}
+
+TEST_F(CoreTest, CancelRemovesTheOrderAndReportsTheRequest) {
+  Apply(Order(1, "b1", Side::kBuy, 3640, 2000));
+  CancelOrderCommand cancel{5, MemberId(1), InstrumentId(1), ClOrdId::FromView("c1"),
+                            ClOrdId::FromView("b1"), Side::kBuy};
+  auto events = Apply(cancel);
+  ASSERT_EQ(events.size(), 1u);
+  const auto& cancelled = std::get<OrderCancelled>(events[0].body);
+  EXPECT_EQ(cancelled.request_cl_ord_id.view(), "c1");
+  EXPECT_EQ(cancelled.request_session, 5u);
+  EXPECT_EQ(cancelled.order.cl_ord_id.view(), "b1");
+  EXPECT_EQ(cancelled.order.session, 1u);
+  EXPECT_EQ(core_.book(InstrumentId(1)).order_count(), 0u);
+}
+
+TEST_F(CoreTest, CancelRejectsUnknownClosedForeignAndDuplicateRequests) {
+  Apply(Order(1, "b1", Side::kBuy, 3640, 1000));
+  Apply(Order(1, "b2", Side::kBuy, 3650, 1000));
+  Apply(Order(2, "s1", Side::kSell, 3650, 1000));  // fills b2
+  auto cancel = [&](uint32_t member, std::string_view cl, std::string_view orig) {
+    auto events = Apply(CancelOrderCommand{member, MemberId(member), InstrumentId(1),
+                                           ClOrdId::FromView(cl), ClOrdId::FromView(orig), Side::kBuy});
+    EXPECT_EQ(events.size(), 1u);
+    const auto* r = std::get_if<CancelRejected>(&events.at(0).body);
+    return r == nullptr ? RejectReason::kNone : r->reason;
+  };
+  EXPECT_EQ(cancel(1, "c1", "nope"), RejectReason::kUnknownOrder);
+  EXPECT_EQ(cancel(1, "c2", "b2"), RejectReason::kTooLateToCancel);
+  // Member 2 cannot see (or cancel) member 1's order.
+  EXPECT_EQ(cancel(2, "c3", "b1"), RejectReason::kUnknownOrder);
+  EXPECT_EQ(cancel(1, "b1", "b1"), RejectReason::kDuplicateClOrdId);
+  EXPECT_EQ(cancel(1, "", "b1"), RejectReason::kInvalidClOrdId);
+  EXPECT_EQ(core_.book(InstrumentId(1)).order_count(), 1u);
+}
+
+TEST_F(CoreTest, SameCommandsGiveTheSameEvents) {
+  std::vector<SequencedCommand> commands;
+  uint64_t seq = 0;
+  auto add = [&](CommandBody body) { commands.push_back({SeqNo(++seq), static_cast<Timestamp>(seq), body}); };
+  for (int i = 0; i < 200; ++i) {
+    const Side side = i % 3 == 0 ? Side::kBuy : Side::kSell;
+    add(Order(1 + i % 2, "o" + std::to_string(i), side, 3600 + (i * 7) % 100, 1000 * (1 + i % 4)));
+    if (i % 5 == 0) {
+      add(CancelOrderCommand{1, MemberId(1), InstrumentId(1), ClOrdId::FromView("c" + std::to_string(i)),
+                             ClOrdId::FromView("o" + std::to_string(i - 5)), Side::kBuy});
+    }
+  }
+  auto run = [&] {
+    ExchangeCore core(config_);
+    std::vector<Event> events;
+    for (const auto& cmd : commands) core.Apply(cmd, events);
+    std::string digest;
+    for (const Event& e : events) {
+      digest += std::to_string(e.seq.value()) + ":" + std::to_string(e.body.index());
+      if (const auto* t = std::get_if<TradeEvent>(&e.body)) {
+        digest += ":" + std::to_string(t->price.raw()) + "x" + std::to_string(t->quantity.raw());
+      }
+      digest += ";";
+    }
+    return digest;
+  };
+  const std::string first = run();
+  EXPECT_EQ(first, run());
+  EXPECT_NE(first.find(":4:"), std::string::npos);  // some trades happened
+}
+
+}  // namespace
+}  // namespace dazong::exchange

@@ -1,0 +1,221 @@
+// The journal's record codec, the RocksDB store, and the sequencer's durable-before-visible
+// group commit and recovery.
+#include <gtest/gtest.h>
+
+#include "../support/temp_dir.h"
+#include "../support/test_config.h"
+#include "dazong/exchange/journal_codec.h"
+#include "dazong/exchange/journal_store.h"
+#include "dazong/exchange/sequencer.h"
+
+namespace dazong::exchange {
+namespace {
+
+NewOrderCommand Order(uint32_t member, std::string_view cl, Side side, int64_t price_fen, int64_t qty) {
+  NewOrderCommand o;
+  o.session = 40 + member;
+  o.member = MemberId(member);
+  o.instrument = InstrumentId(1);
+  o.cl_ord_id = ClOrdId::FromView(cl);
+  o.side = side;
+  o.tif = TimeInForce::kGtc;
+  o.price = Price::FromRaw(price_fen);
+  o.quantity = Quantity::FromRaw(qty);
+  return o;
+}
+
+TEST(JournalCodecTest, CommandsRoundTripExactly) {
+  SequencedCommand order{SeqNo(42), 1'700'000'000'123'456'789, Order(2, "abc-1", Side::kSell, 365000, 5000)};
+  std::string bytes;
+  EncodeCommand(order, bytes);
+  auto decoded = DecodeCommand(bytes);
+  ASSERT_TRUE(decoded.ok()) << decoded.status();
+  std::string again;
+  EncodeCommand(*decoded, again);
+  EXPECT_EQ(bytes, again);
+  const auto& o = std::get<NewOrderCommand>(decoded->body);
+  EXPECT_EQ(decoded->seq, SeqNo(42));
+  EXPECT_EQ(decoded->time, 1'700'000'000'123'456'789);
+  EXPECT_EQ(o.session, 42u);
+  EXPECT_EQ(o.cl_ord_id.view(), "abc-1");
+  EXPECT_EQ(o.side, Side::kSell);
+  EXPECT_EQ(o.price, Price::FromRaw(365000));
+  EXPECT_EQ(o.quantity, Quantity::FromRaw(5000));
+
+  SequencedCommand cancel{SeqNo(43), 7, CancelOrderCommand{3, MemberId(2), InstrumentId(1),
+                                                           ClOrdId::FromView("c"), ClOrdId::FromView("abc-1"),
+                                                           Side::kSell}};
+  bytes.clear();
+  EncodeCommand(cancel, bytes);
+  auto c = DecodeCommand(bytes);
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(std::get<CancelOrderCommand>(c->body).orig_cl_ord_id.view(), "abc-1");
+}
+
+TEST(JournalCodecTest, CorruptRecordsAreDataLossNeverGarbage) {
+  std::string bytes;
+  EncodeCommand({SeqNo(1), 1, Order(1, "a", Side::kBuy, 100, 1)}, bytes);
+  for (size_t cut = 0; cut < bytes.size(); ++cut) {
+    EXPECT_EQ(DecodeCommand(bytes.substr(0, cut)).status().code(), absl::StatusCode::kDataLoss) << cut;
+  }
+  EXPECT_EQ(DecodeCommand(bytes + "x").status().code(), absl::StatusCode::kDataLoss);
+  std::string bad_version = bytes;
+  bad_version[0] = 9;
+  EXPECT_EQ(DecodeCommand(bad_version).status().code(), absl::StatusCode::kDataLoss);
+  std::string bad_side = bytes;
+  bad_side[1 + 8 + 8 + 1 + 4 + 4 + 4 + 1 + 1] = 7;  // after version, seq, time, tag, ids, "a"
+  EXPECT_EQ(DecodeCommand(bad_side).status().code(), absl::StatusCode::kDataLoss);
+}
+
+TEST(JournalCodecTest, TradesRoundTrip) {
+  TradeRecord t;
+  t.trade_id = TradeId(9);
+  t.seq = SeqNo(77);
+  t.time = 123;
+  t.instrument = InstrumentId(1);
+  t.price = Price::FromRaw(365000);
+  t.quantity = Quantity::FromRaw(1000);
+  t.notional = Money::FromRaw(365000);
+  t.aggressor = Side::kSell;
+  t.buy_order = OrderId(3);
+  t.buyer = MemberId(1);
+  t.buy_cl_ord_id = ClOrdId::FromView("b");
+  t.sell_order = OrderId(4);
+  t.seller = MemberId(2);
+  t.sell_cl_ord_id = ClOrdId::FromView("s");
+  std::string bytes;
+  EncodeTrade(t, bytes);
+  auto d = DecodeTrade(bytes);
+  ASSERT_TRUE(d.ok());
+  std::string again;
+  EncodeTrade(*d, again);
+  EXPECT_EQ(bytes, again);
+  EXPECT_EQ(DecodeTrade(bytes.substr(0, bytes.size() - 1)).status().code(), absl::StatusCode::kDataLoss);
+}
+
+// Records, at each delivery, the store's last seq: it must already cover every event.
+class DurabilityCheckingSink final : public EventSink {
+ public:
+  explicit DurabilityCheckingSink(const JournalStore& store) : store_(store) {}
+  void OnEvents(std::span<const Event> events) override {
+    const uint64_t durable = store_.LastSeq().value();
+    for (const Event& e : events) {
+      EXPECT_LE(e.seq.value(), durable);
+      received.push_back(e);
+    }
+  }
+  std::vector<Event> received;
+
+ private:
+  const JournalStore& store_;
+};
+
+TEST(SequencerTest, EventsAreReleasedOnlyAfterTheirCommandsAreDurable) {
+  testing::TempDir dir;
+  const ExchangeConfig config = testing::MakeTestConfig();
+  auto store = JournalStore::Open(dir / "journal");
+  ASSERT_TRUE(store.ok()) << store.status();
+  ExchangeCore core(config);
+  CommandQueue queue(64);
+  ManualClock clock(1'000'000'000);
+  Sequencer sequencer(core, **store, clock, queue);
+  DurabilityCheckingSink sink(**store);
+  sequencer.AddSink(&sink);
+  ASSERT_TRUE(sequencer.Recover().ok());
+
+  ASSERT_TRUE(queue.TryPush(Order(1, "s1", Side::kSell, 365000, 2000)));
+  ASSERT_TRUE(queue.TryPush(Order(2, "b1", Side::kBuy, 365000, 1000)));
+  ASSERT_TRUE(sequencer.ProcessAvailable().ok());
+  EXPECT_EQ(sequencer.last_seq(), 2u);
+  ASSERT_EQ(sink.received.size(), 3u);  // accepted, accepted, trade
+  EXPECT_EQ(sink.received[0].time, 1'000'000'000);
+
+  // The trade is in the store with the seq of the command that made it.
+  auto trade = (*store)->GetTrade(TradeId(1));
+  ASSERT_TRUE(trade.ok()) << trade.status();
+  EXPECT_EQ(trade->seq, SeqNo(2));
+  EXPECT_EQ(trade->buy_cl_ord_id.view(), "b1");
+  EXPECT_EQ(trade->quantity, Quantity::FromRaw(1000));
+}
+
+TEST(SequencerTest, TimeStampsNeverGoBackwards) {
+  testing::TempDir dir;
+  const ExchangeConfig config = testing::MakeTestConfig();
+  auto store = JournalStore::Open(dir / "journal");
+  ExchangeCore core(config);
+  CommandQueue queue(64);
+  ManualClock clock(5000);
+  Sequencer sequencer(core, **store, clock, queue);
+  DurabilityCheckingSink sink(**store);
+  sequencer.AddSink(&sink);
+  ASSERT_TRUE(queue.TryPush(Order(1, "a", Side::kBuy, 365000, 1000)));
+  ASSERT_TRUE(sequencer.ProcessAvailable().ok());
+  clock.Set(1000);  // the wall clock steps back
+  ASSERT_TRUE(queue.TryPush(Order(1, "b", Side::kBuy, 365000, 1000)));
+  ASSERT_TRUE(sequencer.ProcessAvailable().ok());
+  ASSERT_EQ(sink.received.size(), 2u);
+  EXPECT_EQ(sink.received[1].time, 5000);
+}
+
+TEST(SequencerTest, RecoveryReplaysTheJournalIntoTheSameState) {
+  testing::TempDir dir;
+  const ExchangeConfig config = testing::MakeTestConfig();
+  {
+    auto store = JournalStore::Open(dir / "journal");
+    ExchangeCore core(config);
+    CommandQueue queue(64);
+    ManualClock clock(1);
+    Sequencer sequencer(core, **store, clock, queue);
+    for (int i = 0; i < 20; ++i) {
+      ASSERT_TRUE(queue.TryPush(Order(1 + i % 2, "o" + std::to_string(i), i % 2 ? Side::kBuy : Side::kSell,
+                                      364000 + (i % 5) * 100, 1000)));
+      if (i % 3 == 0) {
+        ASSERT_TRUE(sequencer.ProcessAvailable().ok());
+      }
+    }
+    ASSERT_TRUE(sequencer.ProcessAvailable().ok());
+    EXPECT_EQ(sequencer.last_seq(), 20u);
+  }
+  auto store = JournalStore::Open(dir / "journal");
+  ASSERT_TRUE(store.ok());
+  ExchangeCore replayed(config);
+  CommandQueue queue(64);
+  ManualClock clock(1);
+  Sequencer sequencer(replayed, **store, clock, queue);
+  ASSERT_TRUE(sequencer.Recover().ok());
+  EXPECT_EQ(sequencer.last_seq(), 20u);
+
+  // The same commands on a fresh core give the same book.
+  ExchangeCore direct(config);
+  std::vector<Event> ignored;
+  ASSERT_TRUE((*store)->ReadJournal(1, [&](const SequencedCommand& cmd) {
+    direct.Apply(cmd, ignored);
+    return absl::OkStatus();
+  }).ok());
+  auto dump = [](const ExchangeCore& core) {
+    std::string out;
+    core.book(InstrumentId(1)).ForEachOrder([&](const matching::BookOrder& o) {
+      out += std::to_string(o.id.value()) + "@" + std::to_string(o.price.raw()) + "x" +
+             std::to_string(o.leaves_quantity.raw()) + ";";
+    });
+    return out;
+  };
+  EXPECT_FALSE(dump(replayed).empty());
+  EXPECT_EQ(dump(replayed), dump(direct));
+  EXPECT_EQ(replayed.last_trade_id(), direct.last_trade_id());
+  EXPECT_GT(replayed.last_trade_id(), 0u);
+
+  // New commands continue the sequence.
+  ASSERT_TRUE(queue.TryPush(Order(1, "after", Side::kBuy, 364000, 1000)));
+  ASSERT_TRUE(sequencer.ProcessAvailable().ok());
+  EXPECT_EQ(sequencer.last_seq(), 21u);
+}
+
+TEST(JournalStoreTest, ReadOnlyOpenOfAMissingStoreFails) {
+  testing::TempDir dir;
+  auto store = JournalStore::Open(dir / "nothing", JournalStore::Mode::kReadOnly);
+  EXPECT_FALSE(store.ok());
+}
+
+}  // namespace
+}  // namespace dazong::exchange
