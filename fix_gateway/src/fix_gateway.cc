@@ -1,6 +1,7 @@
 #include "dazong/fix_gateway/fix_gateway.h"
 
 #include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <thread>
 #include <vector>
@@ -11,6 +12,7 @@
 #include "dazong/common/mpsc_queue.h"
 #include "dazong/quickfix.h"
 #include "spdlog/spdlog.h"
+#include "redacting_log.h"
 #include "translate.h"
 
 namespace dazong::fix_gateway {
@@ -72,7 +74,8 @@ class FixGateway::Impl final : public FIX::Application {
       for (const SessionSlot& slot : slots_) settings_.set(slot.id, FIX::Dictionary());
       store_factory_ = std::make_unique<FIX::FileStoreFactory>(settings_);
       if (!options_.log_dir.empty()) {
-        log_factory_ = std::make_unique<FIX::FileLogFactory>(settings_);
+        log_factory_ = std::make_unique<RedactingLogFactory>(
+            std::make_unique<FIX::FileLogFactory>(settings_));
         acceptor_ = std::make_unique<FIX::SocketAcceptor>(*this, *store_factory_, settings_, *log_factory_);
       } else {
         acceptor_ = std::make_unique<FIX::SocketAcceptor>(*this, *store_factory_, settings_);
@@ -179,7 +182,9 @@ class FixGateway::Impl final : public FIX::Application {
     return index >= 1 && index <= slots_.size() ? &slots_[index - 1] : nullptr;
   }
 
-  std::string NextEdgeExecId() { return absl::StrCat("X", ++edge_exec_ids_); }
+  // Reports for messages that never reached the core: "X<start ms>.<n>", unique across
+  // restarts because the start time differs.
+  std::string NextEdgeExecId() { return absl::StrCat("X", start_ms_, ".", ++edge_exec_ids_); }
 
   void Send(FIX::Message&& msg, const FIX::SessionID& id) {
     try {
@@ -260,6 +265,9 @@ class FixGateway::Impl final : public FIX::Application {
   std::thread sender_;
   std::atomic<bool> stopped_{false};
   uint64_t edge_exec_ids_ = 0;
+  const int64_t start_ms_ = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                std::chrono::system_clock::now().time_since_epoch())
+                                .count();
 };
 
 FixGateway::FixGateway(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}

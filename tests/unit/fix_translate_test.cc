@@ -1,0 +1,109 @@
+// FIX translation: exact decimal parsing of NewOrderSingle fields, edge rejects, the reports
+// built from events, and redaction of secrets in message logs.
+#include <gtest/gtest.h>
+
+#include "../support/test_config.h"
+#include "redacting_log.h"
+#include "translate.h"
+
+namespace dazong::fix_gateway {
+namespace {
+
+FIX44::NewOrderSingle Nos(const std::string& price, const std::string& qty, char ord_type = '2') {
+  FIX44::NewOrderSingle m;
+  m.setField(FIX::ClOrdID("c1"));
+  m.setField(FIX::Symbol("RB"));
+  m.setField(FIX::Side('2'));
+  m.setField(FIX::OrdType(ord_type));
+  if (!price.empty()) m.setField(FIX::FIELD::Price, price);
+  m.setField(FIX::FIELD::OrderQty, qty);
+  return m;
+}
+
+TEST(FixTranslateTest, ParsesPricesAsExactDecimals) {
+  const ExchangeConfig config = testing::MakeTestConfig();
+  auto parsed = ParseNewOrder(Nos("3650.10", "2000"), config, MemberId(2), 7);
+  ASSERT_TRUE(std::holds_alternative<NewOrderCommand>(parsed));
+  const auto& cmd = std::get<NewOrderCommand>(parsed);
+  EXPECT_EQ(cmd.price, Price::FromRaw(365010));
+  EXPECT_EQ(cmd.quantity, Quantity::FromRaw(2000));
+  EXPECT_EQ(cmd.member, MemberId(2));
+  EXPECT_EQ(cmd.session, 7u);
+  EXPECT_EQ(cmd.side, Side::kSell);
+  EXPECT_EQ(cmd.tif, TimeInForce::kDay);
+}
+
+TEST(FixTranslateTest, EdgeRejectsSayWhy) {
+  const ExchangeConfig config = testing::MakeTestConfig();
+  auto reason = [&](const FIX::Message& m) {
+    auto parsed = ParseNewOrder(m, config, MemberId(1), 1);
+    return std::holds_alternative<EdgeReject>(parsed) ? std::get<EdgeReject>(parsed).reason
+                                                      : RejectReason::kNone;
+  };
+  EXPECT_EQ(reason(Nos("3650.001", "1000")), RejectReason::kInvalidPrice);
+  EXPECT_EQ(reason(Nos("", "1000")), RejectReason::kInvalidPrice);
+  EXPECT_EQ(reason(Nos("3650", "1000.5")), RejectReason::kInvalidQuantity);
+  EXPECT_EQ(reason(Nos("3650", "1e3")), RejectReason::kInvalidQuantity);
+  FIX44::NewOrderSingle unknown = Nos("3650", "1000");
+  unknown.setField(FIX::Symbol("XX"));
+  EXPECT_EQ(reason(unknown), RejectReason::kUnknownInstrument);
+  FIX44::NewOrderSingle long_id = Nos("3650", "1000");
+  long_id.setField(FIX::ClOrdID(std::string(33, 'x')));
+  EXPECT_EQ(reason(long_id), RejectReason::kInvalidClOrdId);
+  FIX44::NewOrderSingle bad_tif = Nos("3650", "1000");
+  bad_tif.setField(FIX::TimeInForce('2'));
+  EXPECT_EQ(reason(bad_tif), RejectReason::kUnsupportedTimeInForce);
+  // A market order needs no price.
+  EXPECT_EQ(reason(Nos("", "1000", '1')), RejectReason::kNone);
+}
+
+TEST(FixTranslateTest, TradeReportCarriesFillAndAveragePrice) {
+  const ExchangeConfig config = testing::MakeTestConfig();
+  TradeEvent trade;
+  trade.trade_id = TradeId(12);
+  trade.price = Price::FromRaw(365100);
+  trade.quantity = Quantity::FromRaw(1000);
+  trade.time = 1'700'000'000'000'000'000;
+  OrderView buy;
+  buy.order_id = OrderId(5);
+  buy.cl_ord_id = ClOrdId::FromView("b5");
+  buy.side = Side::kBuy;
+  buy.price = Price::FromRaw(366000);
+  buy.quantity = Quantity::FromRaw(3000);
+  buy.cum_quantity = Quantity::FromRaw(2000);
+  buy.leaves_quantity = Quantity::FromRaw(1000);
+  buy.cum_notional = Money::FromRaw(365000 + 365100);  // 1 t at 3650.00 and 1 t at 3651.00
+  FIX44::ExecutionReport er = TradeReport(trade, buy, config.instruments[0], "9.1");
+  EXPECT_EQ(er.getField(FIX::FIELD::ExecType), "F");
+  EXPECT_EQ(er.getField(FIX::FIELD::OrdStatus), "1");
+  EXPECT_EQ(er.getField(FIX::FIELD::LastPx), "3651.00");
+  EXPECT_EQ(er.getField(FIX::FIELD::AvgPx), "3650.5000");
+  EXPECT_EQ(er.getField(FIX::FIELD::CumQty), "2000");
+  EXPECT_EQ(er.getField(FIX::FIELD::LeavesQty), "1000");
+  EXPECT_EQ(er.getField(FIX::FIELD::TrdMatchID), "12");
+  EXPECT_EQ(er.getField(FIX::FIELD::TransactTime), "20231114-22:13:20.000");
+}
+
+TEST(FixTranslateTest, RejectReportCarriesTheExchangeReasonCode) {
+  const ExchangeConfig config = testing::MakeTestConfig();
+  OrderRejected r;
+  r.cl_ord_id = ClOrdId::FromView("x");
+  r.reason = RejectReason::kPriceOutsideBand;
+  r.quantity = Quantity::FromRaw(1000);
+  FIX44::ExecutionReport er = RejectReport(r, &config.instruments[0], "1.0", 0);
+  EXPECT_EQ(er.getField(FIX::FIELD::OrdStatus), "8");
+  EXPECT_EQ(er.getField(FIX::FIELD::OrdRejReason), "3");
+  EXPECT_EQ(er.getField(kRejectCodeTag), "6");
+  EXPECT_EQ(er.getField(FIX::FIELD::Text), "6: price is outside the daily price band");
+}
+
+TEST(FixTranslateTest, PasswordsNeverReachTheMessageLog) {
+  const std::string logon = "8=FIX.4.4\x01" "35=A\x01" "553=HUAXIN\x01" "554=s3cret\x01" "10=000\x01";
+  EXPECT_EQ(RedactSecrets(logon), "8=FIX.4.4\x01" "35=A\x01" "553=HUAXIN\x01" "554=***\x01" "10=000\x01");
+  EXPECT_EQ(RedactSecrets("554=a\x01" "925=b"), "554=***\x01" "925=***");
+  // Not a tag boundary: left alone.
+  EXPECT_EQ(RedactSecrets("58=x554=y\x01"), "58=x554=y\x01");
+}
+
+}  // namespace
+}  // namespace dazong::fix_gateway
