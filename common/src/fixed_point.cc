@@ -84,6 +84,10 @@ absl::StatusOr<int64_t> ParseDecimal(std::string_view text, int scale) {
     text.remove_prefix(1);
   }
   if (text.empty()) return bad("no digits");
+  // The magnitude may reach 2^63 for a negative value: INT64_MIN is representable.
+  const Int128 limit =
+      negative ? -static_cast<Int128>(std::numeric_limits<int64_t>::min())
+               : static_cast<Int128>(std::numeric_limits<int64_t>::max());
   Int128 value = 0;
   int fraction_digits = -1;  // -1: no decimal point seen yet
   bool any_digit = false;
@@ -99,13 +103,13 @@ absl::StatusOr<int64_t> ParseDecimal(std::string_view text, int scale) {
       return bad(absl::StrCat("more than ", scale, " decimal places"));
     }
     value = value * 10 + (c - '0');
-    if (value > std::numeric_limits<int64_t>::max()) return Overflow("value");
+    if (value > limit) return Overflow("value");
   }
   if (!any_digit) return bad("no digits");
   if (fraction_digits == 0) return bad("nothing after the decimal point");
   for (int i = fraction_digits < 0 ? 0 : fraction_digits; i < scale; ++i) {
     value *= 10;
-    if (value > std::numeric_limits<int64_t>::max()) return Overflow("value");
+    if (value > limit) return Overflow("value");
   }
   return static_cast<int64_t>(negative ? -value : value);
 }
