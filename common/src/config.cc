@@ -654,6 +654,7 @@ absl::Status ParseExchange(const Table& root, Context* ctx, ExchangeConfig* cfg)
                        kProfileUnrestricted, "\" or \"", kProfileCnSpot, "\")"),
                    t.Find("profile"));
   }
+  cfg->profile = ctx->profile;
   return absl::OkStatus();
 }
 

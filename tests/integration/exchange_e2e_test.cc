@@ -242,5 +242,19 @@ TEST_F(ExchangeEndToEndTest, LogonWithAWrongPasswordIsRefusedWithAReason) {
   EXPECT_TRUE(daemon_->running());
 }
 
+TEST_F(ExchangeEndToEndTest, DaemonRefusesToStartOnABadConfigAndSaysWhichKey) {
+  std::string config = testing::ReadFile(config_path_);
+  ReplaceOnce(config, "tick = \"1.00\"", "tick = \"0.00\"");
+  std::ofstream(config_path_) << config;
+  ChildProcess daemon({kDaemon, "--config", config_path_}, dir_ / "bad.log");
+  ASSERT_TRUE(daemon.Start());
+  ASSERT_TRUE(WaitUntil([&] { return !daemon.running(); }, 10s));
+  EXPECT_EQ(WEXITSTATUS(daemon.exit_status()), 2);
+  const std::string log = daemon.log();
+  EXPECT_NE(log.find("configuration error"), std::string::npos) << log;
+  EXPECT_NE(log.find("instruments[0].tick"), std::string::npos) << log;
+  EXPECT_EQ(log.find("dazongd ready"), std::string::npos) << log;
+}
+
 }  // namespace
 }  // namespace dazong

@@ -83,13 +83,21 @@ class ChildProcess {
     return status;
   }
 
-  bool running() const { return pid_ > 0 && waitpid(pid_, nullptr, WNOHANG) == 0; }
+  // False once the process has exited (it is then reaped, and exit_status() tells how).
+  bool running() {
+    if (pid_ <= 0) return false;
+    if (waitpid(pid_, &status_, WNOHANG) == 0) return true;
+    pid_ = -1;
+    return false;
+  }
+  int exit_status() const { return status_; }
   std::string log() const { return ReadFile(log_path_); }
 
  private:
   std::vector<std::string> argv_;
   std::string log_path_;
   pid_t pid_ = -1;
+  int status_ = 0;
 };
 
 }  // namespace dazong::testing

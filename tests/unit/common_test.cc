@@ -381,6 +381,13 @@ TEST(ShortStringTest, AssignWithinCapacity) {
   EXPECT_EQ(s.view(), "x");
 }
 
+TEST(ShortStringTest, EmptyTextClearsIt) {
+  ShortString<4> s = ShortString<4>::FromView("abc");
+  EXPECT_TRUE(s.Assign(std::string_view()));
+  EXPECT_TRUE(s.empty());
+  EXPECT_EQ(s.view(), "");
+}
+
 TEST(ShortStringTest, RefusesTextLongerThanCapacity) {
   ShortString<4> s = ShortString<4>::FromView("ab");
   EXPECT_FALSE(s.Assign("abcde"));

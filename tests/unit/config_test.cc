@@ -384,6 +384,7 @@ TEST(ConfigTest, CnSpotProfileAllowsSpotModes) {
   }
   absl::StatusOr<ExchangeConfig> cfg = ParseConfig(text, "/");
   ASSERT_TRUE(cfg.ok()) << cfg.status();
+  EXPECT_EQ(cfg->profile, "cn-spot");
 }
 
 TEST(ConfigTest, EmptyOptionalSectionsAreAccepted) {
@@ -796,6 +797,7 @@ TEST_F(DemoConfigTest, LoadsWithExpectedSettings) {
   EXPECT_EQ(demo().redis.port, 6390);
   EXPECT_EQ(demo().redis.key_prefix, "dazong");
   EXPECT_EQ(demo().http.port, 8088);
+  EXPECT_EQ(demo().profile, "unrestricted");
 }
 
 TEST_F(DemoConfigTest, HasTheDocumentedInstruments) {

@@ -144,6 +144,9 @@ struct ExchangeConfig {
   std::string name;
   std::string comp_id;   // the exchange's SenderCompID
   std::string data_dir;  // RocksDB, FIX session stores and logs live below it
+  // "unrestricted" (every trading mode may be enabled) or "cn-spot" (only listing, one-sided
+  // auction and negotiated trade, as Chinese spot-market rules require).
+  std::string profile = "unrestricted";
   FixConfig fix;
   RedisConfig redis;
   HttpConfig http;

@@ -23,7 +23,7 @@ class ShortString {
       size_ = 0;
       return false;
     }
-    std::memcpy(data_, text.data(), text.size());
+    if (!text.empty()) std::memcpy(data_, text.data(), text.size());
     size_ = static_cast<uint8_t>(text.size());
     return true;
   }
