@@ -24,7 +24,9 @@ using dazong::fix_client::ReceivedMessage;
 int Usage() {
   std::fprintf(stderr,
                "usage: dazong-trade [--host H] --port P --comp-id ID --password PW [--target DAZONG]\n"
-               "                    [--wait SECONDS] COMMAND...\n"
+               "                    [--store DIR] [--wait SECONDS] COMMAND...\n"
+               "  --store DIR  where the FIX session's sequence numbers are kept between runs\n"
+               "               (default var/fix-client; the exchange remembers them too)\n"
                "commands:\n"
                "  buy|sell SYMBOL QTY@PRICE [day|gtc|ioc]   limit order (QTY in base units, PRICE in yuan)\n"
                "  buy|sell SYMBOL QTY@market                market order\n"
@@ -54,6 +56,7 @@ std::string Describe(const ReceivedMessage& m) {
 int main(int argc, char** argv) {
   FixClientOptions options;
   options.reconnect_seconds = 30;
+  options.store_dir = "var/fix-client";
   int wait_seconds = 2;
   std::vector<std::string> words;
   for (int i = 1; i < argc; ++i) {
@@ -66,6 +69,7 @@ int main(int argc, char** argv) {
     else if (arg == "--username") options.username = value();
     else if (arg == "--target") options.target_comp_id = value();
     else if (arg == "--wait") wait_seconds = std::atoi(value().c_str());
+    else if (arg == "--store") options.store_dir = value();
     else if (arg == "--help" || arg == "-h") return Usage();
     else words.push_back(arg);
   }
