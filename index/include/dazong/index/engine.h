@@ -1,0 +1,106 @@
+// IndexEngine: the deterministic, single-threaded heart of the index service. Trades, book
+// states, busts and time arrive in time order; index records come out. The same inputs in the
+// same order always give the same records (same values, calc ids and sequence numbers), which
+// is what lets `dazong-index recompute` reproduce every published value from the journal.
+//
+// Time contract (the "watermark"): every input carries a time. Passing time T (any input, or
+// OnTime(T)) promises that every trade with time < T has already been passed in. Boundaries
+// (interval values, fixings, the local midnight roll-over) are processed as soon as the
+// watermark reaches them, in the order (time, grid < fixing < midnight, index order).
+//
+// Not thread-safe; IndexService runs one on its own thread.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "dazong/index/calc.h"
+#include "dazong/index/parameters.h"
+#include "dazong/index/record.h"
+
+namespace dazong::index {
+
+struct EngineOptions {
+  int retain_days = 5;           // days of trades kept for bust corrections
+  bool intraday_records = true;  // false: fixings and corrections only (bulk recompute)
+};
+
+class IndexEngine {
+ public:
+  // `methodology` must outlive the engine.
+  explicit IndexEngine(const Methodology& methodology, EngineOptions options = {});
+  ~IndexEngine();
+
+  // Each call appends the records it produced to `out`.
+  void OnTrade(const IndexTrade& trade, std::vector<IndexRecord>& out);
+  void OnBbo(const Bbo& bbo, std::vector<IndexRecord>& out);
+  void OnTime(Timestamp watermark, std::vector<IndexRecord>& out);
+  // Busts a trade: it is excluded (BUSTED) from now on, and every published fixing whose
+  // input set held it is corrected. NotFound when the trade is not retained.
+  absl::Status OnBust(uint64_t trade_id, Timestamp time, const std::string& reason,
+                      std::vector<IndexRecord>& out);
+  // Recomputes a published fixing of a single index under the parameters now in force for its
+  // date (e.g. after a corrected methodology version was added) and publishes a correction.
+  absl::Status CorrectFixing(const std::string& index_id, LocalDay day, Timestamp time,
+                             const std::string& reason, std::vector<IndexRecord>& out);
+
+  // A checkpoint is made at each local midnight, before any input of the new day. Returns it
+  // once (day, state) and forgets it.
+  std::optional<std::pair<LocalDay, std::string>> TakeCheckpoint();
+  // Restores a checkpoint made at the start of `day`; feed the trades from that midnight on.
+  absl::Status LoadState(std::string_view state);
+
+  Timestamp watermark() const { return watermark_; }
+  uint64_t late_inputs() const { return late_; }
+
+ private:
+  struct InstrumentDay;
+  struct InstrumentState;
+  struct IndexState;
+  struct FixingMemo;
+
+  void Advance(Timestamp t, std::vector<IndexRecord>& out);
+  void Start(Timestamp t);
+  Timestamp FixingTime(const IndexState& s) const;
+  void ProcessGrid(IndexState& s, std::vector<IndexRecord>& out);
+  void ProcessFixing(IndexState& s, std::vector<IndexRecord>& out);
+  void ProcessComposite(IndexState& s, std::vector<IndexRecord>& out);
+  void RollDay();
+  void Evict(IndexState& s, Timestamp keep_from, bool inclusive);
+  void AddToWindow(IndexState& s, size_t pos);
+  void RebuildExtremes(IndexState& s);
+  void EmitIntraday(IndexState& s, Timestamp as_of, Timestamp from, Timestamp to, bool grid,
+                    uint64_t trade_id, std::vector<IndexRecord>& out);
+  void Identify(IndexState& s, const IndexParameters& p, IndexRecord& r);
+  InstrumentDay* FindDay(uint32_t instrument, LocalDay day);
+  void CorrectSingle(IndexState& s, LocalDay day, Timestamp time, const std::string& reason,
+                     std::vector<IndexRecord>& out);
+  void CorrectComposites(uint32_t instrument, LocalDay day, Timestamp time,
+                         const std::string& reason, std::vector<IndexRecord>& out);
+  std::string SaveState() const;
+
+  const Methodology& methodology_;
+  EngineOptions options_;
+  bool started_ = false;
+  LocalDay day_ = 0;
+  Timestamp watermark_ = 0;
+  uint64_t late_ = 0;
+  std::vector<IndexState*> order_;
+  std::map<std::string, IndexState*> by_id_;
+  std::map<uint32_t, InstrumentState*> instruments_;
+  std::optional<std::pair<LocalDay, std::string>> checkpoint_;
+  std::vector<std::unique_ptr<IndexState>> index_storage_;
+  std::vector<std::unique_ptr<InstrumentState>> instrument_storage_;
+};
+
+// The calc id of a fixing or correction: SHA-256 (hex) over the parameter hash, the record's
+// identity, its result and its input trade ids (docs/index-methodology.md, "Calculation id").
+std::string FixingCalcId(const IndexRecord& r);
+
+}  // namespace dazong::index

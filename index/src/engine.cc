@@ -1,0 +1,692 @@
+#include "dazong/index/engine.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "dazong/index/sha256.h"
+#include "text.h"
+
+namespace dazong::index {
+
+struct IndexEngine::InstrumentDay {
+  LocalDay day = 0;
+  std::vector<IndexTrade> trades;  // time order (and trade id order)
+  std::vector<uint8_t> busted;     // one per trade
+};
+
+struct IndexEngine::InstrumentState {
+  uint32_t id = 0;
+  InstrumentDay today;
+  std::deque<InstrumentDay> past;  // newest last
+  std::optional<Bbo> bbo;          // the latest book state
+};
+
+// What a published fixing needs kept to be corrected later.
+struct IndexEngine::FixingMemo {
+  IndexRecord record;                // the record currently in force for the date
+  std::optional<int64_t> previous;   // the previous fixing it was computed with
+  std::optional<Bbo> bbo;            // the close book state it was computed with
+  CompositeAnchor anchor_before;     // composite: the chain state it was computed from
+  std::optional<int64_t> prev_composite;
+};
+
+struct IndexEngine::IndexState {
+  std::string id;
+  bool composite = false;
+  uint32_t instrument = 0;  // single
+  std::vector<IndexState*> constituents;  // composite: the single index of each instrument
+  uint64_t seq = 0;
+  std::optional<int64_t> previous;  // the last fixing value
+  LocalDay previous_day = 0;
+  bool fixed_today = false;
+  CompositeAnchor anchor;
+  std::map<LocalDay, FixingMemo> fixings;  // retained days
+
+  // The rolling intraday window over the instrument's trades of the day.
+  size_t begin = 0;
+  size_t end = 0;
+  std::vector<uint8_t> eligible;  // per trade of the day, as added to the window
+  Int128 pv = 0;
+  int64_t volume = 0;
+  int64_t count = 0;
+  int64_t buyers = 0;
+  int64_t sellers = 0;
+  std::vector<int64_t> buy_n, sell_n, member_volume;
+  std::deque<size_t> min_q, max_q;
+  int64_t excluded_in_window = 0;
+  bool last_nonempty = false;
+  Timestamp next_grid = 0;
+};
+
+namespace {
+
+void AddMember(std::vector<int64_t>& v, uint32_t m) {
+  if (v.size() <= m) v.resize(m + 1, 0);
+}
+
+std::string JoinInts(const std::vector<int64_t>& v) { return absl::StrJoin(v, ","); }
+
+std::vector<int64_t> SplitInts(std::string_view text) {
+  std::vector<int64_t> out;
+  if (text.empty() || text == "-") return out;
+  for (std::string_view part : text::Split(text, ',')) {
+    int64_t v = 0;
+    if (text::ToInt(part, &v)) out.push_back(v);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string FixingCalcId(const IndexRecord& r) {
+  Sha256Builder h;
+  h.Add(std::string_view("dazong-index-calc/1"))
+      .Add(std::string_view(r.index_id))
+      .Add(static_cast<int64_t>(r.kind))
+      .Add(static_cast<int64_t>(r.date))
+      .Add(r.as_of)
+      .Add(std::string_view(r.params_hash))
+      .Add(static_cast<int64_t>(r.has_value))
+      .Add(r.value)
+      .Add(static_cast<int64_t>(r.status))
+      .Add(static_cast<int64_t>(r.level))
+      .Add(static_cast<uint64_t>(r.used.size()));
+  for (uint64_t id : r.used) h.Add(id);
+  h.Add(static_cast<uint64_t>(r.excluded.size()));
+  for (const ExcludedTrade& e : r.excluded) h.Add(e.trade_id).Add(static_cast<int64_t>(e.reason));
+  h.Add(std::string_view(r.inputs)).Add(std::string_view(r.missed));
+  h.Add(std::string_view(r.supersedes)).Add(std::string_view(r.reason));
+  return h.Hex();
+}
+
+IndexEngine::IndexEngine(const Methodology& methodology, EngineOptions options)
+    : methodology_(methodology), options_(options) {
+  for (const std::string& id : methodology.index_ids()) {
+    const IndexParameters& p = methodology.Versions(id).front();
+    auto state = std::make_unique<IndexState>();
+    state->id = id;
+    state->composite = p.kind == IndexKind::kComposite;
+    if (!state->composite) {
+      state->instrument = p.instrument_ids[0];
+      if (instruments_.count(state->instrument) == 0) {
+        auto inst = std::make_unique<InstrumentState>();
+        inst->id = state->instrument;
+        instruments_[state->instrument] = inst.get();
+        instrument_storage_.push_back(std::move(inst));
+      }
+    }
+    by_id_[id] = state.get();
+    order_.push_back(state.get());
+    index_storage_.push_back(std::move(state));
+  }
+  for (IndexState* s : order_) {
+    if (!s->composite) continue;
+    for (uint32_t instrument : methodology.Versions(s->id).front().instrument_ids) {
+      for (IndexState* single : order_) {
+        if (!single->composite && single->instrument == instrument) {
+          s->constituents.push_back(single);
+          break;
+        }
+      }
+    }
+  }
+}
+
+IndexEngine::~IndexEngine() = default;
+
+void IndexEngine::Start(Timestamp t) {
+  started_ = true;
+  day_ = LocalDayOf(t);
+  watermark_ = t;
+  for (IndexState* s : order_) {
+    const IndexParameters& p = methodology_.ForDate(s->id, day_);
+    const int64_t interval = p.intraday_interval_seconds * kNanosPerSecond;
+    const Timestamp day_start = UtcOfLocal(day_, 0);
+    s->next_grid = day_start + ((t - day_start) / interval + 1) * interval;
+    s->fixed_today = FixingTime(*s) < t;  // too late for today's fixing
+  }
+  for (auto& [id, inst] : instruments_) inst->today.day = day_;
+}
+
+Timestamp IndexEngine::FixingTime(const IndexState& s) const {
+  const IndexParameters& p = methodology_.ForDate(s.id, day_);
+  Timestamp t = UtcOfLocal(day_, p.window_end);
+  for (const IndexState* c : s.constituents) t = std::max(t, FixingTime(*c));
+  return t;
+}
+
+void IndexEngine::Advance(Timestamp t, std::vector<IndexRecord>& out) {
+  if (!started_) return;
+  if (t < watermark_) {
+    ++late_;
+    return;
+  }
+  for (;;) {
+    Timestamp best = UtcOfLocal(day_ + 1, 0);
+    int type = 2;  // 0 grid, 1 fixing, 2 midnight
+    IndexState* which = nullptr;
+    for (IndexState* s : order_) {
+      if (!s->fixed_today) {
+        const Timestamp f = FixingTime(*s);
+        if (f < best || (f == best && type > 1)) {
+          best = f;
+          type = 1;
+          which = s;
+        }
+      }
+      if (!s->composite && options_.intraday_records &&
+          (s->next_grid < best || (s->next_grid == best && type > 0))) {
+        best = s->next_grid;
+        type = 0;
+        which = s;
+      }
+    }
+    if (best > t) break;
+    watermark_ = best;
+    if (type == 0) {
+      ProcessGrid(*which, out);
+    } else if (type == 1) {
+      if (which->composite) {
+        ProcessComposite(*which, out);
+      } else {
+        ProcessFixing(*which, out);
+      }
+      which->fixed_today = true;
+    } else {
+      RollDay();
+    }
+  }
+  watermark_ = t;
+}
+
+void IndexEngine::OnTime(Timestamp watermark, std::vector<IndexRecord>& out) {
+  Advance(watermark, out);
+}
+
+void IndexEngine::OnBbo(const Bbo& bbo, std::vector<IndexRecord>& out) {
+  Advance(bbo.time, out);
+  auto it = instruments_.find(bbo.instrument);
+  if (it != instruments_.end()) it->second->bbo = bbo;
+}
+
+void IndexEngine::OnTrade(const IndexTrade& trade, std::vector<IndexRecord>& out) {
+  if (!started_) Start(trade.time);
+  Advance(trade.time, out);
+  auto it = instruments_.find(trade.instrument);
+  if (it == instruments_.end()) return;  // not an index instrument
+  InstrumentDay& day = it->second->today;
+  day.trades.push_back(trade);
+  day.busted.push_back(0);
+  const size_t pos = day.trades.size() - 1;
+  for (IndexState* s : order_) {
+    if (s->composite || s->instrument != trade.instrument) continue;
+    const IndexParameters& p = methodology_.ForDate(s->id, day_);
+    Evict(*s, trade.time - p.intraday_window_seconds * kNanosPerSecond, /*inclusive=*/true);
+    AddToWindow(*s, pos);
+    if (options_.intraday_records) {
+      EmitIntraday(*s, trade.time, trade.time - p.intraday_window_seconds * kNanosPerSecond,
+                   trade.time, /*grid=*/false, trade.trade_id, out);
+    }
+    s->last_nonempty = s->count > 0;
+  }
+}
+
+void IndexEngine::Evict(IndexState& s, Timestamp bound, bool inclusive) {
+  const InstrumentDay& day = instruments_.at(s.instrument)->today;
+  while (s.begin < s.end &&
+         (inclusive ? day.trades[s.begin].time <= bound : day.trades[s.begin].time < bound)) {
+    const IndexTrade& t = day.trades[s.begin];
+    if (s.eligible[s.begin]) {
+      s.pv -= static_cast<Int128>(t.price) * t.quantity;
+      s.volume -= t.quantity;
+      --s.count;
+      if (--s.buy_n[t.buyer] == 0) --s.buyers;
+      if (--s.sell_n[t.seller] == 0) --s.sellers;
+      s.member_volume[t.buyer] -= t.quantity;
+      s.member_volume[t.seller] -= t.quantity;
+    } else {
+      --s.excluded_in_window;
+    }
+    ++s.begin;
+  }
+  while (!s.min_q.empty() && s.min_q.front() < s.begin) s.min_q.pop_front();
+  while (!s.max_q.empty() && s.max_q.front() < s.begin) s.max_q.pop_front();
+}
+
+void IndexEngine::AddToWindow(IndexState& s, size_t pos) {
+  const InstrumentDay& day = instruments_.at(s.instrument)->today;
+  const IndexTrade& t = day.trades[pos];
+  const IndexParameters& p = methodology_.ForDate(s.id, day_);
+  const bool ok = RuleExclusion(p, t, day.busted[pos] != 0) == Exclusion::kNone;
+  if (s.eligible.size() <= pos) s.eligible.resize(pos + 1, 0);
+  s.eligible[pos] = ok ? 1 : 0;
+  s.end = pos + 1;
+  if (!ok) {
+    ++s.excluded_in_window;
+    return;
+  }
+  s.pv += static_cast<Int128>(t.price) * t.quantity;
+  s.volume += t.quantity;
+  ++s.count;
+  AddMember(s.buy_n, t.buyer);
+  AddMember(s.sell_n, t.seller);
+  AddMember(s.member_volume, std::max(t.buyer, t.seller));
+  if (s.buy_n[t.buyer]++ == 0) ++s.buyers;
+  if (s.sell_n[t.seller]++ == 0) ++s.sellers;
+  s.member_volume[t.buyer] += t.quantity;
+  s.member_volume[t.seller] += t.quantity;
+  while (!s.min_q.empty() && day.trades[s.min_q.back()].price >= t.price) s.min_q.pop_back();
+  s.min_q.push_back(pos);
+  while (!s.max_q.empty() && day.trades[s.max_q.back()].price <= t.price) s.max_q.pop_back();
+  s.max_q.push_back(pos);
+}
+
+void IndexEngine::RebuildExtremes(IndexState& s) {
+  const InstrumentDay& day = instruments_.at(s.instrument)->today;
+  s.min_q.clear();
+  s.max_q.clear();
+  for (size_t i = s.begin; i < s.end; ++i) {
+    if (!s.eligible[i]) continue;
+    const int64_t price = day.trades[i].price;
+    while (!s.min_q.empty() && day.trades[s.min_q.back()].price >= price) s.min_q.pop_back();
+    s.min_q.push_back(i);
+    while (!s.max_q.empty() && day.trades[s.max_q.back()].price <= price) s.max_q.pop_back();
+    s.max_q.push_back(i);
+  }
+}
+
+void IndexEngine::Identify(IndexState& s, const IndexParameters& p, IndexRecord& r) {
+  r.index_id = s.id;
+  r.methodology_version = p.methodology_version;
+  r.params_hash = p.hash;
+  r.seq = ++s.seq;
+}
+
+void IndexEngine::EmitIntraday(IndexState& s, Timestamp as_of, Timestamp from, Timestamp to,
+                               bool grid, uint64_t trade_id, std::vector<IndexRecord>& out) {
+  const IndexParameters& p = methodology_.ForDate(s.id, day_);
+  const InstrumentDay& day = instruments_.at(s.instrument)->today;
+  IndexRecord& r = out.emplace_back();
+  r.kind = RecordKind::kIntraday;
+  r.date = day_;
+  r.as_of = as_of;
+  r.window_from = from;
+  r.window_to = to;
+  r.trade_count = s.count;
+  r.volume = s.volume;
+  r.buyers = s.buyers;
+  r.sellers = s.sellers;
+  if (s.count > 0) {
+    r.has_value = true;
+    r.value = VwapValue(s.pv, s.volume).value_or(0);
+    r.level = kLevelWindow;
+    r.price_low = day.trades[s.min_q.front()].price;
+    r.price_high = day.trades[s.max_q.front()].price;
+    int64_t top = 0;
+    for (size_t m = 0; m < s.member_volume.size(); ++m) {
+      if (s.member_volume[m] > top) {
+        top = s.member_volume[m];
+        r.top_member = static_cast<uint32_t>(m);
+      }
+    }
+    r.top_share_bps = DivRoundHalfEven(static_cast<Int128>(top) * 10000, 2 * s.volume).value_or(0);
+  }
+  std::vector<std::string> missed;
+  if (s.count < p.min_trades) missed.push_back("min_trades");
+  if (s.volume < p.min_volume || s.volume == 0) missed.push_back("min_volume");
+  if (s.buyers < p.min_buyers) missed.push_back("min_buyers");
+  if (s.sellers < p.min_sellers) missed.push_back("min_sellers");
+  r.missed = missed.empty() ? "" : absl::StrCat("window:", absl::StrJoin(missed, ","));
+  r.status = missed.empty() ? Status::kIndicative : Status::kInsufficient;
+  if (s.excluded_in_window > 0) {
+    for (size_t i = s.begin; i < s.end; ++i) {
+      if (!s.eligible[i]) {
+        r.excluded.push_back(ExcludedTrade{
+            day.trades[i].trade_id, RuleExclusion(p, day.trades[i], day.busted[i] != 0)});
+      }
+    }
+  }
+  Identify(s, p, r);
+  r.calc_id = grid ? absl::StrCat("G-", s.id, "-", as_of, "-", p.hash.substr(0, 16))
+                   : absl::StrCat("T-", s.id, "-", trade_id, "-", p.hash.substr(0, 16));
+}
+
+void IndexEngine::ProcessGrid(IndexState& s, std::vector<IndexRecord>& out) {
+  const IndexParameters& p = methodology_.ForDate(s.id, day_);
+  const Timestamp g = s.next_grid;
+  const Timestamp from = g - p.intraday_window_seconds * kNanosPerSecond;
+  Evict(s, from, /*inclusive=*/false);
+  if (s.count > 0 || s.last_nonempty) {
+    EmitIntraday(s, g, from, g, /*grid=*/true, 0, out);
+    s.last_nonempty = s.count > 0;
+  }
+  s.next_grid = g + p.intraday_interval_seconds * kNanosPerSecond;
+}
+
+void IndexEngine::ProcessFixing(IndexState& s, std::vector<IndexRecord>& out) {
+  const IndexParameters& p = methodology_.ForDate(s.id, day_);
+  if (p.weekdays_only && Weekday(day_) >= 6) return;
+  InstrumentState& inst = *instruments_.at(s.instrument);
+  const Timestamp end = UtcOfLocal(day_, p.window_end);
+  FixingMemo memo;
+  memo.previous = s.previous;
+  if (inst.bbo.has_value() && inst.bbo->time < end) memo.bbo = inst.bbo;
+  size_t n = inst.today.trades.size();
+  while (n > 0 && inst.today.trades[n - 1].time >= end) --n;
+  std::vector<Exclusion> rule(n);
+  for (size_t i = 0; i < n; ++i) {
+    rule[i] = RuleExclusion(p, inst.today.trades[i], inst.today.busted[i] != 0);
+  }
+  FixingInput in;
+  in.session = std::span<const IndexTrade>(inst.today.trades.data(), n);
+  in.rule = rule;
+  in.window_from = UtcOfLocal(day_, p.window_start);
+  in.window_to = end;
+  in.close_bbo = memo.bbo;
+  in.previous = memo.previous;
+  IndexRecord& r = out.emplace_back();
+  ComputeFixing(p, in, r);
+  r.kind = RecordKind::kFixing;
+  r.date = day_;
+  r.as_of = end;
+  Identify(s, p, r);
+  r.calc_id = FixingCalcId(r);
+  if (r.has_value) {
+    s.previous = r.value;
+    s.previous_day = day_;
+  }
+  memo.record = r;
+  s.fixings[day_] = std::move(memo);
+  while (static_cast<int>(s.fixings.size()) > options_.retain_days) s.fixings.erase(s.fixings.begin());
+}
+
+void IndexEngine::ProcessComposite(IndexState& s, std::vector<IndexRecord>& out) {
+  const IndexParameters& p = methodology_.ForDate(s.id, day_);
+  if (p.weekdays_only && Weekday(day_) >= 6) return;
+  if (day_ < p.base_date) return;
+  std::vector<ConstituentValue> values;
+  for (size_t i = 0; i < s.constituents.size(); ++i) {
+    ConstituentValue& v = values.emplace_back();
+    v.symbol = p.instruments[i];
+    auto it = s.constituents[i]->fixings.find(day_);
+    if (it == s.constituents[i]->fixings.end()) continue;
+    const IndexRecord& c = it->second.record;
+    v.has_value = c.has_value;
+    v.value = c.value;
+    v.level = c.level;
+    v.calc_id = c.calc_id;
+    v.trade_count = c.trade_count;
+    v.volume = c.volume;
+  }
+  FixingMemo memo;
+  memo.anchor_before = s.anchor;
+  memo.prev_composite = s.previous;
+  IndexRecord& r = out.emplace_back();
+  ComputeComposite(p, day_, values, s.anchor, r);
+  AddFixingAlerts(p, s.previous, r);
+  r.kind = RecordKind::kFixing;
+  r.date = day_;
+  r.as_of = FixingTime(s);
+  Identify(s, p, r);
+  r.calc_id = FixingCalcId(r);
+  if (r.has_value) {
+    s.previous = r.value;
+    s.previous_day = day_;
+  }
+  memo.record = r;
+  s.fixings[day_] = std::move(memo);
+  while (static_cast<int>(s.fixings.size()) > options_.retain_days) s.fixings.erase(s.fixings.begin());
+}
+
+void IndexEngine::RollDay() {
+  for (auto& [id, inst] : instruments_) {
+    if (!inst->today.trades.empty()) inst->past.push_back(std::move(inst->today));
+    while (static_cast<int>(inst->past.size()) > options_.retain_days) inst->past.pop_front();
+    inst->today = InstrumentDay{};
+    inst->today.day = day_ + 1;
+  }
+  ++day_;
+  for (IndexState* s : order_) {
+    s->fixed_today = false;
+    s->begin = s->end = 0;
+    s->eligible.clear();
+    s->pv = 0;
+    s->volume = s->count = s->buyers = s->sellers = 0;
+    s->buy_n.clear();
+    s->sell_n.clear();
+    s->member_volume.clear();
+    s->min_q.clear();
+    s->max_q.clear();
+    s->excluded_in_window = 0;
+    s->last_nonempty = false;
+  }
+  checkpoint_ = std::make_pair(day_, SaveState());
+}
+
+IndexEngine::InstrumentDay* IndexEngine::FindDay(uint32_t instrument, LocalDay day) {
+  auto it = instruments_.find(instrument);
+  if (it == instruments_.end()) return nullptr;
+  if (it->second->today.day == day) return &it->second->today;
+  for (InstrumentDay& d : it->second->past) {
+    if (d.day == day) return &d;
+  }
+  return nullptr;
+}
+
+absl::Status IndexEngine::OnBust(uint64_t trade_id, Timestamp time, const std::string& reason,
+                                 std::vector<IndexRecord>& out) {
+  Advance(time, out);
+  for (auto& [instrument_id, inst] : instruments_) {
+    std::vector<InstrumentDay*> days;
+    for (InstrumentDay& d : inst->past) days.push_back(&d);
+    days.push_back(&inst->today);
+    for (InstrumentDay* d : days) {
+      auto it = std::lower_bound(
+          d->trades.begin(), d->trades.end(), trade_id,
+          [](const IndexTrade& t, uint64_t id) { return t.trade_id < id; });
+      if (it == d->trades.end() || it->trade_id != trade_id) continue;
+      const size_t pos = static_cast<size_t>(it - d->trades.begin());
+      if (d->busted[pos]) return absl::OkStatus();
+      d->busted[pos] = 1;
+      const LocalDay day = d->day;
+      const IndexTrade trade = *it;
+      for (IndexState* s : order_) {
+        if (s->composite || s->instrument != instrument_id) continue;
+        if (day == day_ && pos >= s->begin && pos < s->end && s->eligible[pos]) {
+          // Take it out of the running window.
+          s->eligible[pos] = 0;
+          s->pv -= static_cast<Int128>(trade.price) * trade.quantity;
+          s->volume -= trade.quantity;
+          --s->count;
+          if (--s->buy_n[trade.buyer] == 0) --s->buyers;
+          if (--s->sell_n[trade.seller] == 0) --s->sellers;
+          s->member_volume[trade.buyer] -= trade.quantity;
+          s->member_volume[trade.seller] -= trade.quantity;
+          ++s->excluded_in_window;
+          RebuildExtremes(*s);
+        }
+        auto memo = s->fixings.find(day);
+        if (memo != s->fixings.end() && trade.time < memo->second.record.window_to) {
+          CorrectSingle(*s, day, time,
+                        absl::StrCat("BUSTED_TRADE:", trade_id, reason.empty() ? "" : ":", reason),
+                        out);
+        }
+      }
+      CorrectComposites(instrument_id, day, time,
+                        absl::StrCat("CONSTITUENT_CORRECTED:BUSTED_TRADE:", trade_id), out);
+      return absl::OkStatus();
+    }
+  }
+  return absl::NotFoundError(absl::StrCat("trade ", trade_id, " is not retained by the index engine"));
+}
+
+absl::Status IndexEngine::CorrectFixing(const std::string& index_id, LocalDay day, Timestamp time,
+                                        const std::string& reason, std::vector<IndexRecord>& out) {
+  Advance(time, out);
+  auto it = by_id_.find(index_id);
+  if (it == by_id_.end()) return absl::NotFoundError(absl::StrCat("no index ", index_id));
+  IndexState& s = *it->second;
+  if (s.composite) return absl::InvalidArgumentError("correct a composite through its constituents");
+  if (s.fixings.count(day) == 0 || FindDay(s.instrument, day) == nullptr) {
+    return absl::NotFoundError(absl::StrCat("no retained fixing of ", index_id, " on ", FormatDate(day)));
+  }
+  CorrectSingle(s, day, time, absl::StrCat("METHODOLOGY:", reason), out);
+  CorrectComposites(s.instrument, day, time, absl::StrCat("CONSTITUENT_CORRECTED:", index_id), out);
+  return absl::OkStatus();
+}
+
+void IndexEngine::CorrectSingle(IndexState& s, LocalDay day, Timestamp /*time*/,
+                                const std::string& reason, std::vector<IndexRecord>& out) {
+  FixingMemo& memo = s.fixings.at(day);
+  InstrumentDay* d = FindDay(s.instrument, day);
+  const IndexParameters& p = methodology_.ForDate(s.id, day);
+  const Timestamp end = UtcOfLocal(day, p.window_end);
+  size_t n = d == nullptr ? 0 : d->trades.size();
+  while (n > 0 && d->trades[n - 1].time >= end) --n;
+  std::vector<Exclusion> rule(n);
+  for (size_t i = 0; i < n; ++i) rule[i] = RuleExclusion(p, d->trades[i], d->busted[i] != 0);
+  FixingInput in;
+  if (d != nullptr) in.session = std::span<const IndexTrade>(d->trades.data(), n);
+  in.rule = rule;
+  in.window_from = UtcOfLocal(day, p.window_start);
+  in.window_to = end;
+  in.close_bbo = memo.bbo;
+  in.previous = memo.previous;
+  IndexRecord& r = out.emplace_back();
+  ComputeFixing(p, in, r);
+  r.kind = RecordKind::kCorrection;
+  r.date = day;
+  r.as_of = end;
+  r.supersedes = memo.record.calc_id;
+  r.reason = reason;
+  Identify(s, p, r);
+  r.calc_id = FixingCalcId(r);
+  if (day == s.previous_day && r.has_value) s.previous = r.value;
+  memo.record = r;
+}
+
+void IndexEngine::CorrectComposites(uint32_t instrument, LocalDay day, Timestamp /*time*/,
+                                    const std::string& reason, std::vector<IndexRecord>& out) {
+  for (IndexState* s : order_) {
+    if (!s->composite) continue;
+    bool uses = false;
+    for (IndexState* c : s->constituents) uses = uses || c->instrument == instrument;
+    auto memo_it = s->fixings.find(day);
+    if (!uses || memo_it == s->fixings.end()) continue;
+    FixingMemo& memo = memo_it->second;
+    const IndexParameters& p = methodology_.ForDate(s->id, day);
+    std::vector<ConstituentValue> values;
+    for (size_t i = 0; i < s->constituents.size(); ++i) {
+      ConstituentValue& v = values.emplace_back();
+      v.symbol = p.instruments[i];
+      auto it = s->constituents[i]->fixings.find(day);
+      if (it == s->constituents[i]->fixings.end()) continue;
+      const IndexRecord& c = it->second.record;
+      v.has_value = c.has_value;
+      v.value = c.value;
+      v.level = c.level;
+      v.calc_id = c.calc_id;
+      v.trade_count = c.trade_count;
+      v.volume = c.volume;
+    }
+    // Recomputed from the chain state it was first computed from; the live chain (anchors
+    // already set from published values) is not restated.
+    CompositeAnchor anchor = memo.anchor_before;
+    IndexRecord& r = out.emplace_back();
+    ComputeComposite(p, day, values, anchor, r);
+    AddFixingAlerts(p, memo.prev_composite, r);
+    r.kind = RecordKind::kCorrection;
+    r.date = day;
+    r.as_of = memo.record.as_of;
+    r.supersedes = memo.record.calc_id;
+    r.reason = reason;
+    Identify(*s, p, r);
+    r.calc_id = FixingCalcId(r);
+    if (day == s->previous_day && r.has_value) s->previous = r.value;
+    memo.record = r;
+  }
+}
+
+std::optional<std::pair<LocalDay, std::string>> IndexEngine::TakeCheckpoint() {
+  auto c = std::move(checkpoint_);
+  checkpoint_.reset();
+  return c;
+}
+
+// Text, one item per line: "day D", "index ID seq prev_has prev prev_day anchor_set anchor_date
+// anchor_level prices weights", "bbo INSTRUMENT time bid ask".
+std::string IndexEngine::SaveState() const {
+  std::string out = absl::StrCat("dazong-index-state/1\nday ", day_, "\n");
+  for (const IndexState* s : order_) {
+    absl::StrAppend(&out, "index ", s->id, " ", s->seq, " ", s->previous.has_value() ? 1 : 0, " ",
+                    s->previous.value_or(0), " ", s->previous_day, " ", s->anchor.set ? 1 : 0, " ",
+                    s->anchor.date, " ", s->anchor.level, " ",
+                    s->anchor.prices.empty() ? "-" : JoinInts(s->anchor.prices), " ",
+                    s->anchor.weights.empty() ? "-" : JoinInts(s->anchor.weights), "\n");
+  }
+  for (const auto& [id, inst] : instruments_) {
+    if (inst->bbo.has_value()) {
+      absl::StrAppend(&out, "bbo ", id, " ", inst->bbo->time, " ", inst->bbo->bid, " ",
+                      inst->bbo->ask, "\n");
+    }
+  }
+  return out;
+}
+
+absl::Status IndexEngine::LoadState(std::string_view state) {
+  std::vector<std::string_view> lines;
+  for (std::string_view l : text::Split(state, '\n')) {
+    if (!l.empty()) lines.push_back(l);
+  }
+  if (lines.empty() || lines[0] != "dazong-index-state/1") {
+    return absl::DataLossError("not an index engine state");
+  }
+  const auto bad = [] { return absl::DataLossError("corrupt index engine state"); };
+  bool have_day = false;
+  for (size_t i = 1; i < lines.size(); ++i) {
+    std::vector<std::string_view> f = text::Split(lines[i], ' ');
+    if (f[0] == "day" && f.size() == 2) {
+      int64_t day;
+      if (!text::ToInt(f[1], &day)) return bad();
+      Start(UtcOfLocal(static_cast<LocalDay>(day), 0));
+      have_day = true;
+    } else if (f[0] == "index" && f.size() == 11 && have_day) {
+      auto it = by_id_.find(std::string(f[1]));
+      if (it == by_id_.end()) continue;  // an index no longer configured
+      IndexState& s = *it->second;
+      int64_t seq, has, prev, prev_day, set, date, level;
+      if (!text::ToInt(f[2], &seq) || !text::ToInt(f[3], &has) ||
+          !text::ToInt(f[4], &prev) || !text::ToInt(f[5], &prev_day) ||
+          !text::ToInt(f[6], &set) || !text::ToInt(f[7], &date) ||
+          !text::ToInt(f[8], &level)) {
+        return bad();
+      }
+      s.seq = static_cast<uint64_t>(seq);
+      if (has) s.previous = prev;
+      s.previous_day = static_cast<LocalDay>(prev_day);
+      s.anchor.set = set != 0;
+      s.anchor.date = static_cast<LocalDay>(date);
+      s.anchor.level = level;
+      s.anchor.prices = SplitInts(f[9]);
+      s.anchor.weights = SplitInts(f[10]);
+    } else if (f[0] == "bbo" && f.size() == 5) {
+      int64_t id, time, bid, ask;
+      if (!text::ToInt(f[1], &id) || !text::ToInt(f[2], &time) ||
+          !text::ToInt(f[3], &bid) || !text::ToInt(f[4], &ask)) {
+        return bad();
+      }
+      auto it = instruments_.find(static_cast<uint32_t>(id));
+      if (it != instruments_.end()) {
+        it->second->bbo = Bbo{static_cast<uint32_t>(id), time, bid, ask};
+      }
+    } else {
+      return bad();
+    }
+  }
+  if (!have_day) return bad();
+  return absl::OkStatus();
+}
+
+}  // namespace dazong::index
