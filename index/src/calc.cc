@@ -154,7 +154,7 @@ SetEvaluation EvaluateSet(const IndexParameters& p, std::span<const IndexTrade> 
       e.top_member = static_cast<uint32_t>(m);
     }
   }
-  if (e.volume > 0) e.top_share_bps = Rhe(static_cast<Int128>(top) * 10000, 2 * e.volume);
+  if (e.volume > 0) e.top_share_bps = Rhe(static_cast<Int128>(top) * 10000, e.volume);
   std::vector<std::string> missed;
   if (e.count < p.min_trades) missed.push_back("min_trades");
   if (e.volume < p.min_volume || e.volume == 0) missed.push_back("min_volume");

@@ -331,7 +331,7 @@ void IndexEngine::EmitIntraday(IndexState& s, Timestamp as_of, Timestamp from, T
         r.top_member = static_cast<uint32_t>(m);
       }
     }
-    r.top_share_bps = DivRoundHalfEven(static_cast<Int128>(top) * 10000, 2 * s.volume).value_or(0);
+    r.top_share_bps = DivRoundHalfEven(static_cast<Int128>(top) * 10000, s.volume).value_or(0);
   }
   std::vector<std::string> missed;
   if (s.count < p.min_trades) missed.push_back("min_trades");

@@ -49,7 +49,7 @@ struct SetEvaluation {
   int64_t buyers = 0;
   int64_t sellers = 0;
   uint32_t top_member = 0;
-  int64_t top_share_bps = 0;  // round_half_even(10000 × (bought + sold) / (2 × volume))
+  int64_t top_share_bps = 0;  // round_half_even(10000 × (bought + sold) / volume)
   std::string missed;         // thresholds missed, "" when sufficient
   bool sufficient() const { return missed.empty(); }
 };

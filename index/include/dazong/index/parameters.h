@@ -31,7 +31,7 @@ struct ParameterAdditions {
   int64_t intraday_interval_seconds = 60;     // interval values, aligned to local midnight
   int64_t outlier_min_trades = 3;             // the MAD rule needs at least this many trades
   int64_t move_alert_bps = 500;               // |fixing / previous - 1| above this: MOVE alert
-  int64_t concentration_alert_bps = 5000;     // largest participant's share above this
+  int64_t concentration_alert_bps = 8000;     // largest participant's share above this
   bool weekdays_only = true;                  // no fixing on Saturdays and Sundays
   std::vector<std::pair<std::string, std::vector<int64_t>>> links;  // "YYYY-MM-DD", weights
 };
@@ -59,7 +59,7 @@ struct IndexParameters {
   int64_t intraday_interval_seconds = 60;
   int64_t outlier_min_trades = 3;
   int64_t move_alert_bps = 500;
-  int64_t concentration_alert_bps = 5000;
+  int64_t concentration_alert_bps = 8000;
   bool weekdays_only = true;
   std::vector<LinkSpec> links;  // sorted by date
   // Exchange-wide: related-party pairs (lower member id first), sorted, symmetric closure of

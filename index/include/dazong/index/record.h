@@ -105,7 +105,7 @@ struct IndexRecord {
   int64_t buyers = 0;       // distinct
   int64_t sellers = 0;      // distinct
   uint32_t top_member = 0;  // the member with the largest share of volume (0: none)
-  int64_t top_share_bps = 0;
+  int64_t top_share_bps = 0;  // its bought + sold volume / volume, basis points (<= 10000)
 
   // Fixings and corrections: the exact ids used. Intraday values: empty; their inputs are the
   // instrument's trades with time in (window_from, window_to] (trade-triggered) or
