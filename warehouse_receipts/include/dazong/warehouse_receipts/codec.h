@@ -1,0 +1,62 @@
+// Binary record formats of the ledger's persisted state and history, for the sequencer to
+// write in the same RocksDB WriteBatch as the journal and to read back at start-up.
+//
+// Every record is: one format-version byte (kLedgerFormatVersion), one record-type byte, then
+// the fields in declaration order, little-endian: integers fixed width (u8/u16/u32/u64, i64 for
+// amounts and times), strings and vectors as a u32 length followed by the bytes / elements,
+// digests as 32 raw bytes. Decoding never trusts its input: a wrong version or type byte, a
+// truncated or oversized field, an out-of-range enum, or trailing bytes is DataLoss.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "dazong/warehouse_receipts/events.h"
+#include "dazong/warehouse_receipts/state.h"
+
+namespace dazong::receipts {
+
+inline constexpr uint8_t kLedgerFormatVersion = 1;
+
+struct AccountRecord {
+  MemberId member;  // kExchangeFeeAccount (0) for the exchange's fee account
+  Account account;
+  friend bool operator==(const AccountRecord&, const AccountRecord&) = default;
+};
+
+struct StockRecord {
+  StockKey key;
+  Quantity quantity;
+  friend bool operator==(const StockRecord&, const StockRecord&) = default;
+};
+
+void EncodeReceipt(const Receipt& receipt, std::string& out);
+absl::StatusOr<Receipt> DecodeReceipt(std::string_view bytes);
+
+void EncodeAccount(const AccountRecord& account, std::string& out);
+absl::StatusOr<AccountRecord> DecodeAccount(std::string_view bytes);
+
+void EncodeStock(const StockRecord& stock, std::string& out);
+absl::StatusOr<StockRecord> DecodeStock(std::string_view bytes);
+
+void EncodeOrder(const OrderReservation& order, std::string& out);
+absl::StatusOr<OrderReservation> DecodeOrder(std::string_view bytes);
+
+void EncodeMeta(const LedgerMeta& meta, std::string& out);
+absl::StatusOr<LedgerMeta> DecodeMeta(std::string_view bytes);
+
+// A settled trade id (the value of a "trade settled" marker record).
+void EncodeSettledTrade(TradeId trade, std::string& out);
+absl::StatusOr<TradeId> DecodeSettledTrade(std::string_view bytes);
+
+void EncodeEvent(const LedgerEvent& event, std::string& out);
+absl::StatusOr<LedgerEvent> DecodeEvent(std::string_view bytes);
+
+void EncodeHistoryRecord(const HistoryRecord& record, std::string& out);
+absl::StatusOr<HistoryRecord> DecodeHistoryRecord(std::string_view bytes);
+
+// hash = SHA-256(prev_hash || u64 index || EncodeEvent(event)).
+Hash ComputeRecordHash(const Hash& prev_hash, uint64_t index, const LedgerEvent& event);
+
+}  // namespace dazong::receipts

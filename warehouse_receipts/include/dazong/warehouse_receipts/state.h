@@ -1,0 +1,171 @@
+// The ledger's state, the one function that changes it (ApplyEvent) and the invariant checker
+// (VerifyState). Ledger::Apply validates commands and then applies the events it decides on
+// through ApplyEvent; the history verifier applies logged events through the same function, so
+// a state rebuilt from the log is exactly the live state.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/status.h"
+#include "dazong/common/config.h"
+#include "dazong/warehouse_receipts/events.h"
+#include "dazong/warehouse_receipts/types.h"
+
+namespace dazong::receipts {
+
+// Fast, validated look-ups into the ExchangeConfig the ledger needs. `config` must outlive it.
+class ConfigIndex {
+ public:
+  // `settlement_bank`: the code of the bank allowed to deposit and withdraw member cash; empty
+  // means every configured bank is a settlement bank.
+  explicit ConfigIndex(const ExchangeConfig& config, std::string settlement_bank = "");
+
+  const ExchangeConfig& config() const { return config_; }
+  const WarehouseConfig* Warehouse(std::string_view code) const;
+  const WarehouseConfig* Warehouse(WarehouseId id) const;
+  // The first instant the warehouse's licence is no longer valid (end of its expiry date, CST);
+  // 0 if the configured date is malformed (never valid).
+  Timestamp LicenceEnd(WarehouseId id) const;
+  bool LicenceValid(WarehouseId id, Timestamp at) const { return at < LicenceEnd(id); }
+  bool StoresCommodity(WarehouseId id, std::string_view commodity) const;
+  bool IsAffiliate(WarehouseId id, std::string_view member_code) const;
+  // Zero-padding width of receipt numbers: digits of the range's last number.
+  int SerialWidth(WarehouseId id) const;
+  std::string ReceiptNumber(WarehouseId id, uint64_t serial) const;
+
+  const MemberConfig* Member(std::string_view code) const;
+  const MemberConfig* Member(MemberId id) const;
+  bool IsBank(std::string_view code) const;
+  bool IsSettlementBank(std::string_view code) const;
+  bool IsSupervisor(std::string_view code) const;
+  // A principal that may hold receipts: a configured member or bank.
+  bool ValidHolder(const Principal& p) const;
+
+  const InstrumentConfig* Instrument(InstrumentId id) const;
+  bool Accepts(InstrumentId instrument, WarehouseId warehouse) const;
+  // True when the member is an affiliate of any warehouse the instrument accepts (such a member
+  // could receive that warehouse's receipts by buying, so it may not buy the instrument).
+  bool AffiliateOfAnyAccepted(InstrumentId instrument, std::string_view member_code) const;
+
+ private:
+  const ExchangeConfig& config_;
+  std::string settlement_bank_;
+  absl::flat_hash_map<std::string, const WarehouseConfig*> warehouses_by_code_;
+  std::vector<Timestamp> licence_end_;  // index = WarehouseId - 1
+  absl::flat_hash_map<std::string, const MemberConfig*> members_by_code_;
+  absl::flat_hash_set<std::string> banks_;
+  absl::flat_hash_set<std::string> supervisors_;
+  std::vector<std::vector<WarehouseId>> accepted_;  // index = InstrumentId - 1
+};
+
+// The notional-free part of the fee rule: max(minimum, notional × bps / 10000 rounded half to
+// even). Errors only on overflow.
+absl::StatusOr<Money> TradeFee(Money notional, int64_t bps, Money minimum);
+// The seller's fee is capped at the notional so that proceeds are never negative.
+absl::StatusOr<Money> SellerFee(const InstrumentConfig& instrument, Money notional);
+absl::StatusOr<Money> BuyerFee(const InstrumentConfig& instrument, Money notional);
+// The cash a buy order must hold to cover `leaves` at prices up to `reserve_price`, however it
+// is filled (in lot multiples):
+//   ceil(reserve_price × leaves × (10000 + buyer_bps) / (10000 × base_units_per_price_unit))
+//   + ceil(leaves / lot_size) × (minimum fee + 3 + ceil(buyer_bps / 10000)) fen.
+// The per-lot allowance covers the per-trade minimum fee and the half-even rounding of each
+// fill's notional and fee, so each fill's cost plus the reservation for the rest never exceeds
+// what was reserved (docs/receipts.md has the proof sketch).
+absl::StatusOr<Money> BuyReservation(const InstrumentConfig& instrument, Price reserve_price,
+                                     Quantity leaves);
+
+struct ReceiptPortion {
+  ReceiptId receipt;
+  Quantity quantity;
+  friend bool operator==(const ReceiptPortion&, const ReceiptPortion&) = default;
+};
+
+// What an open order holds.
+struct OrderReservation {
+  OrderId order;
+  MemberId member;
+  InstrumentId instrument;
+  Side side = Side::kBuy;
+  Price reserve_price;
+  Quantity leaves;
+  Money cash;                            // buy: cash reserved
+  std::vector<ReceiptPortion> receipts;  // sell: receipt quantity reserved, delivery order
+  friend bool operator==(const OrderReservation&, const OrderReservation&) = default;
+};
+
+struct LedgerMeta {
+  uint64_t next_receipt_id = 1;
+  uint64_t history_size = 0;
+  Hash history_head{};  // hash of the last history record (zero if none)
+  Money total_deposited;
+  Money total_withdrawn;
+  friend bool operator==(const LedgerMeta&, const LedgerMeta&) = default;
+};
+
+struct LedgerState {
+  // Records (persisted).
+  std::map<ReceiptId, Receipt> receipts;
+  std::map<MemberId, Account> accounts;  // includes kExchangeFeeAccount once fees are charged
+  std::map<StockKey, Quantity> stock;    // inspected stock as last reported
+  std::map<OrderId, OrderReservation> orders;
+  std::set<TradeId> settled_trades;
+  LedgerMeta meta;
+
+  // Indexes derived from the records (rebuilt by RebuildIndexes, checked by VerifyState).
+  std::map<StockKey, Quantity> receipted;                      // live receipted quantity
+  std::set<std::pair<WarehouseId, uint64_t>> used_serials;     // never reused
+  struct LotUse {
+    ReceiptId origin;
+    int64_t live_receipts = 0;
+    friend bool operator==(const LotUse&, const LotUse&) = default;
+  };
+  std::map<std::pair<WarehouseId, std::string>, LotUse> live_lots;
+  // Live receipts of each holder, oldest first: (issued, id).
+  std::map<Principal, std::set<std::pair<Timestamp, ReceiptId>>> live_by_holder;
+  // Transient within one settlement: quantity delivered per trade before its TradeSettled.
+  // Empty between commands.
+  std::map<TradeId, int64_t> in_delivery;
+
+  // Records only (indexes excluded).
+  bool SameRecords(const LedgerState& other) const;
+};
+
+// Recomputes every derived index from the records.
+void RebuildIndexes(LedgerState& state);
+
+// Applies one history record's event to `state`, checking that it is consistent with the state
+// (the receipt exists and is in the state the event says, the rules of its kind hold). Returns
+// FailedPrecondition naming what differs, and then `state` may be partly changed: callers that
+// need atomicity validate first (Ledger) or stop at the first error (the history verifier).
+// Maintains meta.history_size/history_head, each touched receipt's version and history hash.
+// Rejected events are refused (InvalidArgument).
+absl::Status ApplyEvent(const ConfigIndex& config, LedgerState& state, const HistoryRecord& record);
+
+// The receipts an event touches (their versions and history hashes change).
+std::vector<ReceiptId> TouchedReceipts(const EventBody& body);
+
+// Checks every invariant over the whole state; returns FailedPrecondition describing the first
+// violation (deterministic order: receipts by id, then accounts, stock, orders):
+//  - every live receipt has exactly one holder, a configured member or bank;
+//  - at most one encumbrance, consistent with the receipt (pledge names a bank, sale holds only
+//    when frozen for sale and never more than the quantity, no encumbrance on dead receipts);
+//  - sale holds and sell orders agree, and a sell order's holds sum to its leaves;
+//  - per (warehouse, commodity, grade): live receipted quantity <= inspected stock;
+//  - no two live receipts cover one (warehouse, lot) unless from the same registration;
+//  - quantity conserved by every split and merge; parent/child links symmetric;
+//  - no receipt held by an affiliate of its warehouse is pledged or frozen for sale;
+//  - every receipt was issued while its warehouse's licence was valid, with a number in range;
+//  - accounts never negative, reserved cash equals the buy orders' reservations, and total cash
+//    equals deposits minus withdrawals;
+//  - derived indexes equal their recomputation.
+absl::Status VerifyState(const ConfigIndex& config, const LedgerState& state);
+
+}  // namespace dazong::receipts

@@ -1,0 +1,759 @@
+#include "dazong/warehouse_receipts/codec.h"
+
+#include <sodium.h>
+
+#include <type_traits>
+
+namespace dazong::receipts {
+namespace {
+
+enum RecordType : uint8_t {
+  kReceiptRecord = 1,
+  kAccountRecord = 2,
+  kStockRecord = 3,
+  kOrderRecord = 4,
+  kMetaRecord = 5,
+  kTradeRecord = 6,
+  kEventRecord = 7,
+  kHistoryRecord = 8,
+};
+
+class Writer {
+ public:
+  explicit Writer(std::string& out) : out_(out) {}
+  template <typename T>
+  void Int(T value) {
+    static_assert(std::is_integral_v<T>);
+    using U = std::make_unsigned_t<T>;
+    U u = static_cast<U>(value);
+    for (size_t i = 0; i < sizeof(T); ++i) {
+      out_.push_back(static_cast<char>(u & 0xff));
+      if constexpr (sizeof(T) > 1) u = static_cast<U>(u >> 8);
+    }
+  }
+  template <typename E>
+  void Enum(E e) {
+    Int(static_cast<std::underlying_type_t<E>>(e));
+  }
+  template <typename Tag>
+  void Amt(Amount<Tag> a) {
+    Int<int64_t>(a.raw());
+  }
+  template <typename Tag, typename Rep>
+  void Ident(Id<Tag, Rep> id) {
+    Int<Rep>(id.value());
+  }
+  void Str(std::string_view s) {
+    Int<uint32_t>(static_cast<uint32_t>(s.size()));
+    out_.append(s);
+  }
+  void Digest(const Hash& h) { out_.append(reinterpret_cast<const char*>(h.data()), h.size()); }
+  template <typename T, typename F>
+  void Vec(const std::vector<T>& v, F&& put) {
+    Int<uint32_t>(static_cast<uint32_t>(v.size()));
+    for (const T& x : v) put(*this, x);
+  }
+
+ private:
+  std::string& out_;
+};
+
+class Reader {
+ public:
+  explicit Reader(std::string_view in) : in_(in) {}
+  template <typename T>
+  T Int() {
+    static_assert(std::is_integral_v<T>);
+    using U = std::make_unsigned_t<T>;
+    if (!ok_ || in_.size() < sizeof(T)) {
+      ok_ = false;
+      return T{};
+    }
+    U u = 0;
+    for (size_t i = 0; i < sizeof(T); ++i) {
+      u = static_cast<U>(u | (static_cast<U>(static_cast<uint8_t>(in_[i])) << (8 * i)));
+    }
+    in_.remove_prefix(sizeof(T));
+    return static_cast<T>(u);
+  }
+  // Reads an enum and checks lo <= value <= hi.
+  template <typename E>
+  E Enum(E lo, E hi) {
+    using U = std::underlying_type_t<E>;
+    const U v = Int<U>();
+    if (v < static_cast<U>(lo) || v > static_cast<U>(hi)) ok_ = false;
+    return static_cast<E>(v);
+  }
+  template <typename A>
+  A Amt() {
+    return A::FromRaw(Int<int64_t>());
+  }
+  template <typename I>
+  I Ident() {
+    return I(Int<typename I::rep_type>());
+  }
+  std::string Str() {
+    const uint32_t len = Int<uint32_t>();
+    if (!ok_ || in_.size() < len) {
+      ok_ = false;
+      return {};
+    }
+    std::string s(in_.substr(0, len));
+    in_.remove_prefix(len);
+    return s;
+  }
+  Hash Digest() {
+    Hash h{};
+    if (!ok_ || in_.size() < h.size()) {
+      ok_ = false;
+      return h;
+    }
+    for (size_t i = 0; i < h.size(); ++i) h[i] = static_cast<uint8_t>(in_[i]);
+    in_.remove_prefix(h.size());
+    return h;
+  }
+  template <typename T, typename F>
+  std::vector<T> Vec(F&& get) {
+    const uint32_t n = Int<uint32_t>();
+    std::vector<T> v;
+    if (!ok_ || n > in_.size()) {  // every element takes at least one byte
+      ok_ = false;
+      return v;
+    }
+    v.reserve(n);
+    for (uint32_t i = 0; i < n && ok_; ++i) v.push_back(get(*this));
+    return v;
+  }
+  bool Header(uint8_t type) {
+    const uint8_t version = Int<uint8_t>();
+    const uint8_t t = Int<uint8_t>();
+    if (version != kLedgerFormatVersion || t != type) ok_ = false;
+    return ok_;
+  }
+  void Fail() { ok_ = false; }
+  bool ok() const { return ok_; }
+  bool done() const { return in_.empty(); }
+
+ private:
+  std::string_view in_;
+  bool ok_ = true;
+};
+
+absl::Status Corrupt(std::string_view what) {
+  return absl::DataLossError("corrupt ledger record: " + std::string(what));
+}
+
+template <typename T>
+absl::StatusOr<T> Finish(const Reader& r, T value, std::string_view what) {
+  if (!r.ok()) return Corrupt(std::string(what) + " truncated or malformed");
+  if (!r.done()) return Corrupt(std::string(what) + " has trailing bytes");
+  return value;
+}
+
+void Head(Writer& w, uint8_t type) {
+  w.Int<uint8_t>(kLedgerFormatVersion);
+  w.Int<uint8_t>(type);
+}
+
+// ---- field groups -------------------------------------------------------------------------
+
+void PutPrincipal(Writer& w, const Principal& p) {
+  w.Enum(p.kind);
+  w.Str(p.code);
+}
+Principal GetPrincipal(Reader& r) {
+  Principal p;
+  p.kind = r.Enum(PrincipalKind::kMember, PrincipalKind::kExchange);
+  p.code = r.Str();
+  return p;
+}
+
+void PutEncumbrance(Writer& w, const Encumbrance& e) {
+  w.Enum(e.kind);
+  w.Str(e.bank);
+  w.Str(e.reference);
+}
+Encumbrance GetEncumbrance(Reader& r) {
+  Encumbrance e;
+  e.kind = r.Enum(EncumbranceKind::kNone, EncumbranceKind::kFrozenForDelivery);
+  e.bank = r.Str();
+  e.reference = r.Str();
+  return e;
+}
+
+void PutHold(Writer& w, const SaleHold& h) {
+  w.Ident(h.order);
+  w.Amt(h.quantity);
+}
+SaleHold GetHold(Reader& r) {
+  SaleHold h;
+  h.order = r.Ident<OrderId>();
+  h.quantity = r.Amt<Quantity>();
+  return h;
+}
+
+void PutString(Writer& w, const std::string& s) { w.Str(s); }
+std::string GetString(Reader& r) { return r.Str(); }
+void PutReceiptId(Writer& w, const ReceiptId& id) { w.Ident(id); }
+ReceiptId GetReceiptId(Reader& r) { return r.Ident<ReceiptId>(); }
+
+void PutElements(Writer& w, const ReceiptElements& e) {
+  w.Str(e.depositor);
+  w.Str(e.commodity);
+  w.Str(e.grade);
+  w.Str(e.brand);
+  w.Str(e.packaging);
+  w.Str(e.unit);
+  w.Amt(e.quantity);
+  w.Vec(e.lots, PutString);
+  w.Str(e.storage_location);
+  w.Str(e.inspection_certificate);
+  w.Int<int64_t>(e.expiry);
+  w.Str(e.storage_fee_terms);
+  w.Str(e.insurance);
+}
+ReceiptElements GetElements(Reader& r) {
+  ReceiptElements e;
+  e.depositor = r.Str();
+  e.commodity = r.Str();
+  e.grade = r.Str();
+  e.brand = r.Str();
+  e.packaging = r.Str();
+  e.unit = r.Str();
+  e.quantity = r.Amt<Quantity>();
+  e.lots = r.Vec<std::string>(GetString);
+  e.storage_location = r.Str();
+  e.inspection_certificate = r.Str();
+  e.expiry = r.Int<int64_t>();
+  e.storage_fee_terms = r.Str();
+  e.insurance = r.Str();
+  return e;
+}
+
+void PutReceipt(Writer& w, const Receipt& x) {
+  w.Ident(x.id);
+  w.Str(x.number);
+  w.Int<uint64_t>(x.serial);
+  w.Ident(x.warehouse);
+  w.Str(x.warehouse_code);
+  w.Str(x.licence);
+  w.Int<int64_t>(x.issued);
+  PutElements(w, x.elements);
+  w.Vec(x.lot_refs, [](Writer& ww, const LotRef& l) {
+    ww.Str(l.lot);
+    ww.Ident(l.origin);
+  });
+  w.Enum(x.origin);
+  w.Enum(x.status);
+  w.Str(x.status_reason);
+  PutPrincipal(w, x.holder);
+  PutEncumbrance(w, x.encumbrance);
+  w.Vec(x.holds, PutHold);
+  w.Str(x.pending_pledgee);
+  w.Vec(x.parents, PutReceiptId);
+  w.Vec(x.children, PutReceiptId);
+  w.Int<uint64_t>(x.version);
+  w.Digest(x.history_hash);
+}
+Receipt GetReceipt(Reader& r) {
+  Receipt x;
+  x.id = r.Ident<ReceiptId>();
+  x.number = r.Str();
+  x.serial = r.Int<uint64_t>();
+  x.warehouse = r.Ident<WarehouseId>();
+  x.warehouse_code = r.Str();
+  x.licence = r.Str();
+  x.issued = r.Int<int64_t>();
+  x.elements = GetElements(r);
+  x.lot_refs = r.Vec<LotRef>([](Reader& rr) {
+    LotRef l;
+    l.lot = rr.Str();
+    l.origin = rr.Ident<ReceiptId>();
+    return l;
+  });
+  x.origin = r.Enum(ReceiptOrigin::kRegistered, ReceiptOrigin::kReissued);
+  x.status = r.Enum(ReceiptStatus::kActive, ReceiptStatus::kVoided);
+  x.status_reason = r.Str();
+  x.holder = GetPrincipal(r);
+  x.encumbrance = GetEncumbrance(r);
+  x.holds = r.Vec<SaleHold>(GetHold);
+  x.pending_pledgee = r.Str();
+  x.parents = r.Vec<ReceiptId>(GetReceiptId);
+  x.children = r.Vec<ReceiptId>(GetReceiptId);
+  x.version = r.Int<uint64_t>();
+  x.history_hash = r.Digest();
+  return x;
+}
+
+void PutStockKey(Writer& w, const StockKey& k) {
+  w.Ident(k.warehouse);
+  w.Str(k.commodity);
+  w.Str(k.grade);
+}
+StockKey GetStockKey(Reader& r) {
+  StockKey k;
+  k.warehouse = r.Ident<WarehouseId>();
+  k.commodity = r.Str();
+  k.grade = r.Str();
+  return k;
+}
+
+void PutOrder(Writer& w, const OrderReservation& o) {
+  w.Ident(o.order);
+  w.Ident(o.member);
+  w.Ident(o.instrument);
+  w.Enum(o.side);
+  w.Amt(o.reserve_price);
+  w.Amt(o.leaves);
+  w.Amt(o.cash);
+  w.Vec(o.receipts, [](Writer& ww, const ReceiptPortion& p) {
+    ww.Ident(p.receipt);
+    ww.Amt(p.quantity);
+  });
+}
+OrderReservation GetOrder(Reader& r) {
+  OrderReservation o;
+  o.order = r.Ident<OrderId>();
+  o.member = r.Ident<MemberId>();
+  o.instrument = r.Ident<InstrumentId>();
+  o.side = r.Enum(Side::kBuy, Side::kSell);
+  o.reserve_price = r.Amt<Price>();
+  o.leaves = r.Amt<Quantity>();
+  o.cash = r.Amt<Money>();
+  o.receipts = r.Vec<ReceiptPortion>([](Reader& rr) {
+    ReceiptPortion p;
+    p.receipt = rr.Ident<ReceiptId>();
+    p.quantity = rr.Amt<Quantity>();
+    return p;
+  });
+  return o;
+}
+
+// ---- events -------------------------------------------------------------------------------
+
+struct BodyWriter {
+  Writer& w;
+  void operator()(const StockReported& e) {
+    PutStockKey(w, e.key);
+    w.Amt(e.quantity);
+  }
+  void operator()(const ReceiptIssued& e) { PutReceipt(w, e.receipt); }
+  void operator()(const ReceiptCancelled& e) {
+    w.Ident(e.receipt);
+    w.Enum(e.cause);
+  }
+  void operator()(const ReceiptSplit& e) {
+    w.Ident(e.parent);
+    w.Vec(e.children, [](Writer& ww, const SplitChild& c) {
+      ww.Ident(c.id);
+      ww.Amt(c.quantity);
+      ww.Vec(c.holds, PutHold);
+    });
+  }
+  void operator()(const ReceiptsMerged& e) {
+    w.Vec(e.parents, PutReceiptId);
+    w.Ident(e.child);
+  }
+  void operator()(const HolderChanged& e) {
+    w.Ident(e.receipt);
+    PutPrincipal(w, e.from);
+    PutPrincipal(w, e.to);
+    w.Enum(e.cause);
+    w.Ident(e.trade);
+  }
+  void operator()(const PledgeRequested& e) {
+    w.Ident(e.receipt);
+    w.Str(e.bank);
+  }
+  void operator()(const PledgeRequestCleared& e) {
+    w.Ident(e.receipt);
+    w.Str(e.bank);
+  }
+  void operator()(const EncumbranceChanged& e) {
+    w.Ident(e.receipt);
+    PutEncumbrance(w, e.from);
+    PutEncumbrance(w, e.to);
+    w.Enum(e.cause);
+  }
+  void operator()(const StatusChanged& e) {
+    w.Ident(e.receipt);
+    w.Enum(e.from);
+    w.Enum(e.to);
+  }
+  void operator()(const CashDeposited& e) {
+    w.Ident(e.member);
+    w.Amt(e.amount);
+  }
+  void operator()(const CashWithdrawn& e) {
+    w.Ident(e.member);
+    w.Amt(e.amount);
+  }
+  void operator()(const OrderOpened& e) {
+    w.Ident(e.order);
+    w.Ident(e.member);
+    w.Ident(e.instrument);
+    w.Enum(e.side);
+    w.Amt(e.reserve_price);
+    w.Amt(e.leaves);
+  }
+  void operator()(const OrderResized& e) {
+    w.Ident(e.order);
+    w.Amt(e.reserve_price);
+    w.Amt(e.leaves);
+  }
+  void operator()(const OrderClosed& e) { w.Ident(e.order); }
+  void operator()(const CashReserved& e) {
+    w.Ident(e.order);
+    w.Ident(e.member);
+    w.Amt(e.amount);
+  }
+  void operator()(const CashReleased& e) {
+    w.Ident(e.order);
+    w.Ident(e.member);
+    w.Amt(e.amount);
+  }
+  void operator()(const HoldPlaced& e) {
+    w.Ident(e.receipt);
+    w.Ident(e.order);
+    w.Amt(e.quantity);
+  }
+  void operator()(const HoldReleased& e) {
+    w.Ident(e.receipt);
+    w.Ident(e.order);
+    w.Amt(e.quantity);
+  }
+  void operator()(const TradeSettled& e) {
+    w.Ident(e.trade);
+    w.Ident(e.instrument);
+    w.Ident(e.buy_order);
+    w.Ident(e.sell_order);
+    w.Ident(e.buyer);
+    w.Ident(e.seller);
+    w.Amt(e.price);
+    w.Amt(e.quantity);
+    w.Amt(e.notional);
+    w.Amt(e.buyer_fee);
+    w.Amt(e.seller_fee);
+  }
+  void operator()(const Rejected& e) {
+    w.Enum(e.reason);
+    w.Str(e.text);
+    w.Str(e.command);
+  }
+};
+
+EventBody GetBody(Reader& r, uint8_t tag) {
+  switch (tag) {
+    case 0: {
+      StockReported e;
+      e.key = GetStockKey(r);
+      e.quantity = r.Amt<Quantity>();
+      return e;
+    }
+    case 1: return ReceiptIssued{GetReceipt(r)};
+    case 2: {
+      ReceiptCancelled e;
+      e.receipt = r.Ident<ReceiptId>();
+      e.cause = r.Enum(CancelCause::kLoadOut, CancelCause::kCorrection);
+      return e;
+    }
+    case 3: {
+      ReceiptSplit e;
+      e.parent = r.Ident<ReceiptId>();
+      e.children = r.Vec<SplitChild>([](Reader& rr) {
+        SplitChild c;
+        c.id = rr.Ident<ReceiptId>();
+        c.quantity = rr.Amt<Quantity>();
+        c.holds = rr.Vec<SaleHold>(GetHold);
+        return c;
+      });
+      return e;
+    }
+    case 4: {
+      ReceiptsMerged e;
+      e.parents = r.Vec<ReceiptId>(GetReceiptId);
+      e.child = r.Ident<ReceiptId>();
+      return e;
+    }
+    case 5: {
+      HolderChanged e;
+      e.receipt = r.Ident<ReceiptId>();
+      e.from = GetPrincipal(r);
+      e.to = GetPrincipal(r);
+      e.cause = r.Enum(HolderCause::kTransfer, HolderCause::kSettlement);
+      e.trade = r.Ident<TradeId>();
+      return e;
+    }
+    case 6: {
+      PledgeRequested e;
+      e.receipt = r.Ident<ReceiptId>();
+      e.bank = r.Str();
+      return e;
+    }
+    case 7: {
+      PledgeRequestCleared e;
+      e.receipt = r.Ident<ReceiptId>();
+      e.bank = r.Str();
+      return e;
+    }
+    case 8: {
+      EncumbranceChanged e;
+      e.receipt = r.Ident<ReceiptId>();
+      e.from = GetEncumbrance(r);
+      e.to = GetEncumbrance(r);
+      e.cause = r.Enum(EncumbranceCause::kPledgeAccepted, EncumbranceCause::kUnfrozen);
+      return e;
+    }
+    case 9: {
+      StatusChanged e;
+      e.receipt = r.Ident<ReceiptId>();
+      e.from = r.Enum(ReceiptStatus::kActive, ReceiptStatus::kVoided);
+      e.to = r.Enum(ReceiptStatus::kActive, ReceiptStatus::kVoided);
+      return e;
+    }
+    case 10: {
+      CashDeposited e;
+      e.member = r.Ident<MemberId>();
+      e.amount = r.Amt<Money>();
+      return e;
+    }
+    case 11: {
+      CashWithdrawn e;
+      e.member = r.Ident<MemberId>();
+      e.amount = r.Amt<Money>();
+      return e;
+    }
+    case 12: {
+      OrderOpened e;
+      e.order = r.Ident<OrderId>();
+      e.member = r.Ident<MemberId>();
+      e.instrument = r.Ident<InstrumentId>();
+      e.side = r.Enum(Side::kBuy, Side::kSell);
+      e.reserve_price = r.Amt<Price>();
+      e.leaves = r.Amt<Quantity>();
+      return e;
+    }
+    case 13: {
+      OrderResized e;
+      e.order = r.Ident<OrderId>();
+      e.reserve_price = r.Amt<Price>();
+      e.leaves = r.Amt<Quantity>();
+      return e;
+    }
+    case 14: return OrderClosed{r.Ident<OrderId>()};
+    case 15: {
+      CashReserved e;
+      e.order = r.Ident<OrderId>();
+      e.member = r.Ident<MemberId>();
+      e.amount = r.Amt<Money>();
+      return e;
+    }
+    case 16: {
+      CashReleased e;
+      e.order = r.Ident<OrderId>();
+      e.member = r.Ident<MemberId>();
+      e.amount = r.Amt<Money>();
+      return e;
+    }
+    case 17: {
+      HoldPlaced e;
+      e.receipt = r.Ident<ReceiptId>();
+      e.order = r.Ident<OrderId>();
+      e.quantity = r.Amt<Quantity>();
+      return e;
+    }
+    case 18: {
+      HoldReleased e;
+      e.receipt = r.Ident<ReceiptId>();
+      e.order = r.Ident<OrderId>();
+      e.quantity = r.Amt<Quantity>();
+      return e;
+    }
+    case 19: {
+      TradeSettled e;
+      e.trade = r.Ident<TradeId>();
+      e.instrument = r.Ident<InstrumentId>();
+      e.buy_order = r.Ident<OrderId>();
+      e.sell_order = r.Ident<OrderId>();
+      e.buyer = r.Ident<MemberId>();
+      e.seller = r.Ident<MemberId>();
+      e.price = r.Amt<Price>();
+      e.quantity = r.Amt<Quantity>();
+      e.notional = r.Amt<Money>();
+      e.buyer_fee = r.Amt<Money>();
+      e.seller_fee = r.Amt<Money>();
+      return e;
+    }
+    case 20: {
+      Rejected e;
+      e.reason = r.Enum(LedgerReason::kNone, kLastLedgerReason);
+      e.text = r.Str();
+      e.command = r.Str();
+      return e;
+    }
+    default:
+      r.Fail();
+      return Rejected{};
+  }
+}
+static_assert(std::variant_size_v<EventBody> == 21, "update GetBody for new events");
+
+void PutEvent(Writer& w, const LedgerEvent& e) {
+  w.Ident(e.seq);
+  w.Int<int64_t>(e.time);
+  PutPrincipal(w, e.actor);
+  w.Str(e.why);
+  w.Int<uint8_t>(static_cast<uint8_t>(e.body.index()));
+  std::visit(BodyWriter{w}, e.body);
+}
+LedgerEvent GetEvent(Reader& r) {
+  LedgerEvent e;
+  e.seq = r.Ident<SeqNo>();
+  e.time = r.Int<int64_t>();
+  e.actor = GetPrincipal(r);
+  e.why = r.Str();
+  const uint8_t tag = r.Int<uint8_t>();
+  if (r.ok()) e.body = GetBody(r, tag);
+  return e;
+}
+
+}  // namespace
+
+void EncodeReceipt(const Receipt& receipt, std::string& out) {
+  Writer w(out);
+  Head(w, kReceiptRecord);
+  PutReceipt(w, receipt);
+}
+absl::StatusOr<Receipt> DecodeReceipt(std::string_view bytes) {
+  Reader r(bytes);
+  if (!r.Header(kReceiptRecord)) return Corrupt("receipt header");
+  Receipt x = GetReceipt(r);
+  return Finish(r, std::move(x), "receipt");
+}
+
+void EncodeAccount(const AccountRecord& account, std::string& out) {
+  Writer w(out);
+  Head(w, kAccountRecord);
+  w.Ident(account.member);
+  w.Amt(account.account.available);
+  w.Amt(account.account.reserved);
+}
+absl::StatusOr<AccountRecord> DecodeAccount(std::string_view bytes) {
+  Reader r(bytes);
+  if (!r.Header(kAccountRecord)) return Corrupt("account header");
+  AccountRecord a;
+  a.member = r.Ident<MemberId>();
+  a.account.available = r.Amt<Money>();
+  a.account.reserved = r.Amt<Money>();
+  return Finish(r, a, "account");
+}
+
+void EncodeStock(const StockRecord& stock, std::string& out) {
+  Writer w(out);
+  Head(w, kStockRecord);
+  PutStockKey(w, stock.key);
+  w.Amt(stock.quantity);
+}
+absl::StatusOr<StockRecord> DecodeStock(std::string_view bytes) {
+  Reader r(bytes);
+  if (!r.Header(kStockRecord)) return Corrupt("stock header");
+  StockRecord s;
+  s.key = GetStockKey(r);
+  s.quantity = r.Amt<Quantity>();
+  return Finish(r, std::move(s), "stock");
+}
+
+void EncodeOrder(const OrderReservation& order, std::string& out) {
+  Writer w(out);
+  Head(w, kOrderRecord);
+  PutOrder(w, order);
+}
+absl::StatusOr<OrderReservation> DecodeOrder(std::string_view bytes) {
+  Reader r(bytes);
+  if (!r.Header(kOrderRecord)) return Corrupt("order header");
+  OrderReservation o = GetOrder(r);
+  return Finish(r, std::move(o), "order");
+}
+
+void EncodeMeta(const LedgerMeta& meta, std::string& out) {
+  Writer w(out);
+  Head(w, kMetaRecord);
+  w.Int<uint64_t>(meta.next_receipt_id);
+  w.Int<uint64_t>(meta.history_size);
+  w.Digest(meta.history_head);
+  w.Amt(meta.total_deposited);
+  w.Amt(meta.total_withdrawn);
+}
+absl::StatusOr<LedgerMeta> DecodeMeta(std::string_view bytes) {
+  Reader r(bytes);
+  if (!r.Header(kMetaRecord)) return Corrupt("meta header");
+  LedgerMeta m;
+  m.next_receipt_id = r.Int<uint64_t>();
+  m.history_size = r.Int<uint64_t>();
+  m.history_head = r.Digest();
+  m.total_deposited = r.Amt<Money>();
+  m.total_withdrawn = r.Amt<Money>();
+  return Finish(r, m, "meta");
+}
+
+void EncodeSettledTrade(TradeId trade, std::string& out) {
+  Writer w(out);
+  Head(w, kTradeRecord);
+  w.Ident(trade);
+}
+absl::StatusOr<TradeId> DecodeSettledTrade(std::string_view bytes) {
+  Reader r(bytes);
+  if (!r.Header(kTradeRecord)) return Corrupt("trade header");
+  TradeId t = r.Ident<TradeId>();
+  return Finish(r, t, "settled trade");
+}
+
+void EncodeEvent(const LedgerEvent& event, std::string& out) {
+  Writer w(out);
+  Head(w, kEventRecord);
+  PutEvent(w, event);
+}
+absl::StatusOr<LedgerEvent> DecodeEvent(std::string_view bytes) {
+  Reader r(bytes);
+  if (!r.Header(kEventRecord)) return Corrupt("event header");
+  LedgerEvent e = GetEvent(r);
+  return Finish(r, std::move(e), "event");
+}
+
+void EncodeHistoryRecord(const HistoryRecord& record, std::string& out) {
+  Writer w(out);
+  Head(w, kHistoryRecord);
+  w.Int<uint64_t>(record.index);
+  PutEvent(w, record.event);
+  w.Digest(record.prev_hash);
+  w.Digest(record.hash);
+}
+absl::StatusOr<HistoryRecord> DecodeHistoryRecord(std::string_view bytes) {
+  Reader r(bytes);
+  if (!r.Header(kHistoryRecord)) return Corrupt("history header");
+  HistoryRecord h;
+  h.index = r.Int<uint64_t>();
+  h.event = GetEvent(r);
+  h.prev_hash = r.Digest();
+  h.hash = r.Digest();
+  return Finish(r, std::move(h), "history record");
+}
+
+Hash ComputeRecordHash(const Hash& prev_hash, uint64_t index, const LedgerEvent& event) {
+  std::string bytes;
+  bytes.reserve(256);
+  Writer w(bytes);
+  w.Int<uint64_t>(index);
+  Head(w, kEventRecord);
+  PutEvent(w, event);
+  crypto_hash_sha256_state st;
+  crypto_hash_sha256_init(&st);
+  crypto_hash_sha256_update(&st, prev_hash.data(), prev_hash.size());
+  crypto_hash_sha256_update(&st, reinterpret_cast<const unsigned char*>(bytes.data()),
+                            bytes.size());
+  Hash out{};
+  crypto_hash_sha256_final(&st, out.data());
+  return out;
+}
+
+}  // namespace dazong::receipts
