@@ -1,0 +1,271 @@
+#include "dazong/index/index_service.h"
+
+#include <chrono>
+#include <filesystem>
+
+#include "absl/strings/str_cat.h"
+#include "spdlog/spdlog.h"
+
+namespace dazong::index {
+namespace {
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<IndexService>> IndexService::Create(const ExchangeConfig& config,
+                                                                   IndexServiceOptions options) {
+  absl::StatusOr<Methodology> m = Methodology::Build(config, options.additions, options.versions);
+  if (!m.ok()) return m.status();
+  if (options.data_dir.empty()) return absl::InvalidArgumentError("index data_dir is empty");
+  std::error_code ec;
+  std::filesystem::create_directories(options.data_dir, ec);
+  if (ec) {
+    return absl::InternalError(absl::StrCat("cannot create ", options.data_dir, ": ", ec.message()));
+  }
+  absl::StatusOr<std::unique_ptr<Outbox>> outbox = Outbox::Open(options.data_dir + "/outbox");
+  if (!outbox.ok()) return outbox.status();
+  if (options.redis_from_config) {
+    options.redis.host = config.redis.host;
+    options.redis.port = config.redis.port;
+    options.redis.prefix = config.redis.key_prefix;
+  }
+  return std::unique_ptr<IndexService>(
+      new IndexService(config, std::move(options), std::make_unique<Methodology>(*std::move(m)),
+                       *std::move(outbox)));
+}
+
+IndexService::IndexService(const ExchangeConfig& config, IndexServiceOptions options,
+                           std::unique_ptr<Methodology> methodology, std::unique_ptr<Outbox> outbox)
+    : config_(config),
+      options_(std::move(options)),
+      methodology_(std::move(methodology)),
+      outbox_(std::move(outbox)) {
+  engine_ = std::make_unique<IndexEngine>(*methodology_, options_.engine);
+  published_ = 0;
+}
+
+IndexService::~IndexService() { Stop(0); }
+
+absl::Status IndexService::Start() {
+  absl::StatusOr<std::optional<std::pair<LocalDay, std::string>>> checkpoint =
+      outbox_->LatestCheckpoint();
+  if (!checkpoint.ok()) return checkpoint.status();
+  if (checkpoint->has_value()) {
+    absl::Status s = engine_->LoadState((*checkpoint)->second);
+    if (!s.ok()) return s;
+    resume_from_ = UtcOfLocal((*checkpoint)->first, 0);
+  }
+  calc_thread_ = std::thread([this] { CalcLoop(); });
+  pub_thread_ = std::thread([this] { PublishLoop(); });
+  return absl::OkStatus();
+}
+
+void IndexService::Stop(int grace_ms) {
+  if (calc_thread_.joinable()) {
+    {
+      std::lock_guard<std::mutex> lock(in_mu_);
+      stop_calc_ = true;
+    }
+    in_cv_.notify_one();
+    calc_thread_.join();
+  }
+  if (pub_thread_.joinable()) {
+    {
+      std::lock_guard<std::mutex> lock(pub_mu_);
+      stop_pub_ = true;
+      pub_deadline_ms_ = NowMs() + grace_ms;
+    }
+    pub_cv_.notify_one();
+    pub_thread_.join();
+  }
+}
+
+void IndexService::Push(Input input) {
+  {
+    std::lock_guard<std::mutex> lock(in_mu_);
+    inputs_.push_back(std::move(input));
+  }
+  in_cv_.notify_one();
+}
+
+void IndexService::OnTrade(const exchange::TradeRecord& t) {
+  IndexTrade trade;
+  trade.trade_id = t.trade_id.value();
+  trade.time = t.time;
+  trade.instrument = t.instrument.value();
+  trade.price = t.price.raw();
+  trade.quantity = t.quantity.raw();
+  trade.buyer = t.buyer.value();
+  trade.seller = t.seller.value();
+  Input in;
+  in.type = Input::Type::kTrade;
+  in.trade = trade;
+  Push(std::move(in));
+}
+
+void IndexService::OnBook(InstrumentId instrument, Price best_bid, Price best_ask, Timestamp time) {
+  Input in;
+  in.type = Input::Type::kBbo;
+  in.bbo = Bbo{instrument.value(), time, best_bid.raw(), best_ask.raw()};
+  Push(std::move(in));
+}
+
+void IndexService::OnTime(Timestamp now) {
+  Input in;
+  in.type = Input::Type::kTime;
+  in.time = now - options_.watermark_lag_ns;
+  Push(std::move(in));
+}
+
+void IndexService::OnBust(TradeId trade, Timestamp time, std::string reason) {
+  Input in;
+  in.type = Input::Type::kBust;
+  in.trade.trade_id = trade.value();
+  in.trade.time = time;
+  in.reason = std::move(reason);
+  Push(std::move(in));
+}
+
+void IndexService::OnEvents(std::span<const Event> events) {
+  std::lock_guard<std::mutex> lock(in_mu_);
+  for (const Event& e : events) {
+    if (const auto* t = std::get_if<TradeEvent>(&e.body)) {
+      Input in;
+      in.type = Input::Type::kTrade;
+      IndexTrade& trade = in.trade;
+      trade.trade_id = t->trade_id.value();
+      trade.time = t->time;
+      trade.instrument = t->instrument.value();
+      trade.price = t->price.raw();
+      trade.quantity = t->quantity.raw();
+      trade.buyer = t->buy.member.value();
+      trade.seller = t->sell.member.value();
+      inputs_.push_back(std::move(in));
+    }
+  }
+  if (!events.empty()) {
+    Input in;
+    in.type = Input::Type::kTime;
+    in.time = events.back().time;
+    inputs_.push_back(std::move(in));
+  }
+  in_cv_.notify_one();
+}
+
+uint64_t IndexService::backlog() const { return outbox_->next() - 1 - outbox_->published(); }
+
+void IndexService::CalcLoop() {
+  std::vector<Input> batch;
+  std::vector<IndexRecord> records;
+  std::vector<std::string> encoded;
+  for (;;) {
+    {
+      std::unique_lock<std::mutex> lock(in_mu_);
+      in_cv_.wait(lock, [&] { return stop_calc_ || !inputs_.empty(); });
+      if (inputs_.empty() && stop_calc_) return;
+      batch.swap(inputs_);
+    }
+    records.clear();
+    for (Input& in : batch) {
+      switch (in.type) {
+        case Input::Type::kTrade:
+          engine_->OnTrade(in.trade, records);
+          break;
+        case Input::Type::kBbo:
+          engine_->OnBbo(in.bbo, records);
+          break;
+        case Input::Type::kTime:
+          engine_->OnTime(in.time, records);
+          break;
+        case Input::Type::kBust: {
+          absl::Status s = engine_->OnBust(in.trade.trade_id, in.trade.time, in.reason, records);
+          if (!s.ok()) spdlog::warn("index: bust of trade {}: {}", in.trade.trade_id, s.ToString());
+          break;
+        }
+      }
+    }
+    batch.clear();
+    late_.store(engine_->late_inputs(), std::memory_order_release);
+    encoded.clear();
+    for (const IndexRecord& r : records) encoded.push_back(EncodeFields(RecordFields(r, *methodology_)));
+    std::optional<std::pair<LocalDay, std::string>> checkpoint = engine_->TakeCheckpoint();
+    if (encoded.empty() && !checkpoint.has_value()) continue;
+    absl::Status s = outbox_->Append(encoded, checkpoint);
+    if (!s.ok()) {
+      // The records can be rebuilt from the journal on the next start; say so loudly.
+      spdlog::error("index: outbox write failed, {} records not queued: {}", encoded.size(),
+                    s.ToString());
+      continue;
+    }
+    produced_.fetch_add(encoded.size(), std::memory_order_acq_rel);
+    pub_cv_.notify_one();
+  }
+}
+
+void IndexService::PublishLoop() {
+  RedisIndexPublisher redis(options_.redis);
+  std::vector<std::pair<uint64_t, std::string>> entries;
+  std::vector<Fields> batch;
+  int backoff_ms = 20;
+  bool reported_down = false;
+  for (;;) {
+    {
+      std::unique_lock<std::mutex> lock(pub_mu_);
+      pub_cv_.wait_for(lock, std::chrono::milliseconds(200), [&] {
+        return stop_pub_ || outbox_->published() + 1 < outbox_->next();
+      });
+      if (stop_pub_ && (outbox_->published() + 1 >= outbox_->next() || NowMs() > pub_deadline_ms_)) {
+        return;
+      }
+    }
+    const uint64_t from = outbox_->published() + 1;
+    if (from >= outbox_->next()) continue;
+    entries.clear();
+    absl::Status s = outbox_->Read(from, options_.publish_batch, entries);
+    if (!s.ok() || entries.empty() || entries.front().first != from) {
+      spdlog::error("index: outbox read at {} failed: {}", from, s.ToString());
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      continue;
+    }
+    batch.clear();
+    for (const auto& [n, bytes] : entries) {
+      absl::StatusOr<Fields> f = DecodeFields(bytes);
+      if (!f.ok()) {
+        spdlog::error("index: outbox entry {} is corrupt: {}", n, f.status().ToString());
+        break;
+      }
+      batch.push_back(*std::move(f));
+    }
+    std::string error;
+    const size_t done = redis.PublishBatch(batch, &error);
+    if (done > 0) {
+      s = outbox_->MarkPublished(entries[done - 1].first);
+      if (!s.ok()) spdlog::error("index: outbox mark failed: {}", s.ToString());
+      published_.fetch_add(done, std::memory_order_acq_rel);
+    }
+    if (done < batch.size()) {
+      redis_up_.store(false, std::memory_order_release);
+      if (!reported_down) {
+        spdlog::warn("index: redis unavailable ({}); {} records queued", error, backlog());
+      }
+      reported_down = true;
+      const int64_t until = NowMs() + backoff_ms;
+      std::unique_lock<std::mutex> lock(pub_mu_);
+      pub_cv_.wait_until(lock, std::chrono::steady_clock::now() + std::chrono::milliseconds(until - NowMs()),
+                         [&] { return stop_pub_ && NowMs() > pub_deadline_ms_; });
+      backoff_ms = std::min(backoff_ms * 2, 1000);
+      continue;
+    }
+    if (reported_down) spdlog::info("index: redis is back; publishing resumed");
+    reported_down = false;
+    redis_up_.store(true, std::memory_order_release);
+    backoff_ms = 20;
+  }
+}
+
+}  // namespace dazong::index
