@@ -766,7 +766,9 @@ absl::Status ParseInstrument(const Table& t, size_t index, Context* ctx, Instrum
   DZ_RETURN_IF_ERROR(
       t.CheckKeys({"symbol", "commodity", "grade", "price_unit", "base_unit",
                    "base_units_per_price_unit", "lot_size", "tick", "reference_price",
-                   "price_band_bps", "trading_modes", "warehouses", "fees"}));
+                   "price_band_bps", "trading_modes", "warehouses", "fees", "max_orders",
+                   "depth_levels", "volatility_bps", "volatility_window_seconds",
+                   "volatility_auction_seconds"}));
   out->id = InstrumentId(static_cast<uint32_t>(index + 1));
   DZ_RETURN_IF_ERROR(t.Name("symbol", kRequired, kSymbolRule, &out->symbol));
   DZ_RETURN_IF_ERROR(
@@ -802,6 +804,13 @@ absl::Status ParseInstrument(const Table& t, size_t index, Context* ctx, Instrum
   }
   DZ_RETURN_IF_ERROR(ParseTradingModes(t, *ctx, &out->trading_modes));
   DZ_RETURN_IF_ERROR(t.Strings("warehouses", kRequired, false, &kCodeRule, &out->warehouses));
+  DZ_RETURN_IF_ERROR(t.Integer("max_orders", kOptional, 1, 1 << 24, &out->max_orders));
+  DZ_RETURN_IF_ERROR(t.Integer("depth_levels", kOptional, 0, 50, &out->depth_levels));
+  DZ_RETURN_IF_ERROR(t.Integer("volatility_bps", kOptional, 0, 10000, &out->volatility_bps));
+  DZ_RETURN_IF_ERROR(t.Integer("volatility_window_seconds", kOptional, 0, 86400,
+                               &out->volatility_window_seconds));
+  DZ_RETURN_IF_ERROR(t.Integer("volatility_auction_seconds", kOptional, 1, 3600,
+                               &out->volatility_auction_seconds));
   return ParseFees(t, &out->fees);
 }
 
@@ -864,7 +873,8 @@ absl::Status ParseSessions(const Table& owner, bool for_member, Context* ctx,
 
 absl::Status ParseMember(const Table& t, size_t index, Context* ctx, MemberConfig* out) {
   DZ_RETURN_IF_ERROR(
-      t.CheckKeys({"code", "name", "enabled", "api_token_hash", "related_members", "sessions"}));
+      t.CheckKeys({"code", "name", "enabled", "api_token_hash", "related_members", "sessions",
+                   "self_trade_prevention"}));
   out->id = MemberId(static_cast<uint32_t>(index + 1));
   DZ_RETURN_IF_ERROR(t.Name("code", kRequired, kCodeRule, &out->code));
   DZ_RETURN_IF_ERROR(
@@ -874,6 +884,22 @@ absl::Status ParseMember(const Table& t, size_t index, Context* ctx, MemberConfi
   DZ_RETURN_IF_ERROR(t.Hash("api_token_hash", &out->api_token_hash));
   DZ_RETURN_IF_ERROR(
       t.Strings("related_members", kOptional, true, &kCodeRule, &out->related_members));
+  std::string stp = "none";
+  DZ_RETURN_IF_ERROR(t.String("self_trade_prevention", kOptional, &stp));
+  if (stp == "none") {
+    out->self_trade_prevention = SelfTradePrevention::kNone;
+  } else if (stp == "cancel_resting") {
+    out->self_trade_prevention = SelfTradePrevention::kCancelResting;
+  } else if (stp == "cancel_incoming") {
+    out->self_trade_prevention = SelfTradePrevention::kCancelIncoming;
+  } else if (stp == "cancel_both") {
+    out->self_trade_prevention = SelfTradePrevention::kCancelBoth;
+  } else {
+    return Invalid(t.PathOf("self_trade_prevention"),
+                   Cat("unknown mode ", Quoted(stp),
+                       " (expected \"none\", \"cancel_resting\", \"cancel_incoming\" or \"cancel_both\")"),
+                   t.Find("self_trade_prevention"));
+  }
   return ParseSessions(t, /*for_member=*/true, ctx, &out->sessions);
 }
 

@@ -25,6 +25,11 @@ std::string_view RejectReasonText(RejectReason reason) {
     case RejectReason::kUnknownMember: return "unknown or disabled member";
     case RejectReason::kTooLateToCancel: return "order is already closed";
     case RejectReason::kSystemUnavailable: return "exchange is not accepting this request now";
+    case RejectReason::kNotAllowedInPhase: return "order type not allowed in the instrument's current phase";
+    case RejectReason::kBookFull: return "order book is full";
+    case RejectReason::kUnknownOrderId: return "no open order with this id";
+    case RejectReason::kDuplicateOrderId: return "order id already used";
+    case RejectReason::kInvalidExpireTime: return "expire time missing or already past";
   }
   return "unknown reason";
 }

@@ -1,10 +1,12 @@
 #include "dazong/exchange/core.h"
 
-#include <cassert>
+#include <algorithm>
 
 namespace dazong::exchange {
 
-using matching::BookOrder;
+using matching::Order;
+using matching::OrderBook;
+using matching::OrderRequest;
 
 PriceBand ComputePriceBand(const InstrumentConfig& instrument) {
   const Int128 ref = instrument.reference_price.raw();
@@ -18,59 +20,172 @@ PriceBand ComputePriceBand(const InstrumentConfig& instrument) {
           Price::FromRaw(static_cast<int64_t>(hi_ticks * tick))};
 }
 
-// Turns the book's fills into trade events and keeps each order's totals.
-class ExchangeCore::FillCollector final : public matching::FillListener {
- public:
-  FillCollector(ExchangeCore& core, const Instrument& instrument, SeqNo seq, Timestamp time,
-                std::vector<Event>& out)
-      : core_(core), instrument_(instrument), seq_(seq), time_(time), out_(out) {}
+matching::BookConfig MakeBookConfig(const InstrumentConfig& instrument) {
+  const PriceBand band = ComputePriceBand(instrument);
+  matching::BookConfig c;
+  c.tick = instrument.tick;
+  c.lot = instrument.lot_size;
+  c.band_low = band.low;
+  c.band_high = band.high;
+  c.window_low = band.low;
+  c.window_high = band.high;
+  c.max_orders = static_cast<uint32_t>(instrument.max_orders);
+  c.depth_levels = static_cast<uint32_t>(instrument.depth_levels);
+  c.volatility_bps = instrument.volatility_bps;
+  c.volatility_window_ns = instrument.volatility_window_seconds * 1'000'000'000;
+  c.volatility_auction_ns = instrument.volatility_auction_seconds * 1'000'000'000;
+  c.reference_price = instrument.reference_price;
+  c.initial_phase = Phase::kContinuous;
+  return c;
+}
 
-  void OnFill(const BookOrder& aggressor, const BookOrder& resting, Price price,
-              Quantity quantity) override {
-    // Validation guarantees price × quantity fits, so Notional cannot fail here.
+namespace {
+
+CancelCause CauseOf(matching::CancelReason reason) {
+  switch (reason) {
+    case matching::CancelReason::kRequested: return CancelCause::kRequested;
+    case matching::CancelReason::kUnfilledIoc:
+    case matching::CancelReason::kAuctionRemainder: return CancelCause::kUnfilledIoc;
+    case matching::CancelReason::kUnfilledFok: return CancelCause::kUnfilledFok;
+    case matching::CancelReason::kSelfTrade: return CancelCause::kSelfTrade;
+    case matching::CancelReason::kMassCancel: return CancelCause::kMassCancel;
+    case matching::CancelReason::kExpired: return CancelCause::kExpired;
+  }
+  return CancelCause::kRequested;
+}
+
+}  // namespace
+
+// Turns one book's callbacks into events, settles trades and keeps order totals.
+class ExchangeCore::BookListener final : public matching::OrderListener,
+                                         public matching::MarketDataListener {
+ public:
+  BookListener(ExchangeCore& core, const InstrumentConfig& instrument)
+      : core_(core), instrument_(instrument) {}
+
+  void OnAccepted(const Order& order) override {
+    core_.Emit(OrderAccepted{core_.View(order)});
+  }
+
+  void OnRejected(const OrderRequest& request, RejectReason reason) override {
+    // The core checks every request with OrderBook::Check first, so this is a safety net.
+    auto meta = core_.open_orders_.find(request.id);
+    OrderRejected r;
+    r.member = request.member;
+    r.instrument = instrument_.id;
+    r.side = request.side;
+    r.price = request.price;
+    r.quantity = request.quantity;
+    r.reason = reason;
+    if (meta != core_.open_orders_.end()) {
+      r.session = meta->second.session;
+      r.cl_ord_id = meta->second.cl_ord_id;
+      core_.open_orders_.erase(meta);
+    }
+    core_.ledger_->Release(request.id);
+    core_.Emit(r);
+  }
+
+  void OnTrade(const Order& aggressor, const Order& resting, Price price, Quantity quantity,
+               bool auction) override {
+    // Reservations bound every price × quantity that can trade, so this cannot overflow.
     const Money notional =
-        Notional(price, quantity, instrument_.config->base_units_per_price_unit).value();
-    OrderView aggressor_view = Record(aggressor, quantity, notional);
-    OrderView resting_view = Record(resting, quantity, notional);
+        Notional(price, quantity, instrument_.base_units_per_price_unit).value_or(Money());
+    AddNotional(aggressor.id, notional);
+    AddNotional(resting.id, notional);
     TradeEvent trade;
     trade.trade_id = TradeId(core_.next_trade_id_++);
-    trade.instrument = instrument_.config->id;
+    trade.instrument = instrument_.id;
     trade.price = price;
     trade.quantity = quantity;
     trade.notional = notional;
     trade.aggressor = aggressor.side;
-    trade.time = time_;
-    trade.buy = aggressor.side == Side::kBuy ? aggressor_view : resting_view;
-    trade.sell = aggressor.side == Side::kBuy ? resting_view : aggressor_view;
-    out_.push_back(Event{seq_, time_, trade});
+    trade.auction = auction;
+    trade.time = core_.ctx_.time;
+    const Order& buy = aggressor.side == Side::kBuy ? aggressor : resting;
+    const Order& sell = aggressor.side == Side::kBuy ? resting : aggressor;
+    trade.buy = core_.View(buy);
+    trade.sell = core_.View(sell);
+    core_.ledger_->Settle(trade);
+    for (const Order* o : {&buy, &sell}) {
+      if (o->leaves.is_zero()) Close(o->id);
+    }
+    core_.Emit(trade);
+  }
+
+  void OnCancelled(const Order& order, matching::CancelReason reason) override {
+    OrderView view = core_.View(order);
+    view.leaves_quantity = Quantity();
+    OrderCancelled cancelled{view, ClOrdId(), 0, CauseOf(reason)};
+    if (reason == matching::CancelReason::kRequested) {
+      cancelled.request_cl_ord_id = core_.ctx_.request_cl_ord_id;
+      cancelled.request_session = core_.ctx_.request_session;
+    }
+    Close(order.id);
+    core_.Emit(cancelled);
+  }
+
+  void OnReplaced(const Order& order, Price old_price, Quantity old_leaves, bool lost_priority) override {
+    auto meta = core_.open_orders_.find(order.id);
+    if (meta != core_.open_orders_.end()) meta->second.cl_ord_id = core_.ctx_.request_cl_ord_id;
+    OrderReplaced r;
+    r.order = core_.View(order);
+    r.request_cl_ord_id = core_.ctx_.request_cl_ord_id;
+    r.request_session = core_.ctx_.request_session;
+    r.orig_cl_ord_id = core_.ctx_.orig_cl_ord_id;
+    r.old_price = old_price;
+    r.old_leaves = old_leaves;
+    r.lost_priority = lost_priority;
+    core_.Emit(r);
+  }
+
+  void OnCancelRejected(OrderId, RejectReason) override {}   // the core checks first
+  void OnReplaceRejected(OrderId, RejectReason) override {}  // the core checks first
+
+  void OnBbo(const matching::Bbo& bbo) override {
+    core_.Emit(BboChanged{instrument_.id, bbo.bid_price, bbo.bid_quantity, bbo.ask_price,
+                          bbo.ask_quantity});
+  }
+  void OnDepth(Side side, uint32_t rank, const matching::Level& level) override {
+    core_.Emit(DepthChanged{instrument_.id, side, rank, level.price, level.quantity, level.orders});
+  }
+  void OnPhase(Phase from, Phase to) override { core_.Emit(PhaseChanged{instrument_.id, from, to}); }
+  void OnIndicative(Price price, Quantity volume, Quantity imbalance, Side side) override {
+    core_.Emit(AuctionIndicative{instrument_.id, price, volume, imbalance, side});
   }
 
  private:
-  OrderView Record(const BookOrder& order, Quantity quantity, Money notional) {
-    OrderTotals& totals = core_.open_orders_.at(order.id);
-    totals.cum_quantity = Quantity::FromRaw(totals.cum_quantity.raw() + quantity.raw());
-    totals.cum_notional = Money::FromRaw(totals.cum_notional.raw() + notional.raw());
-    OrderView view = core_.View(order, instrument_.config->id);
-    if (order.leaves_quantity.is_zero()) core_.open_orders_.erase(order.id);
-    return view;
+  void AddNotional(OrderId id, Money notional) {
+    auto meta = core_.open_orders_.find(id);
+    if (meta != core_.open_orders_.end()) {
+      meta->second.cum_notional = Money::FromRaw(meta->second.cum_notional.raw() + notional.raw());
+    }
+  }
+  void Close(OrderId id) {
+    core_.ledger_->Release(id);
+    core_.open_orders_.erase(id);
   }
 
   ExchangeCore& core_;
-  const Instrument& instrument_;
-  SeqNo seq_;
-  Timestamp time_;
-  std::vector<Event>& out_;
+  const InstrumentConfig& instrument_;
 };
 
-ExchangeCore::ExchangeCore(const ExchangeConfig& config) : config_(config) {
+ExchangeCore::ExchangeCore(const ExchangeConfig& config, ReservationLedger* ledger)
+    : config_(config), ledger_(ledger != nullptr ? ledger : &no_reservations_) {
   instruments_.reserve(config.instruments.size());
   for (const InstrumentConfig& instrument : config.instruments) {
-    instruments_.push_back(Instrument{&instrument, ComputePriceBand(instrument),
-                                      std::make_unique<matching::OrderBook>()});
+    Instrument in;
+    in.config = &instrument;
+    in.band = ComputePriceBand(instrument);
+    in.listener = std::make_unique<BookListener>(*this, instrument);
+    in.book = std::make_unique<OrderBook>(MakeBookConfig(instrument), *in.listener, in.listener.get());
+    instruments_.push_back(std::move(in));
   }
 }
 
-const matching::OrderBook& ExchangeCore::book(InstrumentId instrument) const {
+ExchangeCore::~ExchangeCore() = default;
+
+const OrderBook& ExchangeCore::book(InstrumentId instrument) const {
   return *instruments_.at(instrument.value() - 1).book;
 }
 
@@ -78,142 +193,218 @@ const PriceBand& ExchangeCore::band(InstrumentId instrument) const {
   return instruments_.at(instrument.value() - 1).band;
 }
 
-void ExchangeCore::Apply(const SequencedCommand& cmd, std::vector<Event>& out) {
-  std::visit(
-      [&](const auto& body) {
-        using T = std::decay_t<decltype(body)>;
-        if constexpr (std::is_same_v<T, NewOrderCommand>) {
-          ApplyNewOrder(cmd.seq, cmd.time, body, out);
-        } else {
-          ApplyCancel(cmd.seq, cmd.time, body, out);
-        }
-      },
-      cmd.body);
+ExchangeCore::Instrument* ExchangeCore::FindInstrument(InstrumentId id) {
+  if (!id.valid() || id.value() > instruments_.size()) return nullptr;
+  return &instruments_[id.value() - 1];
 }
 
-RejectReason ExchangeCore::Validate(const NewOrderCommand& cmd) const {
-  if (!cmd.instrument.valid() || cmd.instrument.value() > instruments_.size()) {
-    return RejectReason::kUnknownInstrument;
-  }
-  const MemberConfig* member = config_.FindMember(cmd.member);
-  if (member == nullptr || !member->enabled) return RejectReason::kUnknownMember;
-  if (cmd.cl_ord_id.empty()) return RejectReason::kInvalidClOrdId;
-  if (cl_ord_ids_.contains(MemberOrderKey{cmd.member, cmd.cl_ord_id})) {
-    return RejectReason::kDuplicateClOrdId;
-  }
-  if (cmd.side != Side::kBuy && cmd.side != Side::kSell) return RejectReason::kUnsupportedOrderType;
-  if (cmd.type != OrderType::kLimit && cmd.type != OrderType::kMarket) {
-    return RejectReason::kUnsupportedOrderType;
-  }
-  if (cmd.tif != TimeInForce::kDay && cmd.tif != TimeInForce::kGtc &&
-      cmd.tif != TimeInForce::kIoc) {
-    return RejectReason::kUnsupportedTimeInForce;
-  }
-  const Instrument& instrument = instruments_[cmd.instrument.value() - 1];
-  if (!cmd.quantity.is_positive()) return RejectReason::kInvalidQuantity;
-  if (cmd.quantity.raw() % instrument.config->lot_size.raw() != 0) {
-    return RejectReason::kQuantityNotLotMultiple;
-  }
-  if (cmd.type == OrderType::kMarket) {
-    // Without a protection price a market order is bounded by the band's far edge.
-    const Price bound = cmd.side == Side::kBuy ? instrument.band.high : instrument.band.low;
-    if (!Notional(bound, cmd.quantity, instrument.config->base_units_per_price_unit).ok()) {
-      return RejectReason::kArithmeticOverflow;
-    }
-    return RejectReason::kNone;
-  }
-  if (!cmd.price.is_positive()) return RejectReason::kInvalidPrice;
-  if (cmd.price.raw() % instrument.config->tick.raw() != 0) return RejectReason::kPriceNotOnTick;
-  if (cmd.price < instrument.band.low || cmd.price > instrument.band.high) {
-    return RejectReason::kPriceOutsideBand;
-  }
-  if (!Notional(cmd.price, cmd.quantity, instrument.config->base_units_per_price_unit).ok()) {
-    return RejectReason::kArithmeticOverflow;
-  }
-  return RejectReason::kNone;
-}
+void ExchangeCore::Emit(EventBody body) { ctx_.out->push_back(Event{ctx_.seq, ctx_.time, std::move(body)}); }
 
-OrderView ExchangeCore::View(const BookOrder& order, InstrumentId instrument) const {
+OrderView ExchangeCore::View(const Order& order) const {
   OrderView view;
   view.order_id = order.id;
   view.member = order.member;
-  view.instrument = instrument;
-  view.cl_ord_id = order.cl_ord_id;
   view.side = order.side;
   view.type = order.type;
   view.tif = order.tif;
   view.price = order.price;
   view.quantity = order.quantity;
-  view.leaves_quantity = order.leaves_quantity;
-  auto totals = open_orders_.find(order.id);
-  if (totals != open_orders_.end()) {
-    view.session = totals->second.session;
-    view.cum_quantity = totals->second.cum_quantity;
-    view.cum_notional = totals->second.cum_notional;
+  view.cum_quantity = order.filled;
+  view.leaves_quantity = order.leaves;
+  auto meta = open_orders_.find(order.id);
+  if (meta != open_orders_.end()) {
+    view.session = meta->second.session;
+    view.instrument = meta->second.instrument;
+    view.cl_ord_id = meta->second.cl_ord_id;
+    view.cum_notional = meta->second.cum_notional;
   }
   return view;
 }
 
-void ExchangeCore::ApplyNewOrder(SeqNo seq, Timestamp time, const NewOrderCommand& cmd,
-                                 std::vector<Event>& out) {
-  const RejectReason reason = Validate(cmd);
-  if (reason != RejectReason::kNone) {
-    out.push_back(Event{seq, time, OrderRejected{cmd.session, cmd.member, cmd.instrument,
-                                                 cmd.cl_ord_id, cmd.side, cmd.price, cmd.quantity,
-                                                 reason}});
-    return;
-  }
-  Instrument& instrument = instruments_[cmd.instrument.value() - 1];
-  BookOrder order;
-  order.id = OrderId(next_order_id_++);
-  order.member = cmd.member;
-  order.cl_ord_id = cmd.cl_ord_id;
-  order.side = cmd.side;
-  order.type = cmd.type;
-  order.tif = cmd.type == OrderType::kMarket ? TimeInForce::kIoc : cmd.tif;
-  order.price = cmd.price;
-  order.quantity = cmd.quantity;
-  order.leaves_quantity = cmd.quantity;
-  cl_ord_ids_.emplace(MemberOrderKey{cmd.member, cmd.cl_ord_id}, order.id);
-  open_orders_.emplace(order.id, OrderTotals{cmd.instrument, cmd.session, Quantity(), Money()});
-  out.push_back(Event{seq, time, OrderAccepted{View(order, cmd.instrument)}});
-
-  FillCollector fills(*this, instrument, seq, time, out);
-  instrument.book->Match(order, fills);
-  if (order.leaves_quantity.is_zero()) return;
-  if (order.tif == TimeInForce::kIoc) {
-    OrderView view = View(order, cmd.instrument);
-    view.leaves_quantity = Quantity();
-    open_orders_.erase(order.id);
-    out.push_back(Event{seq, time, OrderCancelled{view, ClOrdId(), 0, CancelCause::kUnfilledIoc}});
-    return;
-  }
-  instrument.book->Rest(order);
+void ExchangeCore::Apply(const SequencedCommand& cmd, std::vector<Event>& out) {
+  ctx_ = Context{cmd.seq, cmd.time, &out, ClOrdId(), ClOrdId(), 0};
+  std::visit(
+      [&](const auto& body) {
+        using T = std::decay_t<decltype(body)>;
+        if constexpr (std::is_same_v<T, NewOrderCommand>) {
+          ApplyNewOrder(body);
+        } else if constexpr (std::is_same_v<T, CancelOrderCommand>) {
+          ApplyCancel(body);
+        } else if constexpr (std::is_same_v<T, ReplaceOrderCommand>) {
+          ApplyReplace(body);
+        } else if constexpr (std::is_same_v<T, MassCancelCommand>) {
+          ApplyMassCancel(body);
+        } else if constexpr (std::is_same_v<T, PhaseCommand>) {
+          ApplyPhase(body);
+        } else {
+          ApplyTimer();
+        }
+      },
+      cmd.body);
+  ctx_.out = nullptr;
 }
 
-void ExchangeCore::ApplyCancel(SeqNo seq, Timestamp time, const CancelOrderCommand& cmd,
-                               std::vector<Event>& out) {
+void ExchangeCore::ApplyNewOrder(const NewOrderCommand& cmd) {
+  auto reject = [&](RejectReason reason, PriceBand band = {}) {
+    Emit(OrderRejected{cmd.session, cmd.member, cmd.instrument, cmd.cl_ord_id, cmd.side, cmd.price,
+                       cmd.quantity, reason, band.low, band.high});
+  };
+  Instrument* instrument = FindInstrument(cmd.instrument);
+  if (instrument == nullptr) return reject(RejectReason::kUnknownInstrument);
+  const MemberConfig* member = config_.FindMember(cmd.member);
+  if (member == nullptr || !member->enabled) return reject(RejectReason::kUnknownMember);
+  if (cmd.cl_ord_id.empty()) return reject(RejectReason::kInvalidClOrdId);
+  if (cl_ord_ids_.contains(MemberOrderKey{cmd.member, cmd.cl_ord_id})) {
+    return reject(RejectReason::kDuplicateClOrdId);
+  }
+  OrderRequest request;
+  request.id = OrderId(next_order_id_);
+  request.member = cmd.member;
+  request.side = cmd.side;
+  request.type = cmd.type;
+  request.tif = cmd.tif;
+  request.price = cmd.price;
+  request.quantity = cmd.quantity;
+  request.protection_price = cmd.protection_price;
+  request.expire_time = cmd.expire_time;
+  request.stp = cmd.stp != SelfTradePrevention::kNone ? cmd.stp : member->self_trade_prevention;
+  if (RejectReason r = instrument->book->Check(request, ctx_.time); r != RejectReason::kNone) {
+    return reject(r, r == RejectReason::kPriceOutsideBand ? instrument->band : PriceBand{});
+  }
+  // What the order may cost at most: its limit, or for a market order its protection price
+  // or the band's edge.
+  Price reserve_price = cmd.price;
+  if (cmd.type == OrderType::kMarket) {
+    reserve_price = cmd.protection_price.is_positive()
+                        ? cmd.protection_price
+                        : (cmd.side == Side::kBuy ? instrument->band.high : instrument->band.low);
+  }
+  if (!Notional(reserve_price, cmd.quantity, instrument->config->base_units_per_price_unit).ok()) {
+    return reject(RejectReason::kArithmeticOverflow);
+  }
+  ReservationRequest reservation;
+  reservation.order = request.id;
+  reservation.member = cmd.member;
+  reservation.instrument = cmd.instrument;
+  reservation.side = cmd.side;
+  reservation.reserve_price = reserve_price;
+  reservation.quantity = cmd.quantity;
+  if (RejectReason r = ledger_->Reserve(reservation); r != RejectReason::kNone) return reject(r);
+
+  ++next_order_id_;
+  cl_ord_ids_.emplace(MemberOrderKey{cmd.member, cmd.cl_ord_id}, request.id);
+  open_orders_.emplace(request.id, OrderMeta{cmd.cl_ord_id, cmd.session, cmd.instrument, Money()});
+  instrument->book->Add(request, ctx_.time);
+}
+
+const OrderId* ExchangeCore::FindOpenOrder(MemberId member, const ClOrdId& cl_ord_id,
+                                           RejectReason* reason) const {
+  auto known = cl_ord_ids_.find(MemberOrderKey{member, cl_ord_id});
+  if (known == cl_ord_ids_.end()) {
+    *reason = RejectReason::kUnknownOrder;
+    return nullptr;
+  }
+  if (!open_orders_.contains(known->second)) {
+    *reason = RejectReason::kTooLateToCancel;
+    return nullptr;
+  }
+  return &known->second;
+}
+
+void ExchangeCore::ApplyCancel(const CancelOrderCommand& cmd) {
   auto reject = [&](RejectReason reason) {
-    out.push_back(Event{seq, time, CancelRejected{cmd.session, cmd.member, cmd.cl_ord_id,
-                                                  cmd.orig_cl_ord_id, reason}});
+    Emit(CancelRejected{cmd.session, cmd.member, cmd.cl_ord_id, cmd.orig_cl_ord_id, reason, false});
   };
   if (cmd.cl_ord_id.empty()) return reject(RejectReason::kInvalidClOrdId);
   if (cl_ord_ids_.contains(MemberOrderKey{cmd.member, cmd.cl_ord_id})) {
     return reject(RejectReason::kDuplicateClOrdId);
   }
-  auto known = cl_ord_ids_.find(MemberOrderKey{cmd.member, cmd.orig_cl_ord_id});
-  if (known == cl_ord_ids_.end()) return reject(RejectReason::kUnknownOrder);
-  auto totals = open_orders_.find(known->second);
-  if (totals == open_orders_.end()) return reject(RejectReason::kTooLateToCancel);
-  const InstrumentId instrument_id = totals->second.instrument;
-  std::optional<BookOrder> cancelled = instruments_[instrument_id.value() - 1].book->Cancel(known->second);
-  if (!cancelled.has_value()) return reject(RejectReason::kTooLateToCancel);
-  cl_ord_ids_.emplace(MemberOrderKey{cmd.member, cmd.cl_ord_id}, cancelled->id);
-  OrderView view = View(*cancelled, instrument_id);
-  view.leaves_quantity = Quantity();
-  open_orders_.erase(totals);
-  out.push_back(Event{seq, time, OrderCancelled{view, cmd.cl_ord_id, cmd.session,
-                                                CancelCause::kRequested}});
+  RejectReason reason = RejectReason::kNone;
+  const OrderId* id = FindOpenOrder(cmd.member, cmd.orig_cl_ord_id, &reason);
+  if (id == nullptr) return reject(reason);
+  const OrderId order_id = *id;
+  Instrument& instrument = instruments_[open_orders_.at(order_id).instrument.value() - 1];
+  cl_ord_ids_.emplace(MemberOrderKey{cmd.member, cmd.cl_ord_id}, order_id);
+  ctx_.request_cl_ord_id = cmd.cl_ord_id;
+  ctx_.orig_cl_ord_id = cmd.orig_cl_ord_id;
+  ctx_.request_session = cmd.session;
+  instrument.book->Cancel(order_id, ctx_.time);
+}
+
+void ExchangeCore::ApplyReplace(const ReplaceOrderCommand& cmd) {
+  auto reject = [&](RejectReason reason) {
+    Emit(CancelRejected{cmd.session, cmd.member, cmd.cl_ord_id, cmd.orig_cl_ord_id, reason, true});
+  };
+  if (cmd.cl_ord_id.empty()) return reject(RejectReason::kInvalidClOrdId);
+  if (cl_ord_ids_.contains(MemberOrderKey{cmd.member, cmd.cl_ord_id})) {
+    return reject(RejectReason::kDuplicateClOrdId);
+  }
+  RejectReason reason = RejectReason::kNone;
+  const OrderId* id = FindOpenOrder(cmd.member, cmd.orig_cl_ord_id, &reason);
+  if (id == nullptr) return reject(reason);
+  const OrderId order_id = *id;
+  const OrderMeta& meta = open_orders_.at(order_id);
+  Instrument& instrument = instruments_[meta.instrument.value() - 1];
+  const Order* order = instrument.book->Find(order_id);
+  if (order == nullptr) return reject(RejectReason::kTooLateToCancel);
+  if (order->side != cmd.side) return reject(RejectReason::kUnsupportedOrderType);
+  // FIX OrderQty is the new total; what stays open is that minus what has filled.
+  const int64_t leaves = cmd.quantity.raw() - order->filled.raw();
+  if (!cmd.quantity.is_positive() || leaves <= 0) return reject(RejectReason::kInvalidQuantity);
+  if (RejectReason r = instrument.book->CheckReplace(order_id, cmd.price, Quantity::FromRaw(leaves));
+      r != RejectReason::kNone) {
+    return reject(r);
+  }
+  if (!Notional(cmd.price, Quantity::FromRaw(leaves), instrument.config->base_units_per_price_unit).ok()) {
+    return reject(RejectReason::kArithmeticOverflow);
+  }
+  if (RejectReason r = ledger_->Resize(order_id, cmd.price, Quantity::FromRaw(leaves));
+      r != RejectReason::kNone) {
+    return reject(r);
+  }
+  cl_ord_ids_.emplace(MemberOrderKey{cmd.member, cmd.cl_ord_id}, order_id);
+  ctx_.request_cl_ord_id = cmd.cl_ord_id;
+  ctx_.orig_cl_ord_id = cmd.orig_cl_ord_id;
+  ctx_.request_session = cmd.session;
+  instrument.book->Replace(order_id, cmd.price, Quantity::FromRaw(leaves), ctx_.time);
+}
+
+void ExchangeCore::ApplyMassCancel(const MassCancelCommand& cmd) {
+  MassCancelDone done{cmd.session, cmd.member, cmd.cl_ord_id, cmd.instrument, 0, RejectReason::kNone};
+  if (cmd.instrument.valid() && FindInstrument(cmd.instrument) == nullptr) {
+    done.reason = RejectReason::kUnknownInstrument;
+    return Emit(done);
+  }
+  matching::MassCancelFilter filter;
+  // A member can only ever cancel its own orders.
+  filter.member = cmd.member.valid() ? cmd.member : cmd.target_member;
+  filter.any_side = cmd.any_side;
+  filter.side = cmd.side;
+  for (Instrument& instrument : instruments_) {
+    if (cmd.instrument.valid() && instrument.config->id != cmd.instrument) continue;
+    done.cancelled += instrument.book->MassCancel(filter, ctx_.time);
+  }
+  Emit(done);
+}
+
+void ExchangeCore::ApplyPhase(const PhaseCommand& cmd) {
+  if (cmd.instrument.valid() && FindInstrument(cmd.instrument) == nullptr) {
+    return Emit(PhaseCommandRejected{cmd.instrument, RejectReason::kUnknownInstrument});
+  }
+  for (Instrument& instrument : instruments_) {
+    if (cmd.instrument.valid() && instrument.config->id != cmd.instrument) continue;
+    RejectReason r = RejectReason::kNone;
+    switch (cmd.action) {
+      case PhaseCommand::Action::kSetPhase: r = instrument.book->SetPhase(cmd.phase, ctx_.time); break;
+      case PhaseCommand::Action::kHalt: r = instrument.book->Halt(ctx_.time); break;
+      case PhaseCommand::Action::kResume: r = instrument.book->Resume(ctx_.time); break;
+    }
+    if (r != RejectReason::kNone) Emit(PhaseCommandRejected{instrument.config->id, r});
+  }
+}
+
+void ExchangeCore::ApplyTimer() {
+  for (Instrument& instrument : instruments_) instrument.book->AdvanceTime(ctx_.time);
 }
 
 }  // namespace dazong::exchange

@@ -9,6 +9,10 @@ namespace {
 constexpr uint8_t kFormatVersion = 1;
 constexpr uint8_t kNewOrderTag = 1;
 constexpr uint8_t kCancelTag = 2;
+constexpr uint8_t kReplaceTag = 3;
+constexpr uint8_t kMassCancelTag = 4;
+constexpr uint8_t kPhaseTag = 5;
+constexpr uint8_t kTimerTag = 6;
 constexpr uint8_t kTradeTag = 100;
 
 class Writer {
@@ -77,6 +81,7 @@ absl::Status Corrupt(std::string_view what) {
 }
 
 bool ValidSide(Side s) { return s == Side::kBuy || s == Side::kSell; }
+bool ValidStp(SelfTradePrevention s) { return static_cast<uint8_t>(s) <= 3; }
 bool ValidType(OrderType t) { return t == OrderType::kLimit || t == OrderType::kMarket; }
 bool ValidTif(TimeInForce t) {
   switch (t) {
@@ -102,6 +107,7 @@ TradeRecord MakeTradeRecord(SeqNo seq, const TradeEvent& trade) {
   r.quantity = trade.quantity;
   r.notional = trade.notional;
   r.aggressor = trade.aggressor;
+  r.auction = trade.auction;
   r.buy_order = trade.buy.order_id;
   r.buyer = trade.buy.member;
   r.buy_cl_ord_id = trade.buy.cl_ord_id;
@@ -116,27 +122,60 @@ void EncodeCommand(const SequencedCommand& cmd, std::string& out) {
   w.Int<uint8_t>(kFormatVersion);
   w.Int<uint64_t>(cmd.seq.value());
   w.Int<int64_t>(cmd.time);
-  if (const auto* order = std::get_if<NewOrderCommand>(&cmd.body)) {
-    w.Int<uint8_t>(kNewOrderTag);
-    w.Int<uint32_t>(order->session);
-    w.Int<uint32_t>(order->member.value());
-    w.Int<uint32_t>(order->instrument.value());
-    w.Str(order->cl_ord_id);
-    w.Int<uint8_t>(static_cast<uint8_t>(order->side));
-    w.Int<uint8_t>(static_cast<uint8_t>(order->type));
-    w.Int<uint8_t>(static_cast<uint8_t>(order->tif));
-    w.Int<int64_t>(order->price.raw());
-    w.Int<int64_t>(order->quantity.raw());
-  } else {
-    const auto& cancel = std::get<CancelOrderCommand>(cmd.body);
-    w.Int<uint8_t>(kCancelTag);
-    w.Int<uint32_t>(cancel.session);
-    w.Int<uint32_t>(cancel.member.value());
-    w.Int<uint32_t>(cancel.instrument.value());
-    w.Str(cancel.cl_ord_id);
-    w.Str(cancel.orig_cl_ord_id);
-    w.Int<uint8_t>(static_cast<uint8_t>(cancel.side));
-  }
+  std::visit(
+      [&](const auto& body) {
+        using T = std::decay_t<decltype(body)>;
+        if constexpr (std::is_same_v<T, NewOrderCommand>) {
+          w.Int<uint8_t>(kNewOrderTag);
+          w.Int<uint32_t>(body.session);
+          w.Int<uint32_t>(body.member.value());
+          w.Int<uint32_t>(body.instrument.value());
+          w.Str(body.cl_ord_id);
+          w.Int<uint8_t>(static_cast<uint8_t>(body.side));
+          w.Int<uint8_t>(static_cast<uint8_t>(body.type));
+          w.Int<uint8_t>(static_cast<uint8_t>(body.tif));
+          w.Int<int64_t>(body.price.raw());
+          w.Int<int64_t>(body.quantity.raw());
+          w.Int<int64_t>(body.protection_price.raw());
+          w.Int<int64_t>(body.expire_time);
+          w.Int<uint8_t>(static_cast<uint8_t>(body.stp));
+        } else if constexpr (std::is_same_v<T, CancelOrderCommand>) {
+          w.Int<uint8_t>(kCancelTag);
+          w.Int<uint32_t>(body.session);
+          w.Int<uint32_t>(body.member.value());
+          w.Int<uint32_t>(body.instrument.value());
+          w.Str(body.cl_ord_id);
+          w.Str(body.orig_cl_ord_id);
+          w.Int<uint8_t>(static_cast<uint8_t>(body.side));
+        } else if constexpr (std::is_same_v<T, ReplaceOrderCommand>) {
+          w.Int<uint8_t>(kReplaceTag);
+          w.Int<uint32_t>(body.session);
+          w.Int<uint32_t>(body.member.value());
+          w.Int<uint32_t>(body.instrument.value());
+          w.Str(body.cl_ord_id);
+          w.Str(body.orig_cl_ord_id);
+          w.Int<uint8_t>(static_cast<uint8_t>(body.side));
+          w.Int<int64_t>(body.price.raw());
+          w.Int<int64_t>(body.quantity.raw());
+        } else if constexpr (std::is_same_v<T, MassCancelCommand>) {
+          w.Int<uint8_t>(kMassCancelTag);
+          w.Int<uint32_t>(body.session);
+          w.Int<uint32_t>(body.member.value());
+          w.Str(body.cl_ord_id);
+          w.Int<uint32_t>(body.instrument.value());
+          w.Int<uint8_t>(body.any_side ? 1 : 0);
+          w.Int<uint8_t>(static_cast<uint8_t>(body.side));
+          w.Int<uint32_t>(body.target_member.value());
+        } else if constexpr (std::is_same_v<T, PhaseCommand>) {
+          w.Int<uint8_t>(kPhaseTag);
+          w.Int<uint32_t>(body.instrument.value());
+          w.Int<uint8_t>(static_cast<uint8_t>(body.action));
+          w.Int<uint8_t>(static_cast<uint8_t>(body.phase));
+        } else {
+          w.Int<uint8_t>(kTimerTag);
+        }
+      },
+      cmd.body);
 }
 
 absl::StatusOr<SequencedCommand> DecodeCommand(std::string_view bytes) {
@@ -157,7 +196,11 @@ absl::StatusOr<SequencedCommand> DecodeCommand(std::string_view bytes) {
     order.tif = static_cast<TimeInForce>(r.Int<uint8_t>());
     order.price = Price::FromRaw(r.Int<int64_t>());
     order.quantity = Quantity::FromRaw(r.Int<int64_t>());
-    if (!ValidSide(order.side) || !ValidType(order.type) || !ValidTif(order.tif)) {
+    order.protection_price = Price::FromRaw(r.Int<int64_t>());
+    order.expire_time = r.Int<int64_t>();
+    order.stp = static_cast<SelfTradePrevention>(r.Int<uint8_t>());
+    if (!ValidSide(order.side) || !ValidType(order.type) || !ValidTif(order.tif) ||
+        !ValidStp(order.stp)) {
       return Corrupt("bad enum value in order");
     }
     cmd.body = order;
@@ -171,6 +214,41 @@ absl::StatusOr<SequencedCommand> DecodeCommand(std::string_view bytes) {
     cancel.side = static_cast<Side>(r.Int<uint8_t>());
     if (!ValidSide(cancel.side)) return Corrupt("bad side in cancel");
     cmd.body = cancel;
+  } else if (tag == kReplaceTag) {
+    ReplaceOrderCommand replace;
+    replace.session = r.Int<uint32_t>();
+    replace.member = MemberId(r.Int<uint32_t>());
+    replace.instrument = InstrumentId(r.Int<uint32_t>());
+    replace.cl_ord_id = r.Str<ClOrdId::kCapacity>();
+    replace.orig_cl_ord_id = r.Str<ClOrdId::kCapacity>();
+    replace.side = static_cast<Side>(r.Int<uint8_t>());
+    replace.price = Price::FromRaw(r.Int<int64_t>());
+    replace.quantity = Quantity::FromRaw(r.Int<int64_t>());
+    if (!ValidSide(replace.side)) return Corrupt("bad side in replace");
+    cmd.body = replace;
+  } else if (tag == kMassCancelTag) {
+    MassCancelCommand mass;
+    mass.session = r.Int<uint32_t>();
+    mass.member = MemberId(r.Int<uint32_t>());
+    mass.cl_ord_id = r.Str<ClOrdId::kCapacity>();
+    mass.instrument = InstrumentId(r.Int<uint32_t>());
+    const uint8_t any_side = r.Int<uint8_t>();
+    mass.side = static_cast<Side>(r.Int<uint8_t>());
+    mass.target_member = MemberId(r.Int<uint32_t>());
+    if (any_side > 1 || !ValidSide(mass.side)) return Corrupt("bad mass cancel filter");
+    mass.any_side = any_side == 1;
+    cmd.body = mass;
+  } else if (tag == kPhaseTag) {
+    PhaseCommand phase;
+    phase.instrument = InstrumentId(r.Int<uint32_t>());
+    const uint8_t action = r.Int<uint8_t>();
+    const uint8_t target = r.Int<uint8_t>();
+    if (action < 1 || action > 3 || !IsValidPhase(target)) return Corrupt("bad phase command");
+    phase.action = static_cast<PhaseCommand::Action>(action);
+    phase.phase = static_cast<Phase>(target);
+    cmd.body = phase;
+  } else if (tag == kTimerTag) {
+    cmd.body = TimerCommand{};
   } else {
     return Corrupt("unknown command type");
   }
@@ -191,6 +269,7 @@ void EncodeTrade(const TradeRecord& t, std::string& out) {
   w.Int<int64_t>(t.quantity.raw());
   w.Int<int64_t>(t.notional.raw());
   w.Int<uint8_t>(static_cast<uint8_t>(t.aggressor));
+  w.Int<uint8_t>(t.auction ? 1 : 0);
   w.Int<uint64_t>(t.buy_order.value());
   w.Int<uint32_t>(t.buyer.value());
   w.Str(t.buy_cl_ord_id);
@@ -212,6 +291,9 @@ absl::StatusOr<TradeRecord> DecodeTrade(std::string_view bytes) {
   t.quantity = Quantity::FromRaw(r.Int<int64_t>());
   t.notional = Money::FromRaw(r.Int<int64_t>());
   t.aggressor = static_cast<Side>(r.Int<uint8_t>());
+  const uint8_t auction = r.Int<uint8_t>();
+  if (auction > 1) return Corrupt("bad auction flag");
+  t.auction = auction == 1;
   t.buy_order = OrderId(r.Int<uint64_t>());
   t.buyer = MemberId(r.Int<uint32_t>());
   t.buy_cl_ord_id = r.Str<ClOrdId::kCapacity>();

@@ -145,8 +145,32 @@ class FixGateway::Impl final : public FIX::Application {
     const SessionSlot& slot = slots_[slot_index - 1];
     const std::string type = msg.getHeader().getField(FIX::FIELD::MsgType);
     if (slot.member == nullptr || slot.config->role != SessionRole::kOrderEntry ||
-        (type != FIX::MsgType_NewOrderSingle && type != FIX::MsgType_OrderCancelRequest)) {
+        (type != FIX::MsgType_NewOrderSingle && type != FIX::MsgType_OrderCancelRequest &&
+         type != FIX::MsgType_OrderCancelReplaceRequest && type != FIX::MsgType_OrderMassCancelRequest)) {
       throw FIX::UnsupportedMessageType();
+    }
+    if (type == FIX::MsgType_OrderCancelReplaceRequest) {
+      auto parsed = ParseReplace(msg, config_, slot.member->id, slot_index);
+      if (auto* reject = std::get_if<EdgeReject>(&parsed)) {
+        FIX44::OrderCancelReject r = EdgeCancelReject(msg, *reject);
+        r.setField(FIX::CxlRejResponseTo(FIX::CxlRejResponseTo_ORDER_CANCEL_REPLACE_REQUEST));
+        Send(std::move(r), slot.id);
+        return;
+      }
+      PushOrBusy(std::get<ReplaceOrderCommand>(parsed), msg, slot);
+      return;
+    }
+    if (type == FIX::MsgType_OrderMassCancelRequest) {
+      auto parsed = ParseMassCancel(msg, config_, slot.member->id, slot_index);
+      if (auto* reject = std::get_if<EdgeReject>(&parsed)) {
+        MassCancelDone done;
+        done.cl_ord_id.Assign(FieldText(msg, FIX::FIELD::ClOrdID).substr(0, ClOrdId::kCapacity));
+        done.reason = reject->reason;
+        Send(MassCancelReport(done, NextEdgeExecId()), slot.id);
+        return;
+      }
+      PushOrBusy(std::get<MassCancelCommand>(parsed), msg, slot);
+      return;
     }
     if (type == FIX::MsgType_NewOrderSingle) {
       auto parsed = ParseNewOrder(msg, config_, slot.member->id, slot_index);
@@ -173,6 +197,27 @@ class FixGateway::Impl final : public FIX::Application {
   }
 
  private:
+  static std::string FieldText(const FIX::Message& msg, int tag) {
+    return msg.isSetField(tag) ? msg.getField(tag) : std::string();
+  }
+
+  // Queues a cancel-replace or mass cancel; when the queue is full, says so.
+  template <typename Command>
+  void PushOrBusy(Command&& command, const FIX::Message& msg, const SessionSlot& slot) {
+    if (commands_.TryPush(std::forward<Command>(command))) return;
+    const EdgeReject busy{RejectReason::kSystemUnavailable, "exchange is busy; retry"};
+    if constexpr (std::is_same_v<std::decay_t<Command>, MassCancelCommand>) {
+      MassCancelDone done;
+      done.cl_ord_id.Assign(FieldText(msg, FIX::FIELD::ClOrdID).substr(0, ClOrdId::kCapacity));
+      done.reason = busy.reason;
+      Send(MassCancelReport(done, NextEdgeExecId()), slot.id);
+    } else {
+      FIX44::OrderCancelReject r = EdgeCancelReject(msg, busy);
+      r.setField(FIX::CxlRejResponseTo(FIX::CxlRejResponseTo_ORDER_CANCEL_REPLACE_REQUEST));
+      Send(std::move(r), slot.id);
+    }
+  }
+
   const SessionSlot* Slot(const std::string& comp_id) const {
     auto it = slot_by_comp_id_.find(comp_id);
     return it == slot_by_comp_id_.end() ? nullptr : &slots_[it->second - 1];
@@ -215,6 +260,10 @@ class FixGateway::Impl final : public FIX::Application {
             const InstrumentConfig* instrument = config_.FindInstrument(body.order.instrument);
             FIX44::ExecutionReport er = OrderReport(body.order, *instrument, FIX::ExecType_CANCELED,
                                                     ExecId(event.seq, n++), event.time);
+            if (body.cause == CancelCause::kExpired) {
+              er.setField(FIX::ExecType(FIX::ExecType_EXPIRED));
+              er.setField(FIX::OrdStatus(FIX::OrdStatus_EXPIRED));
+            }
             if (!body.request_cl_ord_id.empty()) {
               er.setField(FIX::ClOrdID(std::string(body.request_cl_ord_id.view())));
               er.setField(FIX::OrigClOrdID(std::string(body.order.cl_ord_id.view())));
@@ -226,7 +275,15 @@ class FixGateway::Impl final : public FIX::Application {
             const InstrumentConfig* instrument = config_.FindInstrument(body.instrument);
             SendTo(body.buy.session, TradeReport(body, body.buy, *instrument, ExecId(event.seq, n++)));
             SendTo(body.sell.session, TradeReport(body, body.sell, *instrument, ExecId(event.seq, n++)));
+          } else if constexpr (std::is_same_v<T, OrderReplaced>) {
+            const InstrumentConfig* instrument = config_.FindInstrument(body.order.instrument);
+            SendTo(body.request_session != 0 ? body.request_session : body.order.session,
+                   ReplacedReport(body, *instrument, ExecId(event.seq, n++), event.time));
+          } else if constexpr (std::is_same_v<T, MassCancelDone>) {
+            SendTo(body.session, MassCancelReport(body, ExecId(event.seq, n++)));
           }
+          // Market data events (BBO, depth, phase, auction indications) are for the
+          // market-data sessions, which subscribe with MarketDataRequest.
         },
         event.body);
   }

@@ -141,6 +141,64 @@ std::variant<NewOrderCommand, EdgeReject> ParseNewOrder(const FIX::Message& msg,
   return cmd;
 }
 
+std::variant<ReplaceOrderCommand, EdgeReject> ParseReplace(const FIX::Message& msg,
+                                                           const ExchangeConfig& config,
+                                                           MemberId member, uint32_t session) {
+  ReplaceOrderCommand cmd;
+  cmd.session = session;
+  cmd.member = member;
+  if (!cmd.cl_ord_id.Assign(FieldOr(msg, FIX::FIELD::ClOrdID)) || cmd.cl_ord_id.empty() ||
+      !cmd.orig_cl_ord_id.Assign(FieldOr(msg, FIX::FIELD::OrigClOrdID)) ||
+      cmd.orig_cl_ord_id.empty()) {
+    return Reject(RejectReason::kInvalidClOrdId);
+  }
+  const InstrumentConfig* instrument = config.FindInstrument(FieldOr(msg, FIX::FIELD::Symbol));
+  if (instrument == nullptr) return Reject(RejectReason::kUnknownInstrument);
+  cmd.instrument = instrument->id;
+  const std::string side = FieldOr(msg, FIX::FIELD::Side);
+  if (side != "1" && side != "2") return Reject(RejectReason::kUnsupportedOrderType, "side must be 1 or 2");
+  cmd.side = side == "1" ? Side::kBuy : Side::kSell;
+  if (FieldOr(msg, FIX::FIELD::OrdType) != "2") {
+    return Reject(RejectReason::kUnsupportedOrderType, "only limit orders can be replaced");
+  }
+  absl::StatusOr<Quantity> qty = ParseQuantity(FieldOr(msg, FIX::FIELD::OrderQty));
+  if (!qty.ok()) return Reject(RejectReason::kInvalidQuantity, "OrderQty(38) must be a whole number");
+  cmd.quantity = *qty;
+  absl::StatusOr<Price> price = ParsePrice(FieldOr(msg, FIX::FIELD::Price));
+  if (!price.ok()) {
+    return Reject(RejectReason::kInvalidPrice, "Price(44) must be a decimal with at most 2 places");
+  }
+  cmd.price = *price;
+  return cmd;
+}
+
+std::variant<MassCancelCommand, EdgeReject> ParseMassCancel(const FIX::Message& msg,
+                                                            const ExchangeConfig& config,
+                                                            MemberId member, uint32_t session) {
+  MassCancelCommand cmd;
+  cmd.session = session;
+  cmd.member = member;
+  if (!cmd.cl_ord_id.Assign(FieldOr(msg, FIX::FIELD::ClOrdID)) || cmd.cl_ord_id.empty()) {
+    return Reject(RejectReason::kInvalidClOrdId);
+  }
+  const std::string type = FieldOr(msg, FIX::FIELD::MassCancelRequestType);
+  if (type == "1") {
+    const InstrumentConfig* instrument = config.FindInstrument(FieldOr(msg, FIX::FIELD::Symbol));
+    if (instrument == nullptr) return Reject(RejectReason::kUnknownInstrument);
+    cmd.instrument = instrument->id;
+  } else if (type != "7") {
+    return Reject(RejectReason::kUnsupportedOrderType,
+                  "MassCancelRequestType(530) must be 1 (by security) or 7 (all orders)");
+  }
+  if (msg.isSetField(FIX::FIELD::Side)) {
+    const std::string side = msg.getField(FIX::FIELD::Side);
+    if (side != "1" && side != "2") return Reject(RejectReason::kUnsupportedOrderType, "side must be 1 or 2");
+    cmd.any_side = false;
+    cmd.side = side == "1" ? Side::kBuy : Side::kSell;
+  }
+  return cmd;
+}
+
 std::variant<CancelOrderCommand, EdgeReject> ParseCancel(const FIX::Message& msg,
                                                          const ExchangeConfig& config,
                                                          MemberId member, uint32_t session) {
@@ -216,10 +274,45 @@ FIX44::ExecutionReport RejectReport(const OrderRejected& reject, const Instrumen
   er.setField(FIX::FIELD::CumQty, "0");
   er.setField(FIX::FIELD::AvgPx, "0");
   er.setField(FIX::OrdRejReason(OrdRejReasonFor(reject.reason)));
-  er.setField(FIX::Text(RejectText(reject.reason)));
+  er.setField(FIX::Text(RejectText(reject)));
   er.setField(kRejectCodeTag, absl::StrCat(RejectReasonCode(reject.reason)));
   er.setField(FIX::FIELD::TransactTime, UtcTimestamp(time));
   return er;
+}
+
+std::string RejectText(const OrderRejected& reject) {
+  std::string text = RejectText(reject.reason);
+  if (reject.reason == RejectReason::kPriceOutsideBand && reject.band_high.is_positive()) {
+    absl::StrAppend(&text, " [", FormatPrice(reject.band_low), ", ", FormatPrice(reject.band_high), "]");
+  }
+  return text;
+}
+
+FIX44::ExecutionReport ReplacedReport(const OrderReplaced& replaced, const InstrumentConfig& instrument,
+                                      const std::string& exec_id, Timestamp time) {
+  FIX44::ExecutionReport er = OrderReport(replaced.order, instrument, FIX::ExecType_REPLACED, exec_id, time);
+  er.setField(FIX::ClOrdID(std::string(replaced.request_cl_ord_id.view())));
+  er.setField(FIX::OrigClOrdID(std::string(replaced.orig_cl_ord_id.view())));
+  return er;
+}
+
+FIX44::OrderMassCancelReport MassCancelReport(const MassCancelDone& done, const std::string& report_id) {
+  FIX44::OrderMassCancelReport r;
+  r.setField(FIX::ClOrdID(std::string(done.cl_ord_id.view())));
+  r.setField(FIX::OrderID(report_id));
+  const char type = done.instrument.valid() ? FIX::MassCancelRequestType_CANCEL_ORDERS_FOR_A_SECURITY
+                                            : FIX::MassCancelRequestType_CANCEL_ALL_ORDERS;
+  r.setField(FIX::MassCancelRequestType(type));
+  if (done.reason != RejectReason::kNone) {
+    r.setField(FIX::MassCancelResponse(FIX::MassCancelResponse_CANCEL_REQUEST_REJECTED));
+    r.setField(FIX::FIELD::MassCancelRejectReason, "99");
+    r.setField(FIX::Text(RejectText(done.reason)));
+    r.setField(kRejectCodeTag, absl::StrCat(RejectReasonCode(done.reason)));
+  } else {
+    r.setField(FIX::MassCancelResponse(type));
+  }
+  r.setField(FIX::TotalAffectedOrders(static_cast<int>(done.cancelled)));
+  return r;
 }
 
 FIX44::ExecutionReport TradeReport(const TradeEvent& trade, const OrderView& order,
@@ -239,7 +332,9 @@ FIX44::OrderCancelReject CancelRejectMessage(const CancelRejected& reject) {
   msg.setField(FIX::OrdStatus(reject.reason == RejectReason::kTooLateToCancel
                                   ? FIX::OrdStatus_FILLED
                                   : FIX::OrdStatus_REJECTED));
-  msg.setField(FIX::CxlRejResponseTo(FIX::CxlRejResponseTo_ORDER_CANCEL_REQUEST));
+  msg.setField(FIX::CxlRejResponseTo(reject.for_replace
+                                          ? FIX::CxlRejResponseTo_ORDER_CANCEL_REPLACE_REQUEST
+                                          : FIX::CxlRejResponseTo_ORDER_CANCEL_REQUEST));
   int cxl_reason = FIX::CxlRejReason_OTHER;
   if (reject.reason == RejectReason::kUnknownOrder) cxl_reason = FIX::CxlRejReason_UNKNOWN_ORDER;
   if (reject.reason == RejectReason::kTooLateToCancel) cxl_reason = FIX::CxlRejReason_TOO_LATE_TO_CANCEL;

@@ -31,6 +31,15 @@ std::variant<CancelOrderCommand, EdgeReject> ParseCancel(const FIX::Message& msg
                                                          const ExchangeConfig& config,
                                                          MemberId member, uint32_t session);
 
+// OrderCancelReplaceRequest (G) -> ReplaceOrderCommand.
+std::variant<ReplaceOrderCommand, EdgeReject> ParseReplace(const FIX::Message& msg,
+                                                           const ExchangeConfig& config,
+                                                           MemberId member, uint32_t session);
+// OrderMassCancelRequest (q) -> MassCancelCommand (the member's own orders only).
+std::variant<MassCancelCommand, EdgeReject> ParseMassCancel(const FIX::Message& msg,
+                                                            const ExchangeConfig& config,
+                                                            MemberId member, uint32_t session);
+
 // ExecutionReport rejecting a NewOrderSingle that never reached the core.
 FIX44::ExecutionReport EdgeRejectReport(const FIX::Message& order, const EdgeReject& reject,
                                         const std::string& exec_id);
@@ -45,6 +54,11 @@ FIX44::ExecutionReport RejectReport(const OrderRejected& reject, const Instrumen
 FIX44::ExecutionReport TradeReport(const TradeEvent& trade, const OrderView& order,
                                    const InstrumentConfig& instrument, const std::string& exec_id);
 FIX44::OrderCancelReject CancelRejectMessage(const CancelRejected& reject);
+FIX44::ExecutionReport ReplacedReport(const OrderReplaced& replaced, const InstrumentConfig& instrument,
+                                      const std::string& exec_id, Timestamp time);
+FIX44::OrderMassCancelReport MassCancelReport(const MassCancelDone& done, const std::string& report_id);
+// The reject text: "<code>: <reason>", with the band for kPriceOutsideBand.
+std::string RejectText(const OrderRejected& reject);
 
 // FIX OrdRejReason (103) for a reject reason.
 int OrdRejReasonFor(RejectReason reason);

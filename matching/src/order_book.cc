@@ -14,19 +14,6 @@ uint64_t HashId(uint64_t id) { return id * 0x9E3779B97F4A7C15ull; }
 
 }  // namespace
 
-const char* PhaseName(Phase phase) {
-  switch (phase) {
-    case Phase::kClosed: return "CLOSED";
-    case Phase::kPreOpen: return "PRE_OPEN";
-    case Phase::kOpeningAuction: return "OPENING_AUCTION";
-    case Phase::kContinuous: return "CONTINUOUS";
-    case Phase::kVolatilityAuction: return "VOLATILITY_AUCTION";
-    case Phase::kClosingAuction: return "CLOSING_AUCTION";
-    case Phase::kHalted: return "HALTED";
-  }
-  return "UNKNOWN";
-}
-
 // ---------------------------------------------------------------------------------------------
 // Construction and storage.
 
@@ -597,7 +584,13 @@ void OrderBook::Cancel(OrderId id, Timestamp now) {
   AfterCommand();
 }
 
-RejectReason OrderBook::CheckReplace(const Node& node, Price price, Quantity leaves) const {
+RejectReason OrderBook::CheckReplace(OrderId id, Price price, Quantity leaves) const {
+  const uint32_t* slot = id.valid() ? LookupSlot(id) : nullptr;
+  if (slot == nullptr) return RejectReason::kUnknownOrderId;
+  return CheckReplaceOf(pool_[*slot], price, leaves);
+}
+
+RejectReason OrderBook::CheckReplaceOf(const Node& node, Price price, Quantity leaves) const {
   if (phase_ == Phase::kClosed || phase_ == Phase::kHalted) return RejectReason::kInstrumentNotTrading;
   if (!leaves.is_positive()) return RejectReason::kInvalidQuantity;
   if (leaves.raw() % config_.lot.raw() != 0) return RejectReason::kQuantityNotLotMultiple;
@@ -614,7 +607,7 @@ void OrderBook::Replace(OrderId id, Price price, Quantity leaves, Timestamp now)
   }
   const uint32_t slot = *found;
   Node& node = pool_[slot];
-  if (RejectReason r = CheckReplace(node, price, leaves); r != RejectReason::kNone) {
+  if (RejectReason r = CheckReplaceOf(node, price, leaves); r != RejectReason::kNone) {
     orders_.OnReplaceRejected(id, r);
     return;
   }
@@ -700,11 +693,20 @@ OrderBook::Indication OrderBook::Indicative() const {
   const Price reference = last_trade_.is_positive() ? last_trade_ : config_.reference_price;
   int64_t bi = NextAbove(bids_, lo - 1);
   int64_t ai = lo;
+  // The reference price is a candidate too when it lies inside the range (and on a tick), so
+  // a flat stretch of equal volume and imbalance resolves to it.
+  int64_t ri = -1;
+  if (reference.is_positive() && reference.raw() % config_.tick.raw() == 0) {
+    const int64_t r = IndexOf(reference);
+    if (r >= lo && r <= hi) ri = r;
+  }
   for (;;) {
     int64_t p = -1;
     if (bi >= 0 && bi <= hi) p = bi;
     if (ai >= 0 && ai <= hi && (p < 0 || ai < p)) p = ai;
+    if (ri >= 0 && (p < 0 || ri < p)) p = ri;
     if (p < 0) break;
+    if (ri == p) ri = -1;
     while (ai >= 0 && ai <= p) {
       ask_volume += asks_.levels[static_cast<size_t>(ai)].quantity;
       ai = NextAbove(asks_, ai);

@@ -13,12 +13,26 @@ class CoreTest : public ::testing::Test {
  protected:
   CoreTest() : config_(testing::MakeTestConfig()), core_(config_) {}
 
+  // The events about orders (market data events filtered out).
   std::vector<Event> Apply(CommandBody body) {
+    std::vector<Event> order_events;
+    for (Event& e : ApplyAll(std::move(body))) {
+      if (IsOrderEvent(e)) order_events.push_back(std::move(e));
+    }
+    return order_events;
+  }
+  std::vector<Event> ApplyAll(CommandBody body) {
     ++seq_;
     SequencedCommand cmd{SeqNo(seq_), static_cast<Timestamp>(seq_ * 1000), std::move(body)};
     std::vector<Event> events;
     core_.Apply(cmd, events);
     return events;
+  }
+  static bool IsOrderEvent(const Event& e) {
+    return std::holds_alternative<OrderAccepted>(e.body) || std::holds_alternative<OrderRejected>(e.body) ||
+           std::holds_alternative<OrderCancelled>(e.body) || std::holds_alternative<CancelRejected>(e.body) ||
+           std::holds_alternative<TradeEvent>(e.body) || std::holds_alternative<OrderReplaced>(e.body) ||
+           std::holds_alternative<MassCancelDone>(e.body);
   }
 
   static NewOrderCommand Order(uint32_t member, std::string_view cl, Side side, int64_t price_yuan,
@@ -76,8 +90,7 @@ TEST_F(CoreTest, RejectsEachInvalidOrderWithItsReasonAndChangesNothing) {
   NewOrderCommand below_band = Order(1, "a", Side::kSell, 3467, 1000);
   NewOrderCommand overflow = Order(1, "a", Side::kBuy, 3650, 1000);
   overflow.quantity = Quantity::FromRaw(INT64_MAX / 1000 * 1000);
-  NewOrderCommand fok = Order(1, "a", Side::kBuy, 3650, 1000, TimeInForce::kFok);
-  NewOrderCommand gtd = Order(1, "a", Side::kBuy, 3650, 1000, TimeInForce::kGtd);
+  NewOrderCommand gtd = Order(1, "a", Side::kBuy, 3650, 1000, TimeInForce::kGtd);  // no expiry
   NewOrderCommand bad_type = Order(1, "a", Side::kBuy, 3650, 1000);
   bad_type.type = static_cast<OrderType>(9);
   const Case cases[] = {
@@ -94,8 +107,7 @@ TEST_F(CoreTest, RejectsEachInvalidOrderWithItsReasonAndChangesNothing) {
       {"above band", above_band, RejectReason::kPriceOutsideBand},
       {"below band", below_band, RejectReason::kPriceOutsideBand},
       {"notional overflow", overflow, RejectReason::kArithmeticOverflow},
-      {"FOK not yet supported", fok, RejectReason::kUnsupportedTimeInForce},
-      {"GTD not yet supported", gtd, RejectReason::kUnsupportedTimeInForce},
+      {"GTD without expire time", gtd, RejectReason::kInvalidExpireTime},
       {"unknown order type", bad_type, RejectReason::kUnsupportedOrderType},
   };
   for (const Case& c : cases) {
@@ -144,7 +156,7 @@ TEST_F(CoreTest, CrossingOrdersTradeAtTheRestingPriceWithPriceTimePriority) {
   // s1 keeps 1 t resting.
   EXPECT_EQ(t3.sell.leaves_quantity, Quantity::FromRaw(1000));
   EXPECT_EQ(core_.book(InstrumentId(1)).order_count(), 1u);
-  EXPECT_EQ(*core_.book(InstrumentId(1)).BestAsk(), Price::FromRaw(366000));
+  EXPECT_EQ(core_.book(InstrumentId(1)).bbo().ask_price, Price::FromRaw(366000));
 }
 
 TEST_F(CoreTest, IocRemainderIsCancelledNotRested) {

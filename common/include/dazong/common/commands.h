@@ -9,6 +9,7 @@
 #include "dazong/common/clock.h"
 #include "dazong/common/fixed_point.h"
 #include "dazong/common/ids.h"
+#include "dazong/common/phase.h"
 #include "dazong/common/short_string.h"
 #include "dazong/common/side.h"
 
@@ -26,8 +27,11 @@ struct NewOrderCommand {
   Side side = Side::kBuy;
   OrderType type = OrderType::kLimit;
   TimeInForce tif = TimeInForce::kDay;
-  Price price;
+  Price price;                 // limit orders
   Quantity quantity;
+  Price protection_price;      // market orders: never trade beyond it (0: the band's edge)
+  Timestamp expire_time = 0;   // GTD orders
+  SelfTradePrevention stp = SelfTradePrevention::kNone;
 };
 
 // Cancel the member's order that it entered as `orig_cl_ord_id`.
@@ -40,7 +44,45 @@ struct CancelOrderCommand {
   Side side = Side::kBuy;
 };
 
-using CommandBody = std::variant<NewOrderCommand, CancelOrderCommand>;
+// Cancel-replace the member's order `orig_cl_ord_id`: new limit price and new total order
+// quantity (FIX OrderQty: filled so far plus the new open quantity).
+struct ReplaceOrderCommand {
+  uint32_t session = 0;
+  MemberId member;
+  InstrumentId instrument;
+  ClOrdId cl_ord_id;
+  ClOrdId orig_cl_ord_id;
+  Side side = Side::kBuy;
+  Price price;
+  Quantity quantity;
+};
+
+// Cancel many open orders at once. A member's request only ever touches its own orders; the
+// operator's (member 0) may name a member or none (everyone).
+struct MassCancelCommand {
+  uint32_t session = 0;
+  MemberId member;          // requester; 0: the operator
+  ClOrdId cl_ord_id;
+  InstrumentId instrument;  // 0: every instrument
+  bool any_side = true;
+  Side side = Side::kBuy;   // when !any_side
+  MemberId target_member;   // operator only; 0: every member
+};
+
+// Operator and schedule: move an instrument (0: every instrument) to a phase, halt or resume.
+struct PhaseCommand {
+  enum class Action : uint8_t { kSetPhase = 1, kHalt = 2, kResume = 3 };
+  InstrumentId instrument;
+  Action action = Action::kSetPhase;
+  Phase phase = Phase::kContinuous;
+};
+
+// A clock tick journaled like any command, so time-driven changes (GTD expiry, the end of a
+// volatility auction) happen at the same point on replay.
+struct TimerCommand {};
+
+using CommandBody = std::variant<NewOrderCommand, CancelOrderCommand, ReplaceOrderCommand,
+                                 MassCancelCommand, PhaseCommand, TimerCommand>;
 
 // A command as the sequencer journals it: its global sequence number and the time stamp it
 // was given, which is the only time the core ever sees.

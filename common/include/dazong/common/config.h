@@ -15,6 +15,7 @@
 #include "absl/status/statusor.h"
 #include "dazong/common/fixed_point.h"
 #include "dazong/common/ids.h"
+#include "dazong/common/phase.h"
 
 namespace dazong {
 
@@ -49,6 +50,14 @@ struct InstrumentConfig {
   std::vector<TradingMode> trading_modes;
   FeeSchedule fees;
   std::vector<std::string> warehouses;  // warehouse codes whose receipts are deliverable
+  int64_t max_orders = 1 << 16;          // resting orders the book holds
+  int64_t depth_levels = 5;              // aggregated levels published as depth
+  // Volatility interruption: a trade more than volatility_bps from the dynamic reference
+  // (the last trade price, refreshed every volatility_window_seconds) starts a call auction
+  // of volatility_auction_seconds. 0 bps: off.
+  int64_t volatility_bps = 0;
+  int64_t volatility_window_seconds = 0;
+  int64_t volatility_auction_seconds = 60;
 };
 
 enum class SessionRole : uint8_t { kOrderEntry = 1, kMarketData = 2, kDropCopy = 3 };
@@ -72,6 +81,8 @@ struct MemberConfig {
   std::vector<FixSessionConfig> sessions;
   std::string api_token_hash;            // crypto_pwhash_str of the HTTP bearer token
   std::vector<std::string> related_members;  // member codes treated as related parties
+  // Applied to the member's orders unless an order asks for a mode itself (FIX tag 20040).
+  SelfTradePrevention self_trade_prevention = SelfTradePrevention::kNone;
 };
 
 struct WarehouseConfig {

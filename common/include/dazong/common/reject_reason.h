@@ -30,6 +30,11 @@ enum class RejectReason : uint16_t {
   kUnknownMember = 18,
   kTooLateToCancel = 19,
   kSystemUnavailable = 20,
+  kNotAllowedInPhase = 21,
+  kBookFull = 22,
+  kUnknownOrderId = 23,
+  kDuplicateOrderId = 24,
+  kInvalidExpireTime = 25,
 };
 
 // A short stable English description, e.g. "price is not a multiple of the tick size".
@@ -37,6 +42,6 @@ std::string_view RejectReasonText(RejectReason reason);
 // The stable numeric code.
 constexpr uint16_t RejectReasonCode(RejectReason reason) { return static_cast<uint16_t>(reason); }
 // The largest code in the catalogue (for tests that walk it).
-inline constexpr RejectReason kLastRejectReason = RejectReason::kSystemUnavailable;
+inline constexpr RejectReason kLastRejectReason = RejectReason::kInvalidExpireTime;
 
 }  // namespace dazong

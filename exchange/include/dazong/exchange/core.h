@@ -1,5 +1,6 @@
 // ExchangeCore: the whole exchange state that the sequencer owns: one order book per
-// instrument, every order's fill totals, each member's ClOrdIDs, and the id counters.
+// instrument, every open order's client ids and notional totals, each member's ClOrdIDs, the
+// id counters, and the reservation ledger hook.
 //
 // Pure and deterministic. Apply() takes a sequenced command and appends the events it causes;
 // the same commands in the same order always give the same events, which is how recovery
@@ -14,6 +15,7 @@
 #include "dazong/common/commands.h"
 #include "dazong/common/config.h"
 #include "dazong/common/events.h"
+#include "dazong/common/reservations.h"
 #include "dazong/matching/order_book.h"
 
 namespace dazong::exchange {
@@ -26,12 +28,17 @@ struct PriceBand {
 // Band = reference × (1 ± bps/10000), rounded inward to whole ticks.
 PriceBand ComputePriceBand(const InstrumentConfig& instrument);
 
+// The matching core's configuration for an instrument.
+matching::BookConfig MakeBookConfig(const InstrumentConfig& instrument);
+
 class ExchangeCore {
  public:
-  // `config` must outlive the core.
-  explicit ExchangeCore(const ExchangeConfig& config);
+  // `config` (and `ledger`, when given) must outlive the core. Without a ledger nothing is
+  // reserved or settled (matching only).
+  explicit ExchangeCore(const ExchangeConfig& config, ReservationLedger* ledger = nullptr);
+  ~ExchangeCore();
 
-  // Applies one command; appends its events (each stamped with cmd.seq) to `out`.
+  // Applies one command; appends its events (each stamped with cmd.seq and cmd.time) to `out`.
   void Apply(const SequencedCommand& cmd, std::vector<Event>& out);
 
   const matching::OrderBook& book(InstrumentId instrument) const;
@@ -40,16 +47,18 @@ class ExchangeCore {
   uint64_t last_trade_id() const { return next_trade_id_ - 1; }
 
  private:
+  class BookListener;
   struct Instrument {
     const InstrumentConfig* config;
     PriceBand band;
+    std::unique_ptr<BookListener> listener;
     std::unique_ptr<matching::OrderBook> book;
   };
-  // Fill totals of an order that is still open.
-  struct OrderTotals {
+  // What the core keeps about an open order beyond the book.
+  struct OrderMeta {
+    ClOrdId cl_ord_id;
+    uint32_t session = 0;
     InstrumentId instrument;
-    uint32_t session;
-    Quantity cum_quantity;
     Money cum_notional;
   };
   struct MemberOrderKey {
@@ -61,20 +70,37 @@ class ExchangeCore {
       return H::combine(std::move(h), k.member, k.cl_ord_id);
     }
   };
+  // The request being applied, for the listener callbacks it causes.
+  struct Context {
+    SeqNo seq;
+    Timestamp time = 0;
+    std::vector<Event>* out = nullptr;
+    ClOrdId request_cl_ord_id;
+    ClOrdId orig_cl_ord_id;
+    uint32_t request_session = 0;
+  };
 
-  class FillCollector;
-
-  void ApplyNewOrder(SeqNo seq, Timestamp time, const NewOrderCommand& cmd, std::vector<Event>& out);
-  void ApplyCancel(SeqNo seq, Timestamp time, const CancelOrderCommand& cmd, std::vector<Event>& out);
-  RejectReason Validate(const NewOrderCommand& cmd) const;
-  OrderView View(const matching::BookOrder& order, InstrumentId instrument) const;
+  void ApplyNewOrder(const NewOrderCommand& cmd);
+  void ApplyCancel(const CancelOrderCommand& cmd);
+  void ApplyReplace(const ReplaceOrderCommand& cmd);
+  void ApplyMassCancel(const MassCancelCommand& cmd);
+  void ApplyPhase(const PhaseCommand& cmd);
+  void ApplyTimer();
+  void Emit(EventBody body);
+  OrderView View(const matching::Order& order) const;
+  Instrument* FindInstrument(InstrumentId id);
+  // Looks up the member's open order by ClOrdID; sets `reason` when there is none.
+  const OrderId* FindOpenOrder(MemberId member, const ClOrdId& cl_ord_id, RejectReason* reason) const;
 
   const ExchangeConfig& config_;
+  NoReservations no_reservations_;
+  ReservationLedger* ledger_;
   std::vector<Instrument> instruments_;  // index = InstrumentId - 1
-  absl::flat_hash_map<OrderId, OrderTotals> open_orders_;
+  absl::flat_hash_map<OrderId, OrderMeta> open_orders_;
   absl::flat_hash_map<MemberOrderKey, OrderId> cl_ord_ids_;
   uint64_t next_order_id_ = 1;
   uint64_t next_trade_id_ = 1;
+  Context ctx_;
 };
 
 }  // namespace dazong::exchange

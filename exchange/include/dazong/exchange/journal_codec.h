@@ -23,6 +23,7 @@ struct TradeRecord {
   Quantity quantity;
   Money notional;
   Side aggressor = Side::kBuy;
+  bool auction = false;
   OrderId buy_order;
   MemberId buyer;
   ClOrdId buy_cl_ord_id;

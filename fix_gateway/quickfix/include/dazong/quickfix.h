@@ -35,6 +35,9 @@
 #include <quickfix/fix44/Logon.h>
 #include <quickfix/fix44/NewOrderSingle.h>
 #include <quickfix/fix44/OrderCancelReject.h>
+#include <quickfix/fix44/OrderCancelReplaceRequest.h>
 #include <quickfix/fix44/OrderCancelRequest.h>
+#include <quickfix/fix44/OrderMassCancelReport.h>
+#include <quickfix/fix44/OrderMassCancelRequest.h>
 #undef throw
 #pragma GCC diagnostic pop
