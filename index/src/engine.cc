@@ -689,4 +689,31 @@ absl::Status IndexEngine::LoadState(std::string_view state) {
   return absl::OkStatus();
 }
 
+absl::Status Recompute(const Methodology& methodology, const std::vector<RecomputeInput>& inputs,
+                       Timestamp until, EngineOptions options, std::vector<IndexRecord>& out) {
+  IndexEngine engine(methodology, options);
+  Timestamp last = 0;
+  for (const RecomputeInput& in : inputs) {
+    switch (in.type) {
+      case RecomputeInput::Type::kTrade:
+        engine.OnTrade(in.trade, out);
+        last = in.trade.time;
+        break;
+      case RecomputeInput::Type::kQuote:
+        engine.OnBbo(in.bbo, out);
+        last = in.bbo.time;
+        break;
+      case RecomputeInput::Type::kBust: {
+        absl::Status s = engine.OnBust(in.trade.trade_id, in.trade.time, in.reason, out);
+        if (!s.ok()) return s;
+        last = in.trade.time;
+        break;
+      }
+    }
+  }
+  if (until == 0) until = UtcOfLocal(LocalDayOf(last) + 1, 0);
+  engine.OnTime(until, out);
+  return absl::OkStatus();
+}
+
 }  // namespace dazong::index

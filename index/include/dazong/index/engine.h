@@ -23,6 +23,7 @@
 #include "dazong/index/calc.h"
 #include "dazong/index/parameters.h"
 #include "dazong/index/record.h"
+#include "dazong/index/record_codec.h"
 
 namespace dazong::index {
 
@@ -98,6 +99,11 @@ class IndexEngine {
   std::vector<std::unique_ptr<IndexState>> index_storage_;
   std::vector<std::unique_ptr<InstrumentState>> instrument_storage_;
 };
+
+// `dazong-index recompute`: runs `inputs` (in SortInputs order) through a fresh engine, then
+// advances it to `until` (0: the local midnight after the last input), appending every record.
+absl::Status Recompute(const Methodology& methodology, const std::vector<RecomputeInput>& inputs,
+                       Timestamp until, EngineOptions options, std::vector<IndexRecord>& out);
 
 // The calc id of a fixing or correction: SHA-256 (hex) over the parameter hash, the record's
 // identity, its result and its input trade ids (docs/index-methodology.md, "Calculation id").
