@@ -1,6 +1,8 @@
 // dazongd: the exchange daemon. Loads the configuration, recovers the state from the journal,
 // then runs the sequencer thread, the FIX gateway and the Redis trade publisher until SIGINT
 // or SIGTERM. Usage: dazongd --config FILE
+#include <atomic>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -20,6 +22,7 @@
 namespace {
 
 constexpr size_t kCommandQueueCapacity = 1 << 16;
+constexpr int kTimerTickMs = 1000;
 
 int Usage() {
   std::fprintf(stderr, "usage: dazongd --config FILE\n");
@@ -84,8 +87,23 @@ int Run(const std::string& config_path) {
     }
   });
 
+  // Time-driven changes (GTD expiry, the end of a volatility auction) happen when a command
+  // carries a time at or after them; a journaled tick each second makes sure one comes.
+  std::atomic<bool> ticking{true};
+  std::thread ticker([&] {
+    while (ticking.load(std::memory_order_acquire)) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(kTimerTickMs));
+      if (ticking.load(std::memory_order_acquire)) commands.TryPush(TimerCommand{});
+    }
+  });
+  auto stop_ticker = [&] {
+    ticking.store(false, std::memory_order_release);
+    ticker.join();
+  };
+
   if (absl::Status s = (*gateway)->Start(); !s.ok()) {
     spdlog::critical("{}", s.ToString());
+    stop_ticker();
     commands.Interrupt();
     sequencer_thread.join();
     publisher.Stop(0);
@@ -100,6 +118,7 @@ int Run(const std::string& config_path) {
   sigwait(&signals, &signal);
   spdlog::info("signal {}: shutting down", signal);
   (*gateway)->Stop();
+  stop_ticker();
   commands.Interrupt();
   sequencer_thread.join();
   publisher.Stop(2000);

@@ -245,5 +245,107 @@ TEST_F(CoreTest, SameCommandsGiveTheSameEvents) {
   EXPECT_NE(first.find(":4:"), std::string::npos);  // some trades happened
 }
 
+TEST_F(CoreTest, BandRejectCarriesTheBand) {
+  auto events = Apply(Order(1, "x", Side::kBuy, 3900, 1000));
+  ASSERT_EQ(events.size(), 1u);
+  const auto& r = std::get<OrderRejected>(events[0].body);
+  EXPECT_EQ(r.reason, RejectReason::kPriceOutsideBand);
+  EXPECT_EQ(r.band_low, Price::FromRaw(346800));
+  EXPECT_EQ(r.band_high, Price::FromRaw(383200));
+}
+
+TEST_F(CoreTest, ReplaceUsesTotalQuantityAndTheNewClOrdIdFromThenOn) {
+  Apply(Order(1, "b1", Side::kBuy, 3640, 3000));
+  Apply(Order(2, "s1", Side::kSell, 3640, 1000));  // b1 filled 1 t, 2 t open
+  auto events = Apply(ReplaceOrderCommand{1, MemberId(1), InstrumentId(1), ClOrdId::FromView("b1-r"),
+                                          ClOrdId::FromView("b1"), Side::kBuy, Price::FromRaw(364000),
+                                          Quantity::FromRaw(2000)});  // total 2 t: 1 t open
+  ASSERT_EQ(events.size(), 1u);
+  const auto& replaced = std::get<OrderReplaced>(events[0].body);
+  EXPECT_FALSE(replaced.lost_priority);
+  EXPECT_EQ(replaced.order.cl_ord_id.view(), "b1-r");
+  EXPECT_EQ(replaced.orig_cl_ord_id.view(), "b1");
+  EXPECT_EQ(replaced.order.leaves_quantity, Quantity::FromRaw(1000));
+  EXPECT_EQ(replaced.order.cum_quantity, Quantity::FromRaw(1000));
+  // Total below what has filled: refused, nothing changes.
+  events = Apply(ReplaceOrderCommand{1, MemberId(1), InstrumentId(1), ClOrdId::FromView("b1-x"),
+                                     ClOrdId::FromView("b1-r"), Side::kBuy, Price::FromRaw(364000),
+                                     Quantity::FromRaw(1000)});
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_TRUE(std::get<CancelRejected>(events[0].body).for_replace);
+  // The order is now known by its new ClOrdID.
+  events = Apply(CancelOrderCommand{1, MemberId(1), InstrumentId(1), ClOrdId::FromView("c"),
+                                    ClOrdId::FromView("b1-r"), Side::kBuy});
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_TRUE(std::holds_alternative<OrderCancelled>(events[0].body));
+}
+
+TEST_F(CoreTest, AMemberMassCancelTouchesOnlyItsOwnOrders) {
+  Apply(Order(1, "a", Side::kBuy, 3640, 1000));
+  Apply(Order(1, "b", Side::kSell, 3700, 1000));
+  Apply(Order(2, "c", Side::kBuy, 3630, 1000));
+  MassCancelCommand mass;
+  mass.member = MemberId(1);
+  mass.cl_ord_id = ClOrdId::FromView("m");
+  auto events = Apply(mass);
+  ASSERT_EQ(events.size(), 3u);
+  EXPECT_EQ(std::get<OrderCancelled>(events[0].body).cause, CancelCause::kMassCancel);
+  EXPECT_EQ(std::get<MassCancelDone>(events[2].body).cancelled, 2u);
+  EXPECT_EQ(core_.book(InstrumentId(1)).order_count(), 1u);
+  // The operator (member 0) may cancel everything.
+  MassCancelCommand all;
+  all.cl_ord_id = ClOrdId::FromView("op");
+  events = Apply(all);
+  EXPECT_EQ(std::get<MassCancelDone>(events.back().body).cancelled, 1u);
+}
+
+TEST_F(CoreTest, MemberSelfTradePreventionComesFromTheConfig) {
+  config_.members[0].self_trade_prevention = SelfTradePrevention::kCancelResting;
+  ExchangeCore core(config_);
+  std::vector<Event> events;
+  core.Apply({SeqNo(1), 1, Order(1, "s", Side::kSell, 3650, 1000)}, events);
+  events.clear();
+  core.Apply({SeqNo(2), 2, Order(1, "b", Side::kBuy, 3650, 1000)}, events);
+  bool self_cancel = false;
+  for (const Event& e : events) {
+    if (const auto* c = std::get_if<OrderCancelled>(&e.body)) self_cancel |= c->cause == CancelCause::kSelfTrade;
+    EXPECT_FALSE(std::holds_alternative<TradeEvent>(e.body));
+  }
+  EXPECT_TRUE(self_cancel);
+}
+
+TEST_F(CoreTest, OperatorPhasesRunAnOpeningAuction) {
+  auto events = ApplyAll(PhaseCommand{InstrumentId(1), PhaseCommand::Action::kSetPhase, Phase::kPreOpen});
+  ASSERT_FALSE(events.empty());
+  EXPECT_EQ(std::get<PhaseChanged>(events[0].body).to, Phase::kPreOpen);
+  Apply(Order(1, "b", Side::kBuy, 3660, 2000));
+  Apply(Order(2, "s", Side::kSell, 3640, 1000));
+  events = ApplyAll(PhaseCommand{InstrumentId(1), PhaseCommand::Action::kSetPhase, Phase::kContinuous});
+  bool auction_trade = false;
+  for (const Event& e : events) {
+    if (const auto* t = std::get_if<TradeEvent>(&e.body)) {
+      auction_trade = t->auction;
+      EXPECT_EQ(t->quantity, Quantity::FromRaw(1000));
+    }
+  }
+  EXPECT_TRUE(auction_trade);
+  events = ApplyAll(PhaseCommand{InstrumentId(9), PhaseCommand::Action::kHalt, Phase::kHalted});
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(std::get<PhaseCommandRejected>(events[0].body).reason, RejectReason::kUnknownInstrument);
+}
+
+TEST_F(CoreTest, TimerExpiresGtdOrders) {
+  NewOrderCommand gtd = Order(1, "g", Side::kBuy, 3640, 1000, TimeInForce::kGtd);
+  gtd.expire_time = 5000;
+  Apply(gtd);  // at time 1000
+  Apply(TimerCommand{});  // 2000
+  EXPECT_EQ(core_.book(InstrumentId(1)).order_count(), 1u);
+  Apply(TimerCommand{});  // 3000
+  Apply(TimerCommand{});  // 4000
+  auto events = Apply(TimerCommand{});  // 5000
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(std::get<OrderCancelled>(events[0].body).cause, CancelCause::kExpired);
+}
+
 }  // namespace
 }  // namespace dazong::exchange
