@@ -1,0 +1,343 @@
+// The index service against a real redis-server (started here on a private port, with an
+// append-only file so a SIGKILL loses nothing it acknowledged):
+//  - records are published exactly once and in order through a Redis outage: the server is
+//    killed mid-stream, trading goes on, it is restarted, and every record appears once, in
+//    sequence order, identical to an offline recompute of the same trades;
+//  - `dazong-index recompute` on a trades file (with a bust) prints exactly what was
+//    published, and the supervisor commands (latest, explain, asof) read it back.
+#include <gtest/gtest.h>
+#include <hiredis/hiredis.h>
+#include <signal.h>
+
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <set>
+
+#include "../support/process.h"
+#include "../support/temp_dir.h"
+#include "dazong/index/engine.h"
+#include "dazong/index/index_service.h"
+#include "dazong/index/record_codec.h"
+
+namespace dazong::index {
+namespace {
+
+using dazong::testing::ChildProcess;
+using dazong::testing::FreePort;
+using dazong::testing::WaitUntil;
+using namespace std::chrono_literals;
+
+const std::string kSourceDir = DAZONG_SOURCE_DIR;
+const std::string kRedisServer = REDIS_SERVER_PATH;
+const std::string kIndexTool = DAZONG_INDEX_PATH;
+
+using Entry = std::pair<std::string, Fields>;
+
+// Two trading days of the demo instruments (rebar, copper, soybean meal), with self-trades,
+// related-party trades (M001/M005) and an outlier, 14:00 to 15:15 local.
+std::vector<exchange::TradeRecord> MakeTrades() {
+  std::vector<exchange::TradeRecord> out;
+  const int64_t base[] = {365000, 6850000, 320000};
+  const int64_t tick[] = {100, 1000, 100};
+  const int64_t qty[] = {10000, 5000, 10000};
+  uint64_t id = 1;
+  for (int day = 0; day < 2; ++day) {
+    const Timestamp start = *ParseTime(day == 0 ? "2026-01-05 14:00:00" : "2026-01-06 14:00:00");
+    for (int i = 0; i < 300; ++i) {
+      exchange::TradeRecord t;
+      t.trade_id = TradeId(id++);
+      t.seq = SeqNo(t.trade_id.value());
+      t.time = start + int64_t{i} * 15 * kNanosPerSecond;
+      const int k = i % 3;
+      t.instrument = InstrumentId(static_cast<uint32_t>(k + 1));
+      int64_t price = base[k] + (day * 3 + (i * 7) % 11 - 5) * tick[k];
+      if (i == 100) price = price * 6 / 5;  // an outlier
+      t.price = Price::FromRaw(price);
+      t.quantity = Quantity::FromRaw(qty[k]);
+      t.buyer = MemberId(static_cast<uint32_t>(1 + i % 5));
+      t.seller = MemberId(static_cast<uint32_t>(1 + (i * 3 + 1) % 5));
+      out.push_back(t);
+    }
+  }
+  return out;
+}
+
+IndexTrade ToIndexTrade(const exchange::TradeRecord& t) {
+  return IndexTrade{t.trade_id.value(), t.time,          t.instrument.value(), t.price.raw(),
+                    t.quantity.raw(),   t.buyer.value(), t.seller.value()};
+}
+
+class IndexRedisTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    redis_port_ = FreePort();
+    StartRedis();
+    std::string config = dazong::testing::ReadFile(kSourceDir + "/config/demo.toml");
+    Replace(config, "data_dir = \"../var/demo\"", "data_dir = \"" + dir_.path() + "/data\"");
+    Replace(config, "dictionary = \"../fix_gateway/spec/FIX44-dazong.xml\"",
+            "dictionary = \"" + kSourceDir + "/fix_gateway/spec/FIX44-dazong.xml\"");
+    const size_t redis_section = config.find("[redis]");
+    const size_t port = config.find("port = 6390", redis_section);
+    ASSERT_NE(port, std::string::npos);
+    config.replace(port, 11, "port = " + std::to_string(redis_port_));
+    config_path_ = dir_ / "exchange.toml";
+    std::ofstream(config_path_) << config;
+    absl::StatusOr<ExchangeConfig> loaded = LoadConfigFile(config_path_);
+    ASSERT_TRUE(loaded.ok()) << loaded.status();
+    config_ = *loaded;
+  }
+
+  static void Replace(std::string& text, const std::string& from, const std::string& to) {
+    const size_t at = text.find(from);
+    ASSERT_NE(at, std::string::npos) << from;
+    text.replace(at, from.size(), to);
+  }
+
+  void StartRedis() {
+    redis_ = std::make_unique<ChildProcess>(
+        std::vector<std::string>{kRedisServer, "--port", std::to_string(redis_port_), "--bind",
+                                 "127.0.0.1", "--save", "", "--appendonly", "yes",
+                                 "--appendfsync", "always", "--dir", dir_.path()},
+        dir_ / "redis.log");
+    ASSERT_TRUE(redis_->Start());
+    ASSERT_TRUE(WaitUntil([&] { return Ping(); }, 10s)) << redis_->log();
+  }
+
+  bool Ping() {
+    redisContext* c = redisConnect("127.0.0.1", redis_port_);
+    bool ok = false;
+    if (c != nullptr && !c->err) {
+      auto* r = static_cast<redisReply*>(redisCommand(c, "PING"));
+      ok = r != nullptr && r->type == REDIS_REPLY_STATUS;
+      if (r != nullptr) freeReplyObject(r);
+    }
+    if (c != nullptr) redisFree(c);
+    return ok;
+  }
+
+  std::vector<Entry> Stream(const std::string& key) {
+    std::vector<Entry> out;
+    redisContext* c = redisConnect("127.0.0.1", redis_port_);
+    if (c == nullptr || c->err) {
+      if (c != nullptr) redisFree(c);
+      return out;
+    }
+    auto* r = static_cast<redisReply*>(redisCommand(c, "XRANGE %s - +", key.c_str()));
+    if (r != nullptr && r->type == REDIS_REPLY_ARRAY) {
+      for (size_t i = 0; i < r->elements; ++i) {
+        Fields f;
+        redisReply* kv = r->element[i]->element[1];
+        for (size_t j = 0; j + 1 < kv->elements; j += 2) {
+          f.emplace_back(std::string(kv->element[j]->str, kv->element[j]->len),
+                         std::string(kv->element[j + 1]->str, kv->element[j + 1]->len));
+        }
+        out.emplace_back(r->element[i]->element[0]->str, std::move(f));
+      }
+    }
+    if (r != nullptr) freeReplyObject(r);
+    redisFree(c);
+    return out;
+  }
+
+  std::string Key(const std::string& index, const std::string& suffix) {
+    return RedisIndexPublisher::Key(config_.redis.key_prefix, index, suffix);
+  }
+
+  // Every published record of every index, keyed (index, seq), checking per-stream order and
+  // that no (index, seq) or calc id appears twice.
+  std::map<std::pair<std::string, uint64_t>, Fields> Published() {
+    std::map<std::pair<std::string, uint64_t>, Fields> out;
+    std::set<std::string> calc_ids;
+    for (const IndexConfig& index : config_.indices) {
+      for (const char* stream : {"intraday", "fixings"}) {
+        uint64_t last = 0;
+        for (auto& [id, f] : Stream(Key(index.id, stream))) {
+          const uint64_t seq = std::stoull(FieldValue(f, "seq"));
+          EXPECT_GT(seq, last) << index.id << " " << stream << " out of order at " << id;
+          last = seq;
+          EXPECT_TRUE(calc_ids.insert(FieldValue(f, "calc_id")).second)
+              << "duplicate " << FieldValue(f, "calc_id");
+          EXPECT_TRUE(out.emplace(std::make_pair(index.id, seq), f).second);
+        }
+      }
+    }
+    return out;
+  }
+
+  // Runs dazong-index; returns its stdout.
+  std::string Tool(const std::string& args, int* status = nullptr) {
+    const std::string command = kIndexTool + " " + args + " 2>" + (dir_ / "tool.err");
+    FILE* p = popen(command.c_str(), "r");
+    std::string out;
+    char buf[65536];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof(buf), p)) > 0) out.append(buf, n);
+    const int rc = pclose(p);
+    if (status != nullptr) *status = WEXITSTATUS(rc);
+    return out;
+  }
+
+  dazong::testing::TempDir dir_;
+  int redis_port_ = 0;
+  std::unique_ptr<ChildProcess> redis_;
+  std::string config_path_;
+  ExchangeConfig config_;
+};
+
+TEST_F(IndexRedisTest, EveryRecordExactlyOnceAndInOrderThroughARedisOutage) {
+  IndexServiceOptions options;
+  options.data_dir = dir_ / "index";
+  options.watermark_lag_ns = 0;
+  absl::StatusOr<std::unique_ptr<IndexService>> service = IndexService::Create(config_, options);
+  ASSERT_TRUE(service.ok()) << service.status();
+  ASSERT_TRUE((*service)->Start().ok());
+  IndexService& s = **service;
+
+  const std::vector<exchange::TradeRecord> trades = MakeTrades();
+  const Timestamp end = *ParseTime("2026-01-06 23:00:00");
+  // The reference: the same inputs through the offline recompute.
+  std::vector<RecomputeInput> inputs;
+  for (const auto& t : trades) inputs.push_back(RecomputeInput{RecomputeInput::Type::kTrade, ToIndexTrade(t), {}, ""});
+  std::vector<IndexRecord> expected;
+  ASSERT_TRUE(Recompute(s.methodology(), inputs, end, EngineOptions{}, expected).ok());
+
+  size_t next = 0;
+  for (; next < 200; ++next) s.OnTrade(trades[next]);
+  ASSERT_TRUE(WaitUntil([&] { return s.records_produced() > 0 && s.backlog() == 0; }, 20s));
+  EXPECT_TRUE(s.redis_up());
+
+  redis_->Kill(SIGKILL);  // mid-stream
+  for (; next < 450; ++next) s.OnTrade(trades[next]);  // through day 1's fixing and into day 2
+  ASSERT_TRUE(WaitUntil([&] { return !s.redis_up() && s.backlog() > 0; }, 20s));
+  std::this_thread::sleep_for(300ms);  // a few failed retries
+  const uint64_t queued = s.backlog();
+  EXPECT_GT(queued, 0u);
+
+  StartRedis();
+  for (; next < trades.size(); ++next) s.OnTrade(trades[next]);
+  s.OnTime(end);
+  ASSERT_TRUE(WaitUntil([&] { return s.records_published() >= expected.size() && s.backlog() == 0; },
+                        60s))
+      << s.records_published() << " of " << expected.size() << ", backlog " << s.backlog();
+  s.Stop();
+  EXPECT_EQ(s.records_produced(), expected.size());
+
+  const auto published = Published();
+  ASSERT_EQ(published.size(), expected.size());
+  for (const IndexRecord& r : expected) {
+    auto it = published.find({r.index_id, r.seq});
+    ASSERT_NE(it, published.end()) << r.index_id << " seq " << r.seq << " missing";
+    EXPECT_EQ(it->second, RecordFields(r, s.methodology())) << r.index_id << " seq " << r.seq;
+  }
+  // Per index the sequence has no gap.
+  std::map<std::string, uint64_t> count;
+  for (const auto& [key, f] : published) EXPECT_EQ(key.second, ++count[key.first]);
+  // The day hashes and `latest` hold the fixings; the composite set its base on 2026-01-05.
+  const std::vector<Entry> bulk = Stream(Key("DZ-BULK", "fixings"));
+  ASSERT_EQ(bulk.size(), 2u);
+  EXPECT_EQ(FieldValue(bulk[0].second, "value"), "1000.000000");
+  EXPECT_EQ(FieldValue(bulk[0].second, "status"), "FIRM");
+  EXPECT_EQ(FieldValue(bulk[1].second, "kind"), "FIXING");
+}
+
+TEST_F(IndexRedisTest, RecomputeFromATradesFileEqualsWhatWasPublished) {
+  IndexServiceOptions options;
+  options.data_dir = dir_ / "index";
+  options.watermark_lag_ns = 0;
+  absl::StatusOr<std::unique_ptr<IndexService>> service = IndexService::Create(config_, options);
+  ASSERT_TRUE(service.ok()) << service.status();
+  ASSERT_TRUE((*service)->Start().ok());
+  IndexService& s = **service;
+  const std::vector<exchange::TradeRecord> trades = MakeTrades();
+  // Day 1 through the fixing, then (at 15:00:05, after every earlier trade: the watermark
+  // contract) a bust of a trade the rebar fixing used.
+  size_t next = 0;
+  const Timestamp bust_time = *ParseTime("2026-01-05 15:00:05");
+  for (; next < trades.size() && trades[next].time < bust_time; ++next) s.OnTrade(trades[next]);
+  s.OnTime(bust_time);
+  ASSERT_TRUE(WaitUntil([&] { return s.backlog() == 0 && !Stream(Key("DZ-RB", "fixings")).empty(); }, 20s));
+  std::this_thread::sleep_for(20ms);  // the correction gets a later stream time
+  // Trade 124 (i = 123): rebar (123 % 3 == 0) at 14:00 + 123 × 15 s = 14:30:45, in the window.
+  const uint64_t busted = 124;
+  s.OnBust(TradeId(busted), bust_time, "erroneous");
+  for (; next < trades.size(); ++next) s.OnTrade(trades[next]);
+  const Timestamp end = *ParseTime("2026-01-06 23:00:00");
+  s.OnTime(end);
+  ASSERT_TRUE(WaitUntil([&] {
+    return s.backlog() == 0 && Stream(Key("DZ-BULK", "fixings")).size() >= 3;
+  }, 30s));
+  s.Stop();
+
+  // The trades and the bust as files, recomputed by the CLI.
+  std::string csv = "trade_id,time,instrument,price,quantity,buyer,seller\n";
+  for (const auto& t : trades) csv += TradeCsvLine(ToIndexTrade(t), config_) + "\n";
+  std::ofstream(dir_ / "trades.csv") << csv;
+  std::ofstream(dir_ / "busts.csv") << "trade_id,time,reason\n"
+                                     << busted << "," << bust_time << ",erroneous\n";
+  int status = -1;
+  const std::string out = Tool("recompute --config " + config_path_ + " --trades " +
+                                   (dir_ / "trades.csv") + " --busts " + (dir_ / "busts.csv") +
+                                   " --until " + std::to_string(end),
+                               &status);
+  ASSERT_EQ(status, 0) << dazong::testing::ReadFile(dir_ / "tool.err");
+  std::map<std::pair<std::string, uint64_t>, Fields> recomputed;
+  size_t start = 0;
+  while (start < out.size()) {
+    size_t eol = out.find('\n', start);
+    const std::string line = out.substr(start, eol - start);
+    start = eol + 1;
+    Fields f;
+    size_t p = 0;
+    while (p <= line.size()) {
+      size_t tab = line.find('\t', p);
+      if (tab == std::string::npos) tab = line.size();
+      const std::string kv = line.substr(p, tab - p);
+      const size_t eq = kv.find('=');
+      f.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
+      p = tab + 1;
+    }
+    recomputed[{FieldValue(f, "index"), std::stoull(FieldValue(f, "seq"))}] = f;
+  }
+  const auto published = Published();
+  ASSERT_EQ(recomputed.size(), published.size());
+  for (const auto& [key, f] : published) {
+    auto it = recomputed.find(key);
+    ASSERT_NE(it, recomputed.end()) << key.first << " " << key.second;
+    EXPECT_EQ(it->second, f) << key.first << " " << key.second;
+  }
+  // The bust produced a correction naming the fixing it supersedes.
+  const std::vector<Entry> rb = Stream(Key("DZ-RB", "fixings"));
+  ASSERT_EQ(rb.size(), 3u);  // fixing 01-05, its correction, fixing 01-06
+  EXPECT_EQ(FieldValue(rb[1].second, "kind"), "CORRECTION");
+  EXPECT_EQ(FieldValue(rb[1].second, "supersedes"), FieldValue(rb[0].second, "calc_id"));
+  EXPECT_EQ(FieldValue(rb[1].second, "reason"), "BUSTED_TRADE:124:erroneous");
+  EXPECT_NE(FieldValue(rb[1].second, "excluded").find("124:BUSTED"), std::string::npos);
+
+  // Supervisor commands.
+  const std::string latest = Tool("latest --config " + config_path_ + " --index DZ-RB", &status);
+  EXPECT_EQ(status, 0);
+  EXPECT_NE(latest.find("index=DZ-RB"), std::string::npos);
+  const std::string explain =
+      Tool("explain --config " + config_path_ + " --index DZ-RB --date 2026-01-05", &status);
+  EXPECT_EQ(status, 0);
+  EXPECT_NE(explain.find("kind CORRECTION"), std::string::npos) << explain;
+  EXPECT_NE(explain.find("history of this date"), std::string::npos);
+  // As published just after the fixing (before the correction): the original value.
+  const std::string original_ms = rb[0].first.substr(0, rb[0].first.find('-'));
+  const std::string asof =
+      Tool("asof --config " + config_path_ + " --index DZ-RB --date 2026-01-05 --at " +
+               original_ms + "000000",
+           &status);
+  EXPECT_EQ(status, 0);
+  EXPECT_NE(asof.find("calc_id=" + FieldValue(rb[0].second, "calc_id")), std::string::npos) << asof;
+  const std::string history = Tool("history --config " + config_path_ +
+                                       " --index DZ-RB --from 2026-01-05 --to 2026-01-06",
+                                   &status);
+  EXPECT_EQ(status, 0);
+  EXPECT_NE(history.find("2026-01-05\t"), std::string::npos);
+  EXPECT_NE(history.find("CORRECTION"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace dazong::index
