@@ -55,6 +55,36 @@ void SetOrderFields(FIX::Message& er, const OrderView& order, const InstrumentCo
 
 }  // namespace
 
+std::optional<Timestamp> ParseUtcTimestamp(const std::string& text) {
+  // YYYYMMDD-HH:MM:SS or YYYYMMDD-HH:MM:SS.sss
+  if (text.size() != 17 && text.size() != 21) return std::nullopt;
+  auto digits = [&](size_t at, size_t n, int* out) {
+    int v = 0;
+    for (size_t i = at; i < at + n; ++i) {
+      if (text[i] < '0' || text[i] > '9') return false;
+      v = v * 10 + (text[i] - '0');
+    }
+    *out = v;
+    return true;
+  };
+  int y, mo, d, h, mi, sec, ms = 0;
+  if (!digits(0, 4, &y) || !digits(4, 2, &mo) || !digits(6, 2, &d) || text[8] != '-' ||
+      !digits(9, 2, &h) || text[11] != ':' || !digits(12, 2, &mi) || text[14] != ':' ||
+      !digits(15, 2, &sec)) {
+    return std::nullopt;
+  }
+  if (text.size() == 21 && (text[17] != '.' || !digits(18, 3, &ms))) return std::nullopt;
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60) return std::nullopt;
+  // Days from the civil date (proleptic Gregorian), Howard Hinnant's algorithm.
+  const int yy = y - (mo <= 2);
+  const int era = yy / 400;
+  const int yoe = yy - era * 400;
+  const int doy = (153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  const int64_t days = static_cast<int64_t>(era) * 146097 + doe - 719468;
+  return ((days * 86400 + h * 3600 + mi * 60 + sec) * 1000 + ms) * 1'000'000;
+}
+
 std::string UtcTimestamp(Timestamp time) {
   const time_t seconds = static_cast<time_t>(time / 1000000000);
   const int64_t millis = (time / 1000000) % 1000;
@@ -128,15 +158,34 @@ std::variant<NewOrderCommand, EdgeReject> ParseNewOrder(const FIX::Message& msg,
                   "OrderQty(38) must be a whole number of base units");
   }
   cmd.quantity = *qty;
-  if (cmd.type == OrderType::kLimit) {
-    if (!msg.isSetField(FIX::FIELD::Price)) {
-      return Reject(RejectReason::kInvalidPrice, "Price(44) is required for a limit order");
-    }
+  if (cmd.type == OrderType::kLimit && !msg.isSetField(FIX::FIELD::Price)) {
+    return Reject(RejectReason::kInvalidPrice, "Price(44) is required for a limit order");
+  }
+  if (msg.isSetField(FIX::FIELD::Price)) {
     absl::StatusOr<Price> price = ParsePrice(msg.getField(FIX::FIELD::Price));
     if (!price.ok()) {
       return Reject(RejectReason::kInvalidPrice, "Price(44) must be a decimal with at most 2 places");
     }
-    cmd.price = *price;
+    // On a market order, Price(44) is the protection price: it never trades beyond it.
+    (cmd.type == OrderType::kLimit ? cmd.price : cmd.protection_price) = *price;
+  }
+  if (cmd.tif == TimeInForce::kGtd) {
+    const std::optional<Timestamp> expire = ParseUtcTimestamp(FieldOr(msg, FIX::FIELD::ExpireTime));
+    if (!expire.has_value()) {
+      return Reject(RejectReason::kInvalidExpireTime,
+                    "ExpireTime(126) as YYYYMMDD-HH:MM:SS[.sss] is required for GTD");
+    }
+    cmd.expire_time = *expire;
+  }
+  const std::string stp = FieldOr(msg, kStpModeTag);
+  if (!stp.empty()) {
+    if (stp.size() != 1 || stp[0] < '1' || stp[0] > '3') {
+      return Reject(RejectReason::kUnsupportedOrderType, "STPMode(20040) must be 1, 2 or 3");
+    }
+    // 1 cancel incoming, 2 cancel resting, 3 cancel both (fix_gateway/spec/README.md).
+    cmd.stp = stp[0] == '1'   ? SelfTradePrevention::kCancelIncoming
+              : stp[0] == '2' ? SelfTradePrevention::kCancelResting
+                              : SelfTradePrevention::kCancelBoth;
   }
   return cmd;
 }

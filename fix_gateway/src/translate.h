@@ -2,6 +2,7 @@
 // field text (never through QuickFIX's double-based getters) and written as exact decimals.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <variant>
 
@@ -14,6 +15,7 @@ namespace dazong::fix_gateway {
 
 // Custom tags (see fix_gateway/spec/README.md).
 inline constexpr int kRejectCodeTag = 20001;
+inline constexpr int kStpModeTag = 20040;
 
 // A message that could not become a command: the reason to report.
 struct EdgeReject {
@@ -64,5 +66,7 @@ std::string RejectText(const OrderRejected& reject);
 int OrdRejReasonFor(RejectReason reason);
 // "YYYYMMDD-HH:MM:SS.sss" for a nanosecond time stamp.
 std::string UtcTimestamp(Timestamp time);
+// The inverse, accepting "YYYYMMDD-HH:MM:SS" with optional ".sss"; nullopt when malformed.
+std::optional<Timestamp> ParseUtcTimestamp(const std::string& text);
 
 }  // namespace dazong::fix_gateway

@@ -57,6 +57,24 @@ TEST(FixTranslateTest, EdgeRejectsSayWhy) {
   EXPECT_EQ(reason(Nos("", "1000", '1')), RejectReason::kNone);
 }
 
+TEST(FixTranslateTest, GtdProtectionPriceAndSelfTradeModeAreRead) {
+  const ExchangeConfig config = testing::MakeTestConfig();
+  FIX44::NewOrderSingle gtd = Nos("3650", "1000");
+  gtd.setField(FIX::TimeInForce('6'));
+  EXPECT_TRUE(std::holds_alternative<EdgeReject>(ParseNewOrder(gtd, config, MemberId(1), 1)));
+  gtd.setField(FIX::FIELD::ExpireTime, "20231114-22:13:20.500");
+  gtd.setField(kStpModeTag, "2");
+  auto parsed = ParseNewOrder(gtd, config, MemberId(1), 1);
+  ASSERT_TRUE(std::holds_alternative<NewOrderCommand>(parsed));
+  EXPECT_EQ(std::get<NewOrderCommand>(parsed).expire_time, 1'700'000'000'500'000'000);
+  EXPECT_EQ(std::get<NewOrderCommand>(parsed).stp, SelfTradePrevention::kCancelResting);
+  auto market = ParseNewOrder(Nos("3700", "1000", '1'), config, MemberId(1), 1);
+  ASSERT_TRUE(std::holds_alternative<NewOrderCommand>(market));
+  EXPECT_EQ(std::get<NewOrderCommand>(market).protection_price, Price::FromRaw(370000));
+  EXPECT_EQ(UtcTimestamp(*ParseUtcTimestamp("20261127-18:15:01.042")), "20261127-18:15:01.042");
+  EXPECT_FALSE(ParseUtcTimestamp("2026-11-27T18:15:01").has_value());
+}
+
 TEST(FixTranslateTest, TradeReportCarriesFillAndAveragePrice) {
   const ExchangeConfig config = testing::MakeTestConfig();
   TradeEvent trade;
