@@ -15,8 +15,9 @@
 //       prints every trade "T,<aggressor>,<resting>,<price>,<qty>" in order, then every
 //       resting order "O,<B|S>,<price>,<id>,<remaining>", bids best first, then asks best
 //       first, FIFO within a price.
-//   dazong-replay [--warmup N] [--runs R] FILE
-//       loads and parses the whole file first, then measures the engine only:
+//   dazong-replay [--warmup N] [--runs R] [--depth L] FILE
+//       loads and parses the whole file first, then measures the engine only (--depth L:
+//       depth events for the top L levels, consumed by a counting MarketDataListener):
 //       * throughput: R (default 3) un-instrumented passes, each on a fresh book: the first
 //         N operations (the generator's warm-up) are applied untimed, then steady_clock is
 //         read once before and once after the remaining operations; ops/s per pass and the
@@ -28,6 +29,7 @@
 //         Percentiles per kind: add (a GTC limit that rested without trading), cancel,
 //         aggressive (any order or replace that traded), replace (no trade), other (rejects,
 //         IOC/FOK/market that did not trade).
+//         Also printed: how many operations of each kind took over 10 µs.
 //       * memory: OrderBook::memory_bytes() divided by the peak number of resting orders.
 //
 // Book: tick 1, lot 1, no band, no volatility interruption, continuous phase, the price
@@ -229,23 +231,41 @@ class ReplayListener final : public OrderListener {
   std::string* print_ = nullptr;
 };
 
+// Counts market data events (the depth benchmark's consumer).
+class CountingMarketData final : public MarketDataListener {
+ public:
+  uint64_t events = 0;
+  int64_t checksum = 0;
+  void OnBbo(const Bbo& bbo) override {
+    ++events;
+    checksum += bbo.bid_quantity.raw();
+  }
+  void OnDepth(Side, uint32_t rank, const Level& level) override {
+    ++events;
+    checksum += level.quantity.raw() + rank;
+  }
+  void OnPhase(Phase, Phase) override {}
+  void OnIndicative(Price, Quantity, Quantity, Side) override {}
+};
+
 // Applies replay operations to a book, enforcing "an id ever accepted is never accepted
 // again" with a bitmap over the file's dense id slots.
 class Replayer {
  public:
-  Replayer(const Loaded& loaded, uint32_t max_orders, ReplayListener& listener)
+  Replayer(const Loaded& loaded, uint32_t max_orders, ReplayListener& listener,
+           uint32_t depth = 0, MarketDataListener* market_data = nullptr)
       : listener_(listener),
         used_((loaded.distinct_ids + 63) / 64, 0),
-        book_(MakeConfig(loaded, max_orders), listener, nullptr) {}
+        book_(MakeConfig(loaded, max_orders, depth), listener, market_data) {}
 
-  static BookConfig MakeConfig(const Loaded& loaded, uint32_t max_orders) {
+  static BookConfig MakeConfig(const Loaded& loaded, uint32_t max_orders, uint32_t depth) {
     BookConfig config;
     config.tick = Price::FromRaw(1);
     config.lot = Quantity::FromRaw(1);
     config.window_low = Price::FromRaw(loaded.min_price);
     config.window_high = Price::FromRaw(loaded.max_price);
     config.max_orders = max_orders;
-    config.depth_levels = 0;
+    config.depth_levels = depth;
     config.volatility_bps = 0;
     config.initial_phase = Phase::kContinuous;
     return config;
@@ -374,7 +394,7 @@ uint32_t SizingPass(const Loaded& loaded) {
   return peak;
 }
 
-int RunMeasure(const Loaded& loaded, uint64_t warmup, int runs) {
+int RunMeasure(const Loaded& loaded, uint64_t warmup, int runs, uint32_t depth) {
   const size_t total = loaded.ops.size();
   if (warmup > total) warmup = total;
   const uint64_t measured = total - warmup;
@@ -391,7 +411,8 @@ int RunMeasure(const Loaded& loaded, uint64_t warmup, int runs) {
   std::vector<double> rates;
   for (int r = 0; r < runs; ++r) {
     ReplayListener listener;
-    Replayer replayer(loaded, max_orders, listener);
+    CountingMarketData md;
+    Replayer replayer(loaded, max_orders, listener, depth, depth > 0 ? &md : nullptr);
     Timestamp now = 0;
     for (size_t i = 0; i < warmup; ++i) replayer.Apply(loaded.ops[i], ++now);
     const auto t0 = std::chrono::steady_clock::now();
@@ -400,8 +421,9 @@ int RunMeasure(const Loaded& loaded, uint64_t warmup, int runs) {
     const double ns = static_cast<double>(std::chrono::duration_cast<std::chrono::nanoseconds>(t1 - t0).count());
     const double rate = ns > 0 ? static_cast<double>(measured) * 1e9 / ns : 0;
     rates.push_back(rate);
-    std::printf("throughput pass %d: %.0f ns total, %.2f M ops/s (%.1f ns/op)\n", r + 1, ns, rate / 1e6,
-                measured > 0 ? ns / static_cast<double>(measured) : 0.0);
+    std::printf("throughput pass %d: %.0f ns total, %.2f M ops/s (%.1f ns/op; %llu market data events)\n",
+                r + 1, ns, rate / 1e6, measured > 0 ? ns / static_cast<double>(measured) : 0.0,
+                static_cast<unsigned long long>(md.events));
   }
   std::vector<double> sorted_rates = rates;
   std::sort(sorted_rates.begin(), sorted_rates.end());
@@ -427,7 +449,8 @@ int RunMeasure(const Loaded& loaded, uint64_t warmup, int runs) {
   std::vector<uint32_t> samples[kCategories];
   for (auto& s : samples) s.reserve(measured);
   ReplayListener listener;
-  Replayer replayer(loaded, max_orders, listener);
+  CountingMarketData md;
+  Replayer replayer(loaded, max_orders, listener, depth, depth > 0 ? &md : nullptr);
   Timestamp now = 0;
   uint64_t reused = 0;
   for (size_t i = 0; i < warmup; ++i) replayer.Apply(loaded.ops[i], ++now);
@@ -454,14 +477,18 @@ int RunMeasure(const Loaded& loaded, uint64_t warmup, int runs) {
     samples[c].push_back(ticks);
   }
   std::printf("latency (ns per operation, TSC around the engine call):\n");
-  std::printf("  %-10s %10s %8s %8s %8s %8s %10s\n", "kind", "count", "p50", "p99", "p99.9", "p99.99", "max");
+  std::printf("  %-10s %10s %8s %8s %8s %8s %10s %8s\n", "kind", "count", "p50", "p99", "p99.9", "p99.99",
+              "max", ">10us");
   for (int c = 0; c < kCategories; ++c) {
     std::vector<uint32_t>& s = samples[c];
     if (s.empty()) continue;
     std::sort(s.begin(), s.end());
     auto ns = [&](double p) { return static_cast<double>(Percentile(s, p)) / ticks_per_ns; };
-    std::printf("  %-10s %10zu %8.0f %8.0f %8.0f %8.0f %10.0f\n", kCategoryNames[c], s.size(), ns(0.5),
-                ns(0.99), ns(0.999), ns(0.9999), static_cast<double>(s.back()) / ticks_per_ns);
+    const double limit = 10000.0 * ticks_per_ns;
+    const size_t over = static_cast<size_t>(
+        s.end() - std::upper_bound(s.begin(), s.end(), static_cast<uint32_t>(limit)));
+    std::printf("  %-10s %10zu %8.0f %8.0f %8.0f %8.0f %10.0f %8zu\n", kCategoryNames[c], s.size(), ns(0.5),
+                ns(0.99), ns(0.999), ns(0.9999), static_cast<double>(s.back()) / ticks_per_ns, over);
   }
   const size_t bytes = replayer.book().memory_bytes();
   std::printf("memory: %zu bytes; %.1f bytes per resting order (peak %u resting)\n", bytes,
@@ -473,7 +500,7 @@ int RunMeasure(const Loaded& loaded, uint64_t warmup, int runs) {
 
 int Usage() {
   std::fprintf(stderr, "usage: dazong-replay --trades FILE\n"
-                       "       dazong-replay [--warmup N] [--runs R] FILE\n");
+                       "       dazong-replay [--warmup N] [--runs R] [--depth L] FILE\n");
   return 2;
 }
 
@@ -481,6 +508,7 @@ int Main(int argc, char** argv) {
   bool trades = false;
   uint64_t warmup = 0;
   int64_t runs = 3;
+  int64_t depth = 0;
   const char* path = nullptr;
   for (int i = 1; i < argc; ++i) {
     const std::string_view arg = argv[i];
@@ -494,6 +522,10 @@ int Main(int argc, char** argv) {
                value <= 100) {
       runs = value;
       ++i;
+    } else if (arg == "--depth" && i + 1 < argc && ParseInt(argv[i + 1], &value) && value >= 0 &&
+               value <= 1000) {
+      depth = value;
+      ++i;
     } else if (path == nullptr && !arg.empty() && arg[0] != '-') {
       path = argv[i];
     } else {
@@ -503,7 +535,8 @@ int Main(int argc, char** argv) {
   if (path == nullptr) return Usage();
   Loaded loaded;
   if (!LoadFile(path, &loaded)) return 1;
-  return trades ? RunTrades(loaded) : RunMeasure(loaded, warmup, static_cast<int>(runs));
+  return trades ? RunTrades(loaded)
+                : RunMeasure(loaded, warmup, static_cast<int>(runs), static_cast<uint32_t>(depth));
 }
 
 }  // namespace
