@@ -297,8 +297,16 @@ void ExchangeCore::ApplyNewOrder(const NewOrderCommand& cmd) {
   instrument->book->Add(request, ctx_.time);
 }
 
-const OrderId* ExchangeCore::FindOpenOrder(MemberId member, const ClOrdId& cl_ord_id,
-                                           RejectReason* reason) const {
+const OrderId* ExchangeCore::FindOpenOrder(MemberId member, const ClOrdId& request_cl_ord_id,
+                                           const ClOrdId& cl_ord_id, RejectReason* reason) const {
+  if (request_cl_ord_id.empty()) {
+    *reason = RejectReason::kInvalidClOrdId;
+    return nullptr;
+  }
+  if (cl_ord_ids_.contains(MemberOrderKey{member, request_cl_ord_id})) {
+    *reason = RejectReason::kDuplicateClOrdId;
+    return nullptr;
+  }
   auto known = cl_ord_ids_.find(MemberOrderKey{member, cl_ord_id});
   if (known == cl_ord_ids_.end()) {
     *reason = RejectReason::kUnknownOrder;
@@ -315,12 +323,8 @@ void ExchangeCore::ApplyCancel(const CancelOrderCommand& cmd) {
   auto reject = [&](RejectReason reason) {
     Emit(CancelRejected{cmd.session, cmd.member, cmd.cl_ord_id, cmd.orig_cl_ord_id, reason, false});
   };
-  if (cmd.cl_ord_id.empty()) return reject(RejectReason::kInvalidClOrdId);
-  if (cl_ord_ids_.contains(MemberOrderKey{cmd.member, cmd.cl_ord_id})) {
-    return reject(RejectReason::kDuplicateClOrdId);
-  }
   RejectReason reason = RejectReason::kNone;
-  const OrderId* id = FindOpenOrder(cmd.member, cmd.orig_cl_ord_id, &reason);
+  const OrderId* id = FindOpenOrder(cmd.member, cmd.cl_ord_id, cmd.orig_cl_ord_id, &reason);
   if (id == nullptr) return reject(reason);
   const OrderId order_id = *id;
   Instrument& instrument = instruments_[open_orders_.at(order_id).instrument.value() - 1];
@@ -335,12 +339,8 @@ void ExchangeCore::ApplyReplace(const ReplaceOrderCommand& cmd) {
   auto reject = [&](RejectReason reason) {
     Emit(CancelRejected{cmd.session, cmd.member, cmd.cl_ord_id, cmd.orig_cl_ord_id, reason, true});
   };
-  if (cmd.cl_ord_id.empty()) return reject(RejectReason::kInvalidClOrdId);
-  if (cl_ord_ids_.contains(MemberOrderKey{cmd.member, cmd.cl_ord_id})) {
-    return reject(RejectReason::kDuplicateClOrdId);
-  }
   RejectReason reason = RejectReason::kNone;
-  const OrderId* id = FindOpenOrder(cmd.member, cmd.orig_cl_ord_id, &reason);
+  const OrderId* id = FindOpenOrder(cmd.member, cmd.cl_ord_id, cmd.orig_cl_ord_id, &reason);
   if (id == nullptr) return reject(reason);
   const OrderId order_id = *id;
   const OrderMeta& meta = open_orders_.at(order_id);

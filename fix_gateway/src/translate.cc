@@ -53,6 +53,21 @@ void SetOrderFields(FIX::Message& er, const OrderView& order, const InstrumentCo
   er.setField(FIX::FIELD::AvgPx, AveragePrice(order, instrument));
 }
 
+// ClOrdID, OrigClOrdID and Symbol of a cancel or replace request.
+template <typename Command>
+std::optional<EdgeReject> ParseOrderReference(const FIX::Message& msg, const ExchangeConfig& config,
+                                              Command& cmd) {
+  if (!cmd.cl_ord_id.Assign(FieldOr(msg, FIX::FIELD::ClOrdID)) || cmd.cl_ord_id.empty() ||
+      !cmd.orig_cl_ord_id.Assign(FieldOr(msg, FIX::FIELD::OrigClOrdID)) ||
+      cmd.orig_cl_ord_id.empty()) {
+    return Reject(RejectReason::kInvalidClOrdId);
+  }
+  const InstrumentConfig* instrument = config.FindInstrument(FieldOr(msg, FIX::FIELD::Symbol));
+  if (instrument == nullptr) return Reject(RejectReason::kUnknownInstrument);
+  cmd.instrument = instrument->id;
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::optional<Timestamp> ParseUtcTimestamp(const std::string& text) {
@@ -196,14 +211,7 @@ std::variant<ReplaceOrderCommand, EdgeReject> ParseReplace(const FIX::Message& m
   ReplaceOrderCommand cmd;
   cmd.session = session;
   cmd.member = member;
-  if (!cmd.cl_ord_id.Assign(FieldOr(msg, FIX::FIELD::ClOrdID)) || cmd.cl_ord_id.empty() ||
-      !cmd.orig_cl_ord_id.Assign(FieldOr(msg, FIX::FIELD::OrigClOrdID)) ||
-      cmd.orig_cl_ord_id.empty()) {
-    return Reject(RejectReason::kInvalidClOrdId);
-  }
-  const InstrumentConfig* instrument = config.FindInstrument(FieldOr(msg, FIX::FIELD::Symbol));
-  if (instrument == nullptr) return Reject(RejectReason::kUnknownInstrument);
-  cmd.instrument = instrument->id;
+  if (auto reject = ParseOrderReference(msg, config, cmd)) return *reject;
   const std::string side = FieldOr(msg, FIX::FIELD::Side);
   if (side != "1" && side != "2") return Reject(RejectReason::kUnsupportedOrderType, "side must be 1 or 2");
   cmd.side = side == "1" ? Side::kBuy : Side::kSell;
@@ -254,14 +262,7 @@ std::variant<CancelOrderCommand, EdgeReject> ParseCancel(const FIX::Message& msg
   CancelOrderCommand cmd;
   cmd.session = session;
   cmd.member = member;
-  if (!cmd.cl_ord_id.Assign(FieldOr(msg, FIX::FIELD::ClOrdID)) || cmd.cl_ord_id.empty() ||
-      !cmd.orig_cl_ord_id.Assign(FieldOr(msg, FIX::FIELD::OrigClOrdID)) ||
-      cmd.orig_cl_ord_id.empty()) {
-    return Reject(RejectReason::kInvalidClOrdId);
-  }
-  const InstrumentConfig* instrument = config.FindInstrument(FieldOr(msg, FIX::FIELD::Symbol));
-  if (instrument == nullptr) return Reject(RejectReason::kUnknownInstrument);
-  cmd.instrument = instrument->id;
+  if (auto reject = ParseOrderReference(msg, config, cmd)) return *reject;
   cmd.side = FieldOr(msg, FIX::FIELD::Side) == "2" ? Side::kSell : Side::kBuy;
   return cmd;
 }

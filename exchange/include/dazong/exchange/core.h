@@ -89,8 +89,11 @@ class ExchangeCore {
   void Emit(EventBody body);
   OrderView View(const matching::Order& order) const;
   Instrument* FindInstrument(InstrumentId id);
-  // Looks up the member's open order by ClOrdID; sets `reason` when there is none.
-  const OrderId* FindOpenOrder(MemberId member, const ClOrdId& cl_ord_id, RejectReason* reason) const;
+  // For a cancel or replace request with its own `request_cl_ord_id`: the member's open order
+  // known as `cl_ord_id`, or null with `reason` set (bad or reused request id, unknown or
+  // closed order).
+  const OrderId* FindOpenOrder(MemberId member, const ClOrdId& request_cl_ord_id,
+                               const ClOrdId& cl_ord_id, RejectReason* reason) const;
 
   const ExchangeConfig& config_;
   NoReservations no_reservations_;
