@@ -41,6 +41,9 @@ class LedgerTest : public ::testing::Test {
     ++seq_;
     time_ += kNanosPerSecond;
     std::vector<LedgerEvent> events;
+    std::string bytes;
+    EncodeLedgerCommand(cmd, bytes);
+    journal_.push_back({SeqNo(seq_), time_, std::move(bytes)});
     ledger_.Apply(cmd, SeqNo(seq_), time_, events);
     absl::Status st = ledger_.Verify();
     EXPECT_TRUE(st.ok()) << st;
@@ -90,10 +93,17 @@ class LedgerTest : public ::testing::Test {
 
   const Receipt& Get(ReceiptId id) { return ledger_.state().receipts.at(id); }
 
+  struct JournalEntry {
+    SeqNo seq;
+    Timestamp time;
+    std::string command;  // EncodeLedgerCommand
+  };
+
   ExchangeConfig config_;
   Ledger ledger_;
   uint64_t seq_ = 0;
   Timestamp time_ = LedgerT0();
+  std::vector<JournalEntry> journal_;
 };
 
 // ---- roles --------------------------------------------------------------------------------
@@ -737,6 +747,52 @@ TEST_F(HistoryTest, ReplayingTheSameCommandsGivesTheSameHistoryByteForByte) {
     EncodeHistoryRecord(ledger_.history()[i], y);
     EXPECT_EQ(x, y) << "record " << i;
   }
+}
+
+TEST_F(HistoryTest, EveryCommandRoundTripsThroughTheJournalCodec) {
+  const ReceiptId r(3);
+  const std::vector<LedgerCommand> commands = {
+      ReportStock{kWH1, "rebar", "HRB400E", Q(1)},
+      RegisterReceipt{kWH1, 2, "M1", Elements("rebar", "HRB400E", 1, {"X", "Y"})},
+      TransferReceipt{kM1, r, kB2},
+      SplitReceipt{kM1, r, {Q(1), Q(9999)}},
+      MergeReceipts{kM1, {r, ReceiptId(4)}},
+      RequestPledge{kM1, r, "B1"},
+      AcceptPledge{kB1, r},
+      DeclinePledge{kM1, r},
+      ReleasePledge{kB1, r},
+      EnforcePledge{kB1, r, "default"},
+      FreezeReceipt{kEx, r, "D-1", "delivery"},
+      UnfreezeReceipt{kEx, r, "done"},
+      RequestLoadOut{kM1, r},
+      ConfirmLoadOut{kWH1, r},
+      CorrectReceipt{kWH1, r, 3, Elements("rebar", "HRB400E", 1, {"Y"}), "typo"},
+      ExpireReceipts{kEx},
+      Deposit{kB1, "M1", Fen(100), "ref"},
+      Withdraw{kB1, "M1", Fen(100), "ref"},
+  };
+  ASSERT_EQ(commands.size(), std::variant_size_v<LedgerCommand>);
+  for (const LedgerCommand& c : commands) {
+    ExpectRoundTripAndCorruptionDetected(c, EncodeLedgerCommand, DecodeLedgerCommand);
+    std::string bytes;
+    EncodeLedgerCommand(c, bytes);
+    EXPECT_EQ(DecodeLedgerCommand(bytes)->index(), c.index());
+  }
+}
+
+TEST_F(HistoryTest, ReplayingTheEncodedJournalRebuildsTheLedgerByteForByte) {
+  Scenario();
+  Refused(TransferReceipt{kM3, ReceiptId(1), kM1});  // refusals replay as refusals
+  Ledger replayed(config_, LedgerOptions{"B1"});
+  for (const JournalEntry& e : journal_) {
+    absl::StatusOr<LedgerCommand> cmd = DecodeLedgerCommand(e.command);
+    ASSERT_TRUE(cmd.ok()) << cmd.status();
+    std::vector<LedgerEvent> out;
+    replayed.Apply(*cmd, e.seq, e.time, out);
+  }
+  EXPECT_TRUE(SameState(ledger_.state(), replayed.state()));
+  ASSERT_EQ(replayed.history().size(), ledger_.history().size());
+  EXPECT_EQ(replayed.history().back().hash, ledger_.history().back().hash);
 }
 
 TEST_F(HistoryTest, TakeChangesListsWhatToPersist) {

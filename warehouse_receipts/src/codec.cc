@@ -16,6 +16,7 @@ enum RecordType : uint8_t {
   kTradeRecord = 6,
   kEventRecord = 7,
   kHistoryRecord = 8,
+  kCommandRecord = 9,
 };
 
 class Writer {
@@ -617,7 +618,166 @@ LedgerEvent GetEvent(Reader& r) {
   return e;
 }
 
+// ---- commands -----------------------------------------------------------------------------
+
+struct CommandWriter {
+  Writer& w;
+  void operator()(const ReportStock& c) {
+    w.Str(c.commodity);
+    w.Str(c.grade);
+    w.Amt(c.quantity);
+  }
+  void operator()(const RegisterReceipt& c) {
+    w.Int<uint64_t>(c.serial);
+    w.Str(c.holder);
+    PutElements(w, c.elements);
+  }
+  void operator()(const TransferReceipt& c) {
+    w.Ident(c.receipt);
+    PutPrincipal(w, c.to);
+  }
+  void operator()(const SplitReceipt& c) {
+    w.Ident(c.receipt);
+    w.Vec(c.quantities, [](Writer& ww, const Quantity& q) { ww.Amt(q); });
+  }
+  void operator()(const MergeReceipts& c) { w.Vec(c.receipts, PutReceiptId); }
+  void operator()(const RequestPledge& c) {
+    w.Ident(c.receipt);
+    w.Str(c.bank);
+  }
+  void operator()(const AcceptPledge& c) { w.Ident(c.receipt); }
+  void operator()(const DeclinePledge& c) { w.Ident(c.receipt); }
+  void operator()(const ReleasePledge& c) { w.Ident(c.receipt); }
+  void operator()(const EnforcePledge& c) {
+    w.Ident(c.receipt);
+    w.Str(c.reason);
+  }
+  void operator()(const FreezeReceipt& c) {
+    w.Ident(c.receipt);
+    w.Str(c.reference);
+    w.Str(c.reason);
+  }
+  void operator()(const UnfreezeReceipt& c) {
+    w.Ident(c.receipt);
+    w.Str(c.reason);
+  }
+  void operator()(const RequestLoadOut& c) { w.Ident(c.receipt); }
+  void operator()(const ConfirmLoadOut& c) { w.Ident(c.receipt); }
+  void operator()(const CorrectReceipt& c) {
+    w.Ident(c.receipt);
+    w.Int<uint64_t>(c.new_serial);
+    PutElements(w, c.elements);
+    w.Str(c.reason);
+  }
+  void operator()(const ExpireReceipts&) {}
+  void operator()(const Deposit& c) {
+    w.Str(c.member);
+    w.Amt(c.amount);
+    w.Str(c.reference);
+  }
+  void operator()(const Withdraw& c) {
+    w.Str(c.member);
+    w.Amt(c.amount);
+    w.Str(c.reference);
+  }
+};
+
+LedgerCommand GetCommand(Reader& r, uint8_t tag, Principal actor) {
+  switch (tag) {
+    case 0: {
+      ReportStock c{actor, r.Str(), "", Quantity()};
+      c.grade = r.Str();
+      c.quantity = r.Amt<Quantity>();
+      return c;
+    }
+    case 1: {
+      RegisterReceipt c{actor, r.Int<uint64_t>(), "", {}};
+      c.holder = r.Str();
+      c.elements = GetElements(r);
+      return c;
+    }
+    case 2: {
+      TransferReceipt c{actor, r.Ident<ReceiptId>(), {}};
+      c.to = GetPrincipal(r);
+      return c;
+    }
+    case 3: {
+      SplitReceipt c{actor, r.Ident<ReceiptId>(), {}};
+      c.quantities = r.Vec<Quantity>([](Reader& rr) { return rr.Amt<Quantity>(); });
+      return c;
+    }
+    case 4: return MergeReceipts{actor, r.Vec<ReceiptId>(GetReceiptId)};
+    case 5: {
+      RequestPledge c{actor, r.Ident<ReceiptId>(), ""};
+      c.bank = r.Str();
+      return c;
+    }
+    case 6: return AcceptPledge{actor, r.Ident<ReceiptId>()};
+    case 7: return DeclinePledge{actor, r.Ident<ReceiptId>()};
+    case 8: return ReleasePledge{actor, r.Ident<ReceiptId>()};
+    case 9: {
+      EnforcePledge c{actor, r.Ident<ReceiptId>(), ""};
+      c.reason = r.Str();
+      return c;
+    }
+    case 10: {
+      FreezeReceipt c{actor, r.Ident<ReceiptId>(), "", ""};
+      c.reference = r.Str();
+      c.reason = r.Str();
+      return c;
+    }
+    case 11: {
+      UnfreezeReceipt c{actor, r.Ident<ReceiptId>(), ""};
+      c.reason = r.Str();
+      return c;
+    }
+    case 12: return RequestLoadOut{actor, r.Ident<ReceiptId>()};
+    case 13: return ConfirmLoadOut{actor, r.Ident<ReceiptId>()};
+    case 14: {
+      CorrectReceipt c{actor, r.Ident<ReceiptId>(), 0, {}, ""};
+      c.new_serial = r.Int<uint64_t>();
+      c.elements = GetElements(r);
+      c.reason = r.Str();
+      return c;
+    }
+    case 15: return ExpireReceipts{actor};
+    case 16: {
+      Deposit c{actor, r.Str(), Money(), ""};
+      c.amount = r.Amt<Money>();
+      c.reference = r.Str();
+      return c;
+    }
+    case 17: {
+      Withdraw c{actor, r.Str(), Money(), ""};
+      c.amount = r.Amt<Money>();
+      c.reference = r.Str();
+      return c;
+    }
+    default:
+      r.Fail();
+      return ExpireReceipts{actor};
+  }
+}
+static_assert(std::variant_size_v<LedgerCommand> == 18, "update GetCommand for new commands");
+
 }  // namespace
+
+void EncodeLedgerCommand(const LedgerCommand& command, std::string& out) {
+  Writer w(out);
+  Head(w, kCommandRecord);
+  PutPrincipal(w, CommandActor(command));
+  w.Int<uint8_t>(static_cast<uint8_t>(command.index()));
+  std::visit(CommandWriter{w}, command);
+}
+absl::StatusOr<LedgerCommand> DecodeLedgerCommand(std::string_view bytes) {
+  Reader r(bytes);
+  if (!r.Header(kCommandRecord)) return Corrupt("command header");
+  Principal actor = GetPrincipal(r);
+  const uint8_t tag = r.Int<uint8_t>();
+  if (!r.ok()) return Corrupt("command truncated");
+  LedgerCommand c = GetCommand(r, tag, std::move(actor));
+  return Finish(r, std::move(c), "command");
+}
 
 void EncodeReceipt(const Receipt& receipt, std::string& out) {
   Writer w(out);

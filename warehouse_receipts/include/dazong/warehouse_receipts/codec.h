@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "absl/status/statusor.h"
+#include "dazong/warehouse_receipts/commands.h"
 #include "dazong/warehouse_receipts/events.h"
 #include "dazong/warehouse_receipts/state.h"
 
@@ -55,6 +56,10 @@ absl::StatusOr<LedgerEvent> DecodeEvent(std::string_view bytes);
 
 void EncodeHistoryRecord(const HistoryRecord& record, std::string& out);
 absl::StatusOr<HistoryRecord> DecodeHistoryRecord(std::string_view bytes);
+
+// A ledger command as the sequencer journals it (its seq and time stamp are the journal's).
+void EncodeLedgerCommand(const LedgerCommand& command, std::string& out);
+absl::StatusOr<LedgerCommand> DecodeLedgerCommand(std::string_view bytes);
 
 // hash = SHA-256(prev_hash || u64 index || EncodeEvent(event)).
 Hash ComputeRecordHash(const Hash& prev_hash, uint64_t index, const LedgerEvent& event);
