@@ -341,7 +341,70 @@ struct Model {
            (r.wh == 1 || r.wh == 2) && !(r.wh == 2 && member == 3) && r.enc == 0 &&
            r.held() < r.qty;
   }
-  bool Reserve(uint64_t order, uint32_t member, bool buy, int64_t qty, int64_t price) {
+  static void AddHold(std::vector<std::pair<uint64_t, int64_t>>& list, uint64_t key, int64_t q) {
+    for (auto& [k, v] : list) {
+      if (k == key) {
+        v += q;
+        return;
+      }
+    }
+    list.push_back({key, q});
+  }
+  // The seller's eligible receipts, oldest first.
+  std::vector<uint64_t> Candidates(uint32_t member) const {
+    std::vector<std::pair<Timestamp, uint64_t>> c;
+    for (auto& [id, r] : rs) {
+      if (Eligible(r, member)) c.push_back({r.issued, id});
+    }
+    std::sort(c.begin(), c.end());
+    std::vector<uint64_t> out;
+    for (auto& [t, id] : c) out.push_back(id);
+    return out;
+  }
+  bool Resize(uint64_t order, int64_t price, int64_t leaves) {
+    auto it = orders.find(order);
+    if (it == orders.end() || leaves <= 0 || leaves % 1000 != 0) return false;
+    MOrder& o = it->second;
+    if (o.buy) {
+      const int64_t need = Need(price, leaves);
+      const int64_t delta = need - o.cash;
+      if (delta > 0 && cash[o.member].first < delta) return false;
+      cash[o.member].first -= delta;
+      cash[o.member].second += delta;
+      o.cash = need;
+    } else {
+      int64_t delta = leaves - o.leaves;
+      if (delta > 0) {
+        std::vector<std::pair<uint64_t, int64_t>> more;
+        int64_t remaining = delta;
+        for (uint64_t id : Candidates(o.member)) {
+          if (remaining == 0) break;
+          const MReceipt& r = rs.at(id);
+          const int64_t take = std::min(remaining, r.qty - r.held());
+          more.push_back({id, take});
+          remaining -= take;
+        }
+        if (remaining != 0) return false;
+        for (auto& [id, q] : more) {
+          AddHold(rs.at(id).holds, order, q);
+          AddHold(o.portions, id, q);
+        }
+      }
+      while (delta < 0) {
+        auto& [id, q] = o.portions.back();
+        const int64_t give = std::min(-delta, q);
+        Unhold(rs.at(id), order, give);
+        q -= give;
+        delta += give;
+        if (q == 0) o.portions.pop_back();
+      }
+    }
+    o.price = price;
+    o.leaves = leaves;
+    return true;
+  }
+  bool Reserve(uint64_t order, uint32_t member, bool buy, int64_t qty, int64_t price,
+               const std::vector<std::pair<uint64_t, int64_t>>& named = {}) {
     if (member < 1 || member > 4 || orders.contains(order) || qty <= 0 || qty % 1000 != 0) {
       return false;
     }
@@ -356,13 +419,24 @@ struct Model {
       orders[order] = o;
       return true;
     }
-    std::vector<std::pair<Timestamp, uint64_t>> candidates;
-    for (auto& [id, r] : rs) {
-      if (Eligible(r, member)) candidates.push_back({r.issued, id});
-    }
-    std::sort(candidates.begin(), candidates.end());
     int64_t remaining = qty;
-    for (auto& [issued, id] : candidates) {
+    if (!named.empty()) {
+      for (auto& [id, q] : named) {
+        MReceipt* r = Find(id);
+        if (r == nullptr || q <= 0) return false;
+        for (auto& [pid, pq] : o.portions) {
+          if (pid == id) return false;
+        }
+        if (!Eligible(*r, member) || q > r->qty - r->held()) return false;
+        o.portions.push_back({id, q});
+        remaining -= q;
+      }
+      if (remaining != 0) return false;
+      for (auto& [id, q] : o.portions) rs.at(id).holds.push_back({order, q});
+      orders[order] = o;
+      return true;
+    }
+    for (uint64_t id : Candidates(member)) {
       if (remaining == 0) break;
       MReceipt& r = rs.at(id);
       const int64_t take = std::min(remaining, r.qty - r.held());
@@ -665,10 +739,26 @@ class Differential {
       req.side = buy ? Side::kBuy : Side::kSell;
       req.reserve_price = Price::FromRaw(price);
       req.quantity = Quantity::FromRaw(qty);
+      // Sometimes a sell names receipts: a random one (often pledged, frozen, someone else's,
+      // retired or an affiliate's) or two.
+      std::vector<NamedReceipt> named;
+      std::vector<std::pair<uint64_t, int64_t>> mnamed;
+      if (!buy && P(30)) {
+        const int n = 1 + R(2);
+        int64_t left = qty;
+        for (int k = 0; k < n; ++k) {
+          const uint64_t rid = SomeReceipt();
+          const int64_t q = k + 1 == n ? left : 1000 * (1 + R(static_cast<int>(std::max<int64_t>(1, left / 1000))));
+          named.push_back({rid, Quantity::FromRaw(q)});
+          mnamed.push_back({rid, q});
+          left -= q;
+        }
+        req.receipts = named;
+      }
       what = "Reserve " + std::string(buy ? "buy" : "sell") + " order " + std::to_string(order);
       ok_ledger = ledger_.Reserve(req) == RejectReason::kNone;
       if (!ok_ledger) what += ": " + ledger_.last_reservation_error();
-      ok_model = model_.Reserve(order, member, buy, qty, price);
+      ok_model = model_.Reserve(order, member, buy, qty, price, mnamed);
       return;
     }
     if (kind < 8) {  // a trade between two open orders, sometimes hostile
@@ -685,9 +775,18 @@ class Differential {
       int64_t q = 1000 * (1 + R(static_cast<int>(std::min(bo.leaves, so.leaves) / 1000)));
       int64_t price = bo.price - 100 * R(50);
       uint64_t trade = next_trade_++;
-      if (P(10)) q += 1000 * (1 + R(3));            // beyond the reservations
-      if (P(5)) price = bo.price + 100;             // above the buyer's reserve price
-      if (P(5) && next_trade_ > 2) trade = 1 + static_cast<uint64_t>(R(static_cast<int>(next_trade_ - 1)));
+      bool hostile = false;
+      if (P(10)) {
+        q += 1000 * (1 + R(3));  // beyond the reservations
+        hostile = true;
+      }
+      if (P(5)) {
+        price = bo.price + 100;  // above the buyer's reserve price
+        hostile = true;
+      }
+      if (P(5) && next_trade_ > 2) {
+        trade = 1 + static_cast<uint64_t>(R(static_cast<int>(next_trade_ - 1)));  // a replay
+      }
       TradeEvent t;
       t.trade_id = TradeId(trade);
       t.instrument = InstrumentId(1);
@@ -701,6 +800,8 @@ class Differential {
       ledger_.Settle(t);
       ok_model = model_.Settle(trade, b, s, price, q);
       ok_ledger = ledger_.settlement_anomalies() == anomalies;
+      // A fill within both orders' reservations, at or below the buyer's price, always settles.
+      if (!hostile) EXPECT_TRUE(ok_ledger) << "trade " << trade << " could not settle";
       if (!ok_ledger) {
         ++settle_refusals_;
         what += ": " + ledger_.last_reservation_error();
@@ -708,6 +809,19 @@ class Differential {
       if (ok_ledger && ok_model && model_.trades.contains(trade) && hist == ledger_.history().size()) {
         what += " (replayed)";
       }
+      return;
+    }
+    if (kind == 8 && !model_.orders.empty()) {  // cancel-replace
+      auto it = model_.orders.begin();
+      std::advance(it, R(static_cast<int>(model_.orders.size())));
+      const uint64_t order = it->first;
+      const int64_t leaves = 1000 * R(8) + (P(3) ? 500 : 0);
+      const int64_t price = 100 * (3600 + R(100));
+      what = "Resize order " + std::to_string(order) + " to " + std::to_string(leaves);
+      ok_ledger = ledger_.Resize(OrderId(order), Price::FromRaw(price), Quantity::FromRaw(leaves)) ==
+                  RejectReason::kNone;
+      if (!ok_ledger) what += ": " + ledger_.last_reservation_error();
+      ok_model = model_.Resize(order, price, leaves);
       return;
     }
     // Release an order (cancel / expiry) or an unknown one.
@@ -753,6 +867,21 @@ class Differential {
     auto fee = s.accounts.find(kExchangeFeeAccount);
     ASSERT_EQ(fee == s.accounts.end() ? 0 : fee->second.available.raw(), model_.fees);
     ASSERT_EQ(s.orders.size(), model_.orders.size()) << "step " << i << ": " << what;
+    for (const auto& [id, m] : model_.orders) {
+      const std::string where = "step " + std::to_string(i) + " (" + what + "), order " +
+                                std::to_string(id);
+      auto it = s.orders.find(OrderId(id));
+      ASSERT_NE(it, s.orders.end()) << where;
+      const OrderReservation& o = it->second;
+      ASSERT_EQ(o.leaves.raw(), m.leaves) << where;
+      ASSERT_EQ(o.cash.raw(), m.cash) << where;
+      ASSERT_EQ(o.reserve_price.raw(), m.price) << where;
+      ASSERT_EQ(o.receipts.size(), m.portions.size()) << where;
+      for (size_t k = 0; k < m.portions.size(); ++k) {
+        ASSERT_EQ(o.receipts[k].receipt.value(), m.portions[k].first) << where;
+        ASSERT_EQ(o.receipts[k].quantity.raw(), m.portions[k].second) << where;
+      }
+    }
     ASSERT_EQ(s.settled_trades.size(), model_.trades.size());
   }
 
