@@ -801,7 +801,9 @@ class Differential {
       ok_model = model_.Settle(trade, b, s, price, q);
       ok_ledger = ledger_.settlement_anomalies() == anomalies;
       // A fill within both orders' reservations, at or below the buyer's price, always settles.
-      if (!hostile) EXPECT_TRUE(ok_ledger) << "trade " << trade << " could not settle";
+      if (!hostile) {
+        EXPECT_TRUE(ok_ledger) << "trade " << trade << " could not settle";
+      }
       if (!ok_ledger) {
         ++settle_refusals_;
         what += ": " + ledger_.last_reservation_error();
