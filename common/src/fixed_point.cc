@@ -74,8 +74,11 @@ absl::StatusOr<int64_t> ParseDecimal(std::string_view text, int scale) {
   if (scale < 0 || scale > 18) return absl::InvalidArgumentError("scale must be 0..18");
   const std::string_view original = text;
   auto bad = [&](std::string_view why) {
-    return absl::InvalidArgumentError("\"" + std::string(original) +
-                                      "\" is not a valid decimal: " + std::string(why));
+    std::string message(1, '"');
+    message.append(original);
+    message.append("\" is not a valid decimal: ");
+    message.append(why);
+    return absl::InvalidArgumentError(message);
   };
   if (text.empty()) return bad("empty");
   bool negative = false;

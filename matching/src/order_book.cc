@@ -10,7 +10,6 @@ namespace {
 // The widest price window the book will allocate, in ticks (two sides × 24 bytes a level).
 constexpr int64_t kMaxWindowLevels = int64_t{1} << 24;
 
-uint64_t HashId(uint64_t id) { return id * 0x9E3779B97F4A7C15ull; }
 
 }  // namespace
 
@@ -22,16 +21,17 @@ OrderBook::OrderBook(const BookConfig& config, OrderListener& orders, MarketData
   if (config_.tick.raw() <= 0) config_.tick = Price::FromRaw(1);
   if (config_.lot.raw() <= 0) config_.lot = Quantity::FromRaw(1);
   if (config_.max_orders == 0) config_.max_orders = 1;
+  tick_is_one_ = config_.tick.raw() == 1;
+  lot_is_one_ = config_.lot.raw() == 1;
   pool_.resize(config_.max_orders);
-  for (uint32_t i = 0; i < config_.max_orders; ++i) pool_[i].next = i + 1 < config_.max_orders ? i + 1 : kNil;
+  links_.resize(config_.max_orders);
+  for (uint32_t i = 0; i < config_.max_orders; ++i) links_[i].next = i + 1 < config_.max_orders ? i + 1 : kNil;
   free_head_ = 0;
 
   size_t table = 16;
   while (table < static_cast<size_t>(config_.max_orders) * 2) table <<= 1;
-  id_keys_.assign(table, 0);
-  id_slots_.assign(table, kNil);
+  ids_.assign(table, IdEntry{0, kNil});
   id_mask_ = table - 1;
-  id_shift_ = 64 - std::countr_zero(table);
 
   Price low = config_.window_low.is_positive() ? config_.window_low : config_.band_low;
   Price high = config_.window_high.is_positive() ? config_.window_high : config_.band_high;
@@ -51,13 +51,22 @@ OrderBook::OrderBook(const BookConfig& config, OrderListener& orders, MarketData
 
 OrderBook::~OrderBook() = default;
 
-size_t OrderBook::IdHome(OrderId id) const { return static_cast<size_t>(HashId(id.value()) >> id_shift_); }
+// The id table maps an order id to its pool slot. Ids come from the sequencer in increasing
+// order, so the identity (low bits) is the best hash: consecutive ids land in consecutive
+// entries, an id's entry is usually at its home, and the previous holder of that home (an id
+// one table size older) has almost always closed. Linear probing with backward-shift deletion
+// keeps no tombstones; because no entry is ever more than `id_max_probe_` from its home,
+// lookups and deletions stop after that many steps instead of running to the next empty
+// entry (which, with dense consecutive ids, could be far).
+size_t OrderBook::IdHome(OrderId id) const { return static_cast<size_t>(id.value()) & id_mask_; }
 
 uint32_t* OrderBook::LookupSlot(OrderId id) {
-  for (size_t i = IdHome(id);; i = (i + 1) & id_mask_) {
-    if (id_keys_[i] == id.value()) return &id_slots_[i];
-    if (id_keys_[i] == 0) return nullptr;
+  size_t i = IdHome(id);
+  for (size_t probe = 0; probe <= id_max_probe_; ++probe, i = (i + 1) & id_mask_) {
+    if (ids_[i].key == id.value()) return &ids_[i].slot;
+    if (ids_[i].key == 0) return nullptr;
   }
+  return nullptr;
 }
 
 const uint32_t* OrderBook::LookupSlot(OrderId id) const {
@@ -66,31 +75,36 @@ const uint32_t* OrderBook::LookupSlot(OrderId id) const {
 
 void OrderBook::InsertId(OrderId id, uint32_t slot) {
   size_t i = IdHome(id);
-  while (id_keys_[i] != 0) i = (i + 1) & id_mask_;
-  id_keys_[i] = id.value();
-  id_slots_[i] = slot;
+  size_t probe = 0;
+  while (ids_[i].key != 0) {
+    i = (i + 1) & id_mask_;
+    ++probe;
+  }
+  ids_[i] = IdEntry{id.value(), slot};
+  id_max_probe_ = std::max(id_max_probe_, probe);
 }
 
 void OrderBook::EraseId(OrderId id) {
-  size_t i = IdHome(id);
-  while (id_keys_[i] != id.value()) {
-    if (id_keys_[i] == 0) return;
-    i = (i + 1) & id_mask_;
+  size_t hole = IdHome(id);
+  size_t probe = 0;
+  while (ids_[hole].key != id.value()) {
+    if (ids_[hole].key == 0 || probe++ >= id_max_probe_) return;
+    hole = (hole + 1) & id_mask_;
   }
-  // Backward-shift deletion keeps probe chains intact without tombstones.
-  size_t hole = i;
-  for (size_t j = (hole + 1) & id_mask_; id_keys_[j] != 0; j = (j + 1) & id_mask_) {
-    const size_t home = static_cast<size_t>(HashId(id_keys_[j]) >> id_shift_);
-    // Move j into the hole if its home is not in (hole, j] cyclically.
-    const bool home_between = hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
-    if (!home_between) {
-      id_keys_[hole] = id_keys_[j];
-      id_slots_[hole] = id_slots_[j];
+  // Backward shift: an entry j may fill the hole if its home is at or before the hole. Only
+  // entries within id_max_probe_ of the hole can have such a home.
+  size_t j = hole;
+  for (size_t distance = 1; distance <= id_max_probe_; ++distance) {
+    j = (j + 1) & id_mask_;
+    if (ids_[j].key == 0) break;
+    const size_t displacement = (j - (static_cast<size_t>(ids_[j].key) & id_mask_)) & id_mask_;
+    if (displacement >= distance) {
+      ids_[hole] = ids_[j];
       hole = j;
+      distance = 0;
     }
   }
-  id_keys_[hole] = 0;
-  id_slots_[hole] = kNil;
+  ids_[hole] = IdEntry{0, kNil};
 }
 
 bool OrderBook::WindowCanHold(int64_t price_ticks) const {
@@ -192,24 +206,25 @@ int64_t OrderBook::NextWorse(Side side, int64_t index) const {
 
 uint32_t OrderBook::AllocNode() {
   const uint32_t slot = free_head_;
-  if (slot != kNil) free_head_ = pool_[slot].next;
+  if (slot != kNil) free_head_ = links_[slot].next;
   return slot;
 }
 
 void OrderBook::FreeNode(uint32_t slot) {
-  pool_[slot].next = free_head_;
+  links_[slot].next = free_head_;
   free_head_ = slot;
 }
 
 void OrderBook::LinkBack(uint32_t slot) {
   Node& node = pool_[slot];
+  Link& link = links_[slot];
   SideLevels& s = LevelsOf(node.order.side);
   const int64_t index = IndexOf(node.order.price);
   LevelSlot& level = s.levels[static_cast<size_t>(index)];
-  node.next = kNil;
-  node.prev = level.tail;
+  link.next = kNil;
+  link.prev = level.tail;
   if (level.tail != kNil) {
-    pool_[level.tail].next = slot;
+    links_[level.tail].next = slot;
   } else {
     level.head = slot;
   }
@@ -228,15 +243,16 @@ void OrderBook::Unlink(uint32_t slot) {
   SideLevels& s = LevelsOf(node.order.side);
   const int64_t index = IndexOf(node.order.price);
   LevelSlot& level = s.levels[static_cast<size_t>(index)];
-  if (node.prev != kNil) {
-    pool_[node.prev].next = node.next;
+  const Link link = links_[slot];
+  if (link.prev != kNil) {
+    links_[link.prev].next = link.next;
   } else {
-    level.head = node.next;
+    level.head = link.next;
   }
-  if (node.next != kNil) {
-    pool_[node.next].prev = node.prev;
+  if (link.next != kNil) {
+    links_[link.next].prev = link.prev;
   } else {
-    level.tail = node.prev;
+    level.tail = link.prev;
   }
   --level.orders;
   level.quantity -= node.order.leaves.raw();
@@ -342,7 +358,7 @@ uint32_t OrderBook::Depth(Side side, uint32_t n, Level* out) const {
 
 RejectReason OrderBook::CheckPrice(Price price) const {
   if (!price.is_positive()) return RejectReason::kInvalidPrice;
-  if (price.raw() % config_.tick.raw() != 0) return RejectReason::kPriceNotOnTick;
+  if (!OnTick(price.raw())) return RejectReason::kPriceNotOnTick;
   if (config_.band_high.is_positive() && (price < config_.band_low || price > config_.band_high)) {
     return RejectReason::kPriceOutsideBand;
   }
@@ -367,12 +383,12 @@ RejectReason OrderBook::Check(const OrderRequest& r, Timestamp now) const {
       return RejectReason::kUnsupportedTimeInForce;
   }
   if (!r.quantity.is_positive()) return RejectReason::kInvalidQuantity;
-  if (r.quantity.raw() % config_.lot.raw() != 0) return RejectReason::kQuantityNotLotMultiple;
+  if (!WholeLots(r.quantity.raw())) return RejectReason::kQuantityNotLotMultiple;
   if (r.type == OrderType::kLimit) {
     if (RejectReason p = CheckPrice(r.price); p != RejectReason::kNone) return p;
   } else {
     if (r.protection_price.raw() < 0) return RejectReason::kInvalidPrice;
-    if (r.protection_price.is_positive() && r.protection_price.raw() % config_.tick.raw() != 0) {
+    if (r.protection_price.is_positive() && !OnTick(r.protection_price.raw())) {
       return RejectReason::kPriceNotOnTick;
     }
     if (r.tif != TimeInForce::kIoc && r.tif != TimeInForce::kFok && r.tif != TimeInForce::kDay) {
@@ -397,7 +413,7 @@ RejectReason OrderBook::Check(const OrderRequest& r, Timestamp now) const {
   }
   const bool rests = r.type == OrderType::kLimit && r.tif != TimeInForce::kIoc && r.tif != TimeInForce::kFok;
   if (rests && live_orders_ >= config_.max_orders) return RejectReason::kBookFull;
-  if (r.type == OrderType::kLimit && !WindowCanHold(r.price.raw() / config_.tick.raw())) {
+  if (r.type == OrderType::kLimit && !WindowCanHold(Ticks(r.price.raw()))) {
     return RejectReason::kArithmeticOverflow;
   }
   return RejectReason::kNone;
@@ -437,7 +453,7 @@ Quantity OrderBook::AvailableFor(const Order& incoming, Price limit, bool unlimi
       total += level.quantity;
     } else {
       // Own orders are cancelled (kCancelResting) or stop the matching (otherwise).
-      for (uint32_t n = level.head; n != kNil; n = pool_[n].next) {
+      for (uint32_t n = level.head; n != kNil; n = links_[n].next) {
         if (pool_[n].order.member != incoming.member) {
           total += pool_[n].order.leaves.raw();
         } else if (incoming.stp != SelfTradePrevention::kCancelResting) {
@@ -531,7 +547,7 @@ void OrderBook::Add(const OrderRequest& r, Timestamp now) {
     orders_.OnRejected(r, reason);
     return;
   }
-  if (r.type == OrderType::kLimit) EnsureWindow(r.price.raw() / config_.tick.raw());
+  if (r.type == OrderType::kLimit) EnsureWindow(Ticks(r.price.raw()));
   Order incoming;
   incoming.id = r.id;
   incoming.member = r.member;
@@ -593,7 +609,7 @@ RejectReason OrderBook::CheckReplace(OrderId id, Price price, Quantity leaves) c
 RejectReason OrderBook::CheckReplaceOf(const Node& node, Price price, Quantity leaves) const {
   if (phase_ == Phase::kClosed || phase_ == Phase::kHalted) return RejectReason::kInstrumentNotTrading;
   if (!leaves.is_positive()) return RejectReason::kInvalidQuantity;
-  if (leaves.raw() % config_.lot.raw() != 0) return RejectReason::kQuantityNotLotMultiple;
+  if (!WholeLots(leaves.raw())) return RejectReason::kQuantityNotLotMultiple;
   if (node.order.type == OrderType::kMarket) return RejectReason::kUnsupportedOrderType;
   return CheckPrice(price);
 }
@@ -629,7 +645,7 @@ void OrderBook::Replace(OrderId id, Price price, Quantity leaves, Timestamp now)
     return;
   }
   // Loses priority: out of the book, re-entered as if new (same id and fill history).
-  EnsureWindow(price.raw() / config_.tick.raw());
+  EnsureWindow(Ticks(price.raw()));
   Order order = pool_[slot].order;
   RemoveResting(slot);
   order.price = price;
@@ -655,7 +671,7 @@ uint32_t OrderBook::MassCancel(const MassCancelFilter& filter, Timestamp now) {
     for (int64_t i = s.best; i >= 0;) {
       const int64_t next = NextWorse(side, i);
       for (uint32_t n = s.levels[static_cast<size_t>(i)].head; n != kNil;) {
-        const uint32_t after = pool_[n].next;
+        const uint32_t after = links_[n].next;
         if (!filter.member.valid() || pool_[n].order.member == filter.member) {
           const Order order = pool_[n].order;
           RemoveResting(n);
@@ -696,7 +712,7 @@ OrderBook::Indication OrderBook::Indicative() const {
   // The reference price is a candidate too when it lies inside the range (and on a tick), so
   // a flat stretch of equal volume and imbalance resolves to it.
   int64_t ri = -1;
-  if (reference.is_positive() && reference.raw() % config_.tick.raw() == 0) {
+  if (reference.is_positive() && OnTick(reference.raw())) {
     const int64_t r = IndexOf(reference);
     if (r >= lo && r <= hi) ri = r;
   }
@@ -774,7 +790,7 @@ void OrderBook::ExpireDay() {
     for (int64_t i = s.best; i >= 0;) {
       const int64_t next = NextWorse(side, i);
       for (uint32_t n = s.levels[static_cast<size_t>(i)].head; n != kNil;) {
-        const uint32_t after = pool_[n].next;
+        const uint32_t after = links_[n].next;
         if (pool_[n].order.tif == TimeInForce::kDay) {
           const Order order = pool_[n].order;
           RemoveResting(n);
@@ -860,7 +876,7 @@ void OrderBook::ForEachOrder(const std::function<void(const Order&)>& visit) con
   for (Side side : {Side::kBuy, Side::kSell}) {
     const SideLevels& s = LevelsOf(side);
     for (int64_t i = s.best; i >= 0; i = NextWorse(side, i)) {
-      for (uint32_t n = s.levels[static_cast<size_t>(i)].head; n != kNil; n = pool_[n].next) {
+      for (uint32_t n = s.levels[static_cast<size_t>(i)].head; n != kNil; n = links_[n].next) {
         visit(pool_[n].order);
       }
     }
@@ -870,8 +886,7 @@ void OrderBook::ForEachOrder(const std::function<void(const Order&)>& visit) con
 Price OrderBook::last_trade_price() const { return last_trade_; }
 
 size_t OrderBook::memory_bytes() const {
-  size_t bytes = pool_.capacity() * sizeof(Node) + id_keys_.capacity() * sizeof(uint64_t) +
-                 id_slots_.capacity() * sizeof(uint32_t) +
+  size_t bytes = pool_.capacity() * sizeof(Node) + links_.capacity() * sizeof(Link) + ids_.capacity() * sizeof(IdEntry) +
                  expiries_.capacity() * sizeof(expiries_[0]);
   for (const SideLevels* s : {&bids_, &asks_}) {
     bytes += s->levels.capacity() * sizeof(LevelSlot) + s->bits.capacity() * 8 + s->summary.capacity() * 8;
@@ -900,9 +915,9 @@ bool OrderBook::CheckInvariants(std::string* problem) const {
       int64_t total = 0;
       uint32_t n = 0;
       uint32_t prev = kNil;
-      for (uint32_t slot = l.head; slot != kNil; slot = pool_[slot].next) {
+      for (uint32_t slot = l.head; slot != kNil; slot = links_[slot].next) {
         const Order& o = pool_[slot].order;
-        if (pool_[slot].prev != prev) return fail("broken prev link");
+        if (links_[slot].prev != prev) return fail("broken prev link");
         if (o.side != side || IndexOf(o.price) != i) return fail("order on the wrong level");
         if (!o.leaves.is_positive() || o.leaves.raw() + o.filled.raw() != o.quantity.raw()) {
           return fail("order " + std::to_string(o.id.value()) + " has inconsistent quantities");
