@@ -71,7 +71,7 @@ int Weekday(LocalDay day) {
 std::string FormatDate(LocalDay day) {
   int64_t y, m, d;
   CivilFromDays(day, y, m, d);
-  char buf[32];
+  char buf[80];
   std::snprintf(buf, sizeof(buf), "%04lld-%02lld-%02lld", static_cast<long long>(y),
                 static_cast<long long>(m), static_cast<long long>(d));
   return buf;
@@ -105,7 +105,7 @@ absl::StatusOr<int64_t> ParseHhMm(std::string_view text) {
 std::string FormatLocalTime(Timestamp t) {
   const int64_t nanos = LocalNanosOfDay(t);
   const int64_t secs = nanos / kNanosPerSecond;
-  char buf[64];
+  char buf[96];
   std::snprintf(buf, sizeof(buf), "T%02lld:%02lld:%02lld.%09lld+08:00",
                 static_cast<long long>(secs / 3600), static_cast<long long>(secs / 60 % 60),
                 static_cast<long long>(secs % 60), static_cast<long long>(nanos % kNanosPerSecond));

@@ -58,6 +58,9 @@ struct IndexEngine::IndexState {
   int64_t excluded_in_window = 0;
   bool last_nonempty = false;
   Timestamp next_grid = 0;
+  // Cached for the current day.
+  const IndexParameters* params = nullptr;
+  Timestamp fixing_time = 0;
 };
 
 namespace {
@@ -140,14 +143,24 @@ void IndexEngine::Start(Timestamp t) {
   started_ = true;
   day_ = LocalDayOf(t);
   watermark_ = t;
+  PrepareDay();
   for (IndexState* s : order_) {
-    const IndexParameters& p = methodology_.ForDate(s->id, day_);
-    const int64_t interval = p.intraday_interval_seconds * kNanosPerSecond;
+    const int64_t interval = s->params->intraday_interval_seconds * kNanosPerSecond;
     const Timestamp day_start = UtcOfLocal(day_, 0);
     s->next_grid = day_start + ((t - day_start) / interval + 1) * interval;
-    s->fixed_today = FixingTime(*s) < t;  // too late for today's fixing
+    s->fixed_today = s->fixing_time < t;  // too late for today's fixing
   }
-  for (auto& [id, inst] : instruments_) inst->today.day = day_;
+  for (auto& [id, inst] : instruments_) {
+    inst->today.day = day_;
+    inst->today.trades.reserve(options_.reserve_trades);
+    inst->today.busted.reserve(options_.reserve_trades);
+  }
+  ComputeNextBoundary();
+}
+
+void IndexEngine::PrepareDay() {
+  for (IndexState* s : order_) s->params = &methodology_.ForDate(s->id, day_);
+  for (IndexState* s : order_) s->fixing_time = FixingTime(*s);
 }
 
 Timestamp IndexEngine::FixingTime(const IndexState& s) const {
@@ -157,10 +170,23 @@ Timestamp IndexEngine::FixingTime(const IndexState& s) const {
   return t;
 }
 
+void IndexEngine::ComputeNextBoundary() {
+  Timestamp best = UtcOfLocal(day_ + 1, 0);
+  for (const IndexState* s : order_) {
+    if (!s->fixed_today) best = std::min(best, s->fixing_time);
+    if (!s->composite && options_.intraday_records) best = std::min(best, s->next_grid);
+  }
+  next_boundary_ = best;
+}
+
 void IndexEngine::Advance(Timestamp t, std::vector<IndexRecord>& out) {
   if (!started_) return;
   if (t < watermark_) {
     ++late_;
+    return;
+  }
+  if (t < next_boundary_) {
+    watermark_ = t;
     return;
   }
   for (;;) {
@@ -169,7 +195,7 @@ void IndexEngine::Advance(Timestamp t, std::vector<IndexRecord>& out) {
     IndexState* which = nullptr;
     for (IndexState* s : order_) {
       if (!s->fixed_today) {
-        const Timestamp f = FixingTime(*s);
+        const Timestamp f = s->fixing_time;
         if (f < best || (f == best && type > 1)) {
           best = f;
           type = 1;
@@ -199,6 +225,7 @@ void IndexEngine::Advance(Timestamp t, std::vector<IndexRecord>& out) {
     }
   }
   watermark_ = t;
+  ComputeNextBoundary();
 }
 
 void IndexEngine::OnTime(Timestamp watermark, std::vector<IndexRecord>& out) {
@@ -220,9 +247,10 @@ void IndexEngine::OnTrade(const IndexTrade& trade, std::vector<IndexRecord>& out
   day.trades.push_back(trade);
   day.busted.push_back(0);
   const size_t pos = day.trades.size() - 1;
+  if (!options_.intraday_records) return;  // the window only feeds intraday values
   for (IndexState* s : order_) {
     if (s->composite || s->instrument != trade.instrument) continue;
-    const IndexParameters& p = methodology_.ForDate(s->id, day_);
+    const IndexParameters& p = *s->params;
     Evict(*s, trade.time - p.intraday_window_seconds * kNanosPerSecond, /*inclusive=*/true);
     AddToWindow(*s, pos);
     if (options_.intraday_records) {
@@ -258,7 +286,7 @@ void IndexEngine::Evict(IndexState& s, Timestamp bound, bool inclusive) {
 void IndexEngine::AddToWindow(IndexState& s, size_t pos) {
   const InstrumentDay& day = instruments_.at(s.instrument)->today;
   const IndexTrade& t = day.trades[pos];
-  const IndexParameters& p = methodology_.ForDate(s.id, day_);
+  const IndexParameters& p = *s.params;
   const bool ok = RuleExclusion(p, t, day.busted[pos] != 0) == Exclusion::kNone;
   if (s.eligible.size() <= pos) s.eligible.resize(pos + 1, 0);
   s.eligible[pos] = ok ? 1 : 0;
@@ -446,8 +474,11 @@ void IndexEngine::RollDay() {
     while (static_cast<int>(inst->past.size()) > options_.retain_days) inst->past.pop_front();
     inst->today = InstrumentDay{};
     inst->today.day = day_ + 1;
+    inst->today.trades.reserve(options_.reserve_trades);
+    inst->today.busted.reserve(options_.reserve_trades);
   }
   ++day_;
+  PrepareDay();
   for (IndexState* s : order_) {
     s->fixed_today = false;
     s->begin = s->end = 0;
@@ -494,7 +525,8 @@ absl::Status IndexEngine::OnBust(uint64_t trade_id, Timestamp time, const std::s
       const IndexTrade trade = *it;
       for (IndexState* s : order_) {
         if (s->composite || s->instrument != instrument_id) continue;
-        if (day == day_ && pos >= s->begin && pos < s->end && s->eligible[pos]) {
+        if (day == day_ && pos >= s->begin && pos < s->end && pos < s->eligible.size() &&
+            s->eligible[pos]) {
           // Take it out of the running window.
           s->eligible[pos] = 0;
           s->pv -= static_cast<Int128>(trade.price) * trade.quantity;
@@ -691,6 +723,22 @@ absl::Status IndexEngine::LoadState(std::string_view state) {
 
 absl::Status Recompute(const Methodology& methodology, const std::vector<RecomputeInput>& inputs,
                        Timestamp until, EngineOptions options, std::vector<IndexRecord>& out) {
+  // Size each instrument's day once: the largest (instrument, day) trade count.
+  std::vector<size_t> per_instrument;
+  LocalDay day = 0;
+  Timestamp next_midnight = INT64_MIN;
+  size_t most = 0;
+  for (const RecomputeInput& in : inputs) {
+    if (in.type != RecomputeInput::Type::kTrade) continue;
+    if (in.trade.time >= next_midnight) {  // inputs are in time order
+      day = LocalDayOf(in.trade.time);
+      next_midnight = UtcOfLocal(day + 1, 0);
+      per_instrument.assign(per_instrument.size(), 0);
+    }
+    if (per_instrument.size() <= in.trade.instrument) per_instrument.resize(in.trade.instrument + 1, 0);
+    most = std::max(most, ++per_instrument[in.trade.instrument]);
+  }
+  options.reserve_trades = std::max(options.reserve_trades, most);
   IndexEngine engine(methodology, options);
   Timestamp last = 0;
   for (const RecomputeInput& in : inputs) {

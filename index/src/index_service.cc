@@ -9,6 +9,8 @@
 namespace dazong::index {
 namespace {
 
+constexpr size_t kFreshLimit = 65536;
+
 int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::steady_clock::now().time_since_epoch())
@@ -195,6 +197,7 @@ void IndexService::CalcLoop() {
     for (const IndexRecord& r : records) encoded.push_back(EncodeFields(RecordFields(r, *methodology_)));
     std::optional<std::pair<LocalDay, std::string>> checkpoint = engine_->TakeCheckpoint();
     if (encoded.empty() && !checkpoint.has_value()) continue;
+    const uint64_t first = outbox_->next();
     absl::Status s = outbox_->Append(encoded, checkpoint);
     if (!s.ok()) {
       // The records can be rebuilt from the journal on the next start; say so loudly.
@@ -203,6 +206,11 @@ void IndexService::CalcLoop() {
       continue;
     }
     produced_.fetch_add(encoded.size(), std::memory_order_acq_rel);
+    {
+      std::lock_guard<std::mutex> lock(pub_mu_);  // also: no lost wake-up between check and wait
+      for (size_t i = 0; i < encoded.size(); ++i) fresh_.emplace_back(first + i, std::move(encoded[i]));
+      while (fresh_.size() > kFreshLimit) fresh_.pop_front();
+    }
     pub_cv_.notify_one();
   }
 }
@@ -226,7 +234,17 @@ void IndexService::PublishLoop() {
     const uint64_t from = outbox_->published() + 1;
     if (from >= outbox_->next()) continue;
     entries.clear();
-    absl::Status s = outbox_->Read(from, options_.publish_batch, entries);
+    absl::Status s;
+    {
+      std::lock_guard<std::mutex> lock(pub_mu_);
+      while (!fresh_.empty() && fresh_.front().first < from) fresh_.pop_front();
+      if (!fresh_.empty() && fresh_.front().first == from) {
+        for (size_t i = 0; i < fresh_.size() && entries.size() < options_.publish_batch; ++i) {
+          entries.push_back(fresh_[i]);
+        }
+      }
+    }
+    if (entries.empty()) s = outbox_->Read(from, options_.publish_batch, entries);
     if (!s.ok() || entries.empty() || entries.front().first != from) {
       spdlog::error("index: outbox read at {} failed: {}", from, s.ToString());
       std::this_thread::sleep_for(std::chrono::milliseconds(100));

@@ -94,7 +94,8 @@ absl::Status Outbox::MarkPublished(uint64_t through) {
   const uint64_t from = published_.load(std::memory_order_relaxed) + 1;
   if (through < from) return absl::OkStatus();
   rocksdb::WriteBatch batch;
-  batch.DeleteRange(QueueKey(from), QueueKey(through + 1));
+  // Point deletes: range tombstones would make every later iterator slower.
+  for (uint64_t n = from; n <= through; ++n) batch.Delete(QueueKey(n));
   std::string mark(8, '\0');
   for (int i = 0; i < 8; ++i) mark[i] = static_cast<char>((through >> (56 - 8 * i)) & 0xff);
   batch.Put(kPublishedKey, mark);

@@ -55,7 +55,7 @@ for j = 1, m do
 end
 redis.call('HSET', KEYS[5], ARGV[1], KEYS[2] .. ' ' .. id)
 redis.call('EXPIRE', KEYS[5], ARGV[11])
-redis.call('PUBLISH', ARGV[3], ARGV[6] .. ' ' .. ARGV[9] .. ' ' .. ARGV[7] .. ' ' .. id .. ' ' .. ARGV[8])
+redis.call('PUBLISH', ARGV[3], ARGV[6] .. ' ' .. ARGV[9] .. ' ' .. ARGV[7] .. ' ' .. id .. ' ' .. ARGV[8] .. ' ' .. ARGV[1])
 return {1, id}
 )lua";
 

@@ -30,6 +30,7 @@ namespace dazong::index {
 struct EngineOptions {
   int retain_days = 5;           // days of trades kept for bust corrections
   bool intraday_records = true;  // false: fixings and corrections only (bulk recompute)
+  size_t reserve_trades = 0;     // capacity hint per instrument and day (Recompute sets it)
 };
 
 class IndexEngine {
@@ -67,6 +68,8 @@ class IndexEngine {
   struct FixingMemo;
 
   void Advance(Timestamp t, std::vector<IndexRecord>& out);
+  void PrepareDay();
+  void ComputeNextBoundary();
   void Start(Timestamp t);
   Timestamp FixingTime(const IndexState& s) const;
   void ProcessGrid(IndexState& s, std::vector<IndexRecord>& out);
@@ -91,6 +94,7 @@ class IndexEngine {
   bool started_ = false;
   LocalDay day_ = 0;
   Timestamp watermark_ = 0;
+  Timestamp next_boundary_ = 0;  // the earliest grid, fixing or midnight still to process
   uint64_t late_ = 0;
   std::vector<IndexState*> order_;
   std::map<std::string, IndexState*> by_id_;

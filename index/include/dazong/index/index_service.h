@@ -15,6 +15,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -109,6 +110,9 @@ class IndexService final : public EventSink {
 
   std::mutex pub_mu_;
   std::condition_variable pub_cv_;
+  // Records just appended to the outbox, handed to the publisher without a read back (bounded;
+  // the publisher reads the outbox when it is behind this window).
+  std::deque<std::pair<uint64_t, std::string>> fresh_;
   bool stop_pub_ = false;
   int64_t pub_deadline_ms_ = 0;
 

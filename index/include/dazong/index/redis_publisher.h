@@ -7,7 +7,8 @@
 //   <p>:index:<ID>:fixing:<YYYY-MM-DD> hash   the record currently in force for that date
 //   <p>:index:<ID>:alerts              stream alerts, capped
 //   <p>:index:<ID>:calc:<YYYY-MM-DD>   hash   calc id -> "<stream> <entry id>" (dedup, 14 days)
-//   <p>:index:notify                   Pub/Sub notification only: "<ID> <KIND> <date> <entry id> <seq>"
+//   <p>:index:notify                   Pub/Sub, notification only:
+//                                      "<ID> <KIND> <date> <entry id> <seq> <calc id>"
 //
 // The script first looks the calc id up; if present it returns the earlier entry id and
 // writes nothing, so a retried publication never duplicates. Not thread-safe.

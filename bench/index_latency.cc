@@ -1,0 +1,159 @@
+// index_latency: trade-to-published-Redis-entry latency of the index service with Redis local.
+//
+//   index_latency [trades=20000] [rate_per_second=2000]
+//
+// Starts its own redis-server (no persistence) on a free port and an IndexService with a
+// temporary outbox, feeds trades at a steady rate through IndexService::OnTrade (as the
+// sequencer would), and subscribes to the notify channel: a trade's latency is from the
+// OnTrade call to the arrival of the notification of its intraday record, which the Lua
+// script publishes after the record's XADD in the same atomic script. Prints percentiles.
+#include <hiredis/hiredis.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <thread>
+#include <vector>
+
+#include "dazong/index/index_service.h"
+#include "../tests/support/process.h"
+#include "../tests/support/temp_dir.h"
+
+namespace {
+
+using namespace dazong;
+using namespace dazong::index;
+using SteadyClock = std::chrono::steady_clock;
+
+ExchangeConfig Config(int port) {
+  ExchangeConfig config;
+  config.name = "bench";
+  config.redis.port = static_cast<uint16_t>(port);
+  config.redis.key_prefix = "bench";
+  InstrumentConfig c;
+  c.id = InstrumentId(1);
+  c.symbol = "RB";
+  c.base_units_per_price_unit = 1000;
+  config.instruments.push_back(c);
+  for (uint32_t i = 1; i <= 10; ++i) {
+    MemberConfig m;
+    m.id = MemberId(i);
+    m.code = "M" + std::to_string(i);
+    config.members.push_back(m);
+  }
+  IndexConfig index;
+  index.id = "DZ-RB";
+  index.kind = IndexKind::kSingle;
+  index.instruments = {"RB"};
+  index.fixing_window_start = "14:30";
+  index.fixing_window_end = "15:00";
+  index.min_trades = 3;
+  index.min_volume = Quantity::FromRaw(100000);
+  index.min_distinct_buyers = 2;
+  index.min_distinct_sellers = 2;
+  config.indices.push_back(index);
+  return config;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const size_t n = argc > 1 ? std::stoul(argv[1]) : 20000;
+  const double rate = argc > 2 ? std::stod(argv[2]) : 2000;
+  dazong::testing::TempDir dir;
+  const int port = dazong::testing::FreePort();
+  dazong::testing::ChildProcess redis({REDIS_SERVER_PATH, "--port", std::to_string(port), "--bind",
+                                       "127.0.0.1", "--save", "", "--appendonly", "no", "--dir",
+                                       dir.path()},
+                                      dir / "redis.log");
+  redis.Start();
+  redisContext* sub = nullptr;
+  for (int i = 0; i < 200 && sub == nullptr; ++i) {
+    sub = redisConnect("127.0.0.1", port);
+    if (sub != nullptr && sub->err) {
+      redisFree(sub);
+      sub = nullptr;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }
+  if (sub == nullptr) {
+    std::fprintf(stderr, "redis did not start\n");
+    return 2;
+  }
+  const ExchangeConfig config = Config(port);
+  IndexServiceOptions options;
+  options.data_dir = dir / "index";
+  auto service = IndexService::Create(config, options);
+  if (!service.ok() || !(*service)->Start().ok()) {
+    std::fprintf(stderr, "service: %s\n", service.status().ToString().c_str());
+    return 2;
+  }
+  std::vector<SteadyClock::time_point> sent(n + 1), received(n + 1);
+  std::atomic<size_t> got{0};
+  void* r = redisCommand(sub, "SUBSCRIBE %s", RedisIndexPublisher::NotifyChannel("bench").c_str());
+  freeReplyObject(r);
+  std::thread reader([&] {
+    while (got.load() < n) {
+      void* raw = nullptr;
+      if (redisGetReply(sub, &raw) != REDIS_OK) return;
+      auto* reply = static_cast<redisReply*>(raw);
+      const auto now = SteadyClock::now();
+      if (reply->type == REDIS_REPLY_ARRAY && reply->elements == 3) {
+        const std::string msg(reply->element[2]->str, reply->element[2]->len);
+        const size_t at = msg.find(" T-DZ-RB-");
+        if (at != std::string::npos) {
+          const size_t id = std::stoul(msg.substr(at + 9));
+          if (id <= n) {
+            received[id] = now;
+            got.fetch_add(1);
+          }
+        }
+      }
+      freeReplyObject(reply);
+    }
+  });
+  const Timestamp base = *ParseTime("2026-01-05 09:00:00");
+  const auto start = SteadyClock::now();
+  const auto interval = std::chrono::nanoseconds(static_cast<int64_t>(1e9 / rate));
+  for (size_t i = 1; i <= n; ++i) {
+    const auto due = start + interval * static_cast<int64_t>(i);
+    while (SteadyClock::now() < due) std::this_thread::sleep_until(due);
+    exchange::TradeRecord t;
+    t.trade_id = TradeId(i);
+    t.time = base + std::chrono::duration_cast<std::chrono::nanoseconds>(SteadyClock::now() - start).count();
+    t.instrument = InstrumentId(1);
+    t.price = Price::FromRaw(365000 + static_cast<int64_t>(i % 21) * 100 - 1000);
+    t.quantity = Quantity::FromRaw(10000);
+    t.buyer = MemberId(static_cast<uint32_t>(1 + i % 10));
+    t.seller = MemberId(static_cast<uint32_t>(1 + (i * 3 + 1) % 10));
+    sent[i] = SteadyClock::now();
+    (*service)->OnTrade(t);
+  }
+  const auto deadline = SteadyClock::now() + std::chrono::seconds(30);
+  while (got.load() < n && SteadyClock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  (*service)->Stop(0);
+  std::vector<double> us;
+  for (size_t i = 1; i <= n; ++i) {
+    if (received[i] != SteadyClock::time_point{}) {
+      us.push_back(std::chrono::duration<double, std::micro>(received[i] - sent[i]).count());
+    }
+  }
+  std::sort(us.begin(), us.end());
+  const auto pct = [&](double p) { return us.empty() ? 0.0 : us[std::min(us.size() - 1, static_cast<size_t>(p * us.size()))]; };
+  std::printf("trades %zu  received %zu  rate %.0f/s\n", n, us.size(), rate);
+  std::printf("trade -> redis notify latency (us): p50 %.1f  p90 %.1f  p99 %.1f  p99.9 %.1f  max %.1f\n",
+              pct(0.5), pct(0.9), pct(0.99), pct(0.999), us.empty() ? 0.0 : us.back());
+  redis.Kill(SIGTERM);
+  if (got.load() < n) {
+    reader.detach();
+    return 1;
+  }
+  reader.join();
+  redisFree(sub);
+  return 0;
+}
