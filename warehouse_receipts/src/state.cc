@@ -726,16 +726,18 @@ absl::Status ApplyEvent(const ConfigIndex& config, LedgerState& state, const His
   return absl::OkStatus();
 }
 
-void RebuildIndexes(LedgerState& state) {
-  state.receipted.clear();
-  state.used_serials.clear();
-  state.live_lots.clear();
-  state.live_by_holder.clear();
-  for (const auto& [id, r] : state.receipts) {
-    if (r.serial != 0) state.used_serials.insert({r.warehouse, r.serial});
-    Link(state, r);
+void ComputeIndexes(const LedgerState& records, LedgerState& out) {
+  out.receipted.clear();
+  out.used_serials.clear();
+  out.live_lots.clear();
+  out.live_by_holder.clear();
+  for (const auto& [id, r] : records.receipts) {
+    if (r.serial != 0) out.used_serials.insert({r.warehouse, r.serial});
+    Link(out, r);
   }
 }
+
+void RebuildIndexes(LedgerState& state) { ComputeIndexes(state, state); }
 
 bool LedgerState::SameRecords(const LedgerState& other) const {
   return receipts == other.receipts && accounts == other.accounts && stock == other.stock &&

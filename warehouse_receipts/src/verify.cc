@@ -233,8 +233,7 @@ absl::Status VerifyState(const ConfigIndex& cfg, const LedgerState& s) {
   }
   if (!s.in_delivery.empty()) return Violation("a delivery without its settlement");
   LedgerState rebuilt;
-  rebuilt.receipts = s.receipts;
-  RebuildIndexes(rebuilt);
+  ComputeIndexes(s, rebuilt);
   if (rebuilt.receipted != s.receipted || rebuilt.used_serials != s.used_serials ||
       rebuilt.live_lots != s.live_lots || rebuilt.live_by_holder != s.live_by_holder) {
     return Violation("derived indexes differ from the records");

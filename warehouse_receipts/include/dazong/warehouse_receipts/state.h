@@ -140,6 +140,8 @@ struct LedgerState {
 
 // Recomputes every derived index from the records.
 void RebuildIndexes(LedgerState& state);
+// Computes the derived indexes of `records` into `out`'s index fields (other fields untouched).
+void ComputeIndexes(const LedgerState& records, LedgerState& out);
 
 // Applies one history record's event to `state`, checking that it is consistent with the state
 // (the receipt exists and is in the state the event says, the rules of its kind hold). Returns
