@@ -904,7 +904,7 @@ class Differential {
 
 // Sanitizer builds (Debug, ASan+UBSan) run shorter streams to stay within a few seconds.
 #if defined(__SANITIZE_ADDRESS__)
-constexpr int kSteps = 1000;
+constexpr int kSteps = 600;
 #else
 constexpr int kSteps = 3000;
 #endif
