@@ -1,0 +1,117 @@
+// The ledger plugged into the matching core as its ReservationLedger: orders reserve receipts
+// and cash, trades settle delivery versus payment, cancels release. A smoke test of the
+// contract in common/reservations.h, as the sequencer will wire it.
+#include <gtest/gtest.h>
+
+#include "../support/ledger_test_support.h"
+#include "dazong/exchange/core.h"
+#include "dazong/warehouse_receipts/history.h"
+#include "dazong/warehouse_receipts/ledger.h"
+
+namespace dazong::receipts {
+namespace {
+
+class CoreWithLedgerTest : public ::testing::Test {
+ protected:
+  CoreWithLedgerTest()
+      : config_(testing::MakeLedgerConfig()),
+        ledger_(config_, LedgerOptions{"B1"}),
+        core_(config_, &ledger_) {}
+
+  std::vector<Event> Order(uint32_t member, const std::string& cl, Side side, int64_t yuan,
+                           int64_t kg) {
+    NewOrderCommand o;
+    o.member = MemberId(member);
+    o.instrument = InstrumentId(1);
+    o.cl_ord_id = ClOrdId::FromView(cl);
+    o.side = side;
+    o.price = Price::FromRaw(yuan * 100);
+    o.quantity = Quantity::FromRaw(kg);
+    return Core(o);
+  }
+
+  std::vector<Event> Core(CommandBody body) {
+    ++seq_;
+    time_ += kNanosPerSecond;
+    ledger_.BeginCommand(SeqNo(seq_), time_);
+    std::vector<Event> events;
+    core_.Apply(SequencedCommand{SeqNo(seq_), time_, std::move(body)}, events);
+    absl::Status st = ledger_.Verify();
+    EXPECT_TRUE(st.ok()) << st;
+    return events;
+  }
+
+  void Ledger(const LedgerCommand& cmd) {
+    ++seq_;
+    time_ += kNanosPerSecond;
+    std::vector<LedgerEvent> out;
+    ledger_.Apply(cmd, SeqNo(seq_), time_, out);
+    ASSERT_FALSE(out.empty());
+    ASSERT_FALSE(std::holds_alternative<Rejected>(out[0].body)) << std::get<Rejected>(out[0].body).text;
+  }
+
+  int64_t Held(const std::string& member) {
+    int64_t sum = 0;
+    for (const auto& [id, r] : ledger_.state().receipts) {
+      if (IsLive(r.status) && r.holder == Principal::Member(member)) sum += r.elements.quantity.raw();
+    }
+    return sum;
+  }
+
+  ExchangeConfig config_;
+  receipts::Ledger ledger_;
+  exchange::ExchangeCore core_;
+  uint64_t seq_ = 0;
+  Timestamp time_ = testing::LedgerT0();
+};
+
+TEST_F(CoreWithLedgerTest, OrdersReserveTradesSettleAndCancelsRelease) {
+  const Principal wh1 = Principal::Warehouse("WH1");
+  Ledger(ReportStock{wh1, "rebar", "HRB400E", Quantity::FromRaw(100000)});
+  Ledger(RegisterReceipt{wh1, 1, "M1", testing::Elements("rebar", "HRB400E", 1000, {"A"})});
+  Ledger(RegisterReceipt{wh1, 2, "M1", testing::Elements("rebar", "HRB400E", 2000, {"B"})});
+  Ledger(RegisterReceipt{wh1, 3, "M1", testing::Elements("rebar", "HRB400E", 3000, {"C"})});
+  Ledger(Deposit{Principal::Bank("B1"), "M2", Money::FromRaw(10'000'000), "wire"});
+
+  // A sell beyond the seller's receipts and a buy beyond the buyer's cash are refused.
+  auto refused = Order(1, "S0", Side::kSell, 3650, 7000);
+  ASSERT_FALSE(refused.empty());
+  ASSERT_TRUE(std::holds_alternative<OrderRejected>(refused[0].body));
+  EXPECT_EQ(std::get<OrderRejected>(refused[0].body).reason, RejectReason::kInsufficientReceipts);
+  refused = Order(2, "B0", Side::kBuy, 3650, 100000);
+  ASSERT_TRUE(std::holds_alternative<OrderRejected>(refused[0].body));
+  EXPECT_EQ(std::get<OrderRejected>(refused[0].body).reason, RejectReason::kInsufficientFunds);
+
+  Order(1, "S1", Side::kSell, 3650, 5000);
+  Order(2, "B1", Side::kBuy, 3700, 3000);  // fills 3 t at 3650
+  EXPECT_EQ(Held("M2"), 3000);
+  Order(2, "B2", Side::kBuy, 3660, 2000);  // fills the last 2 t: the 3 t receipt is split
+  EXPECT_EQ(Held("M2"), 5000);
+  EXPECT_EQ(Held("M1"), 1000);
+  EXPECT_EQ(ledger_.state().settled_trades.size(), 2u);
+  EXPECT_TRUE(ledger_.state().orders.empty());
+  EXPECT_EQ(ledger_.state().accounts.at(MemberId(2)).reserved, Money());
+
+  // A resting buy holds cash until it is cancelled.
+  Order(2, "B3", Side::kBuy, 3600, 1000);
+  EXPECT_TRUE(ledger_.state().accounts.at(MemberId(2)).reserved.is_positive());
+  CancelOrderCommand cancel;
+  cancel.member = MemberId(2);
+  cancel.instrument = InstrumentId(1);
+  cancel.cl_ord_id = ClOrdId::FromView("C3");
+  cancel.orig_cl_ord_id = ClOrdId::FromView("B3");
+  cancel.side = Side::kBuy;
+  Core(cancel);
+  EXPECT_EQ(ledger_.state().accounts.at(MemberId(2)).reserved, Money());
+  EXPECT_TRUE(ledger_.state().orders.empty());
+  EXPECT_EQ(ledger_.settlement_anomalies(), 0u);
+  const int64_t total = ledger_.state().accounts.at(MemberId(1)).available.raw() +
+                        ledger_.state().accounts.at(MemberId(2)).available.raw() +
+                        ledger_.state().accounts.at(kExchangeFeeAccount).available.raw();
+  EXPECT_EQ(total, 10'000'000);
+  HistoryReport report = VerifyHistory(ledger_.config(), ledger_.history(), &ledger_.state());
+  EXPECT_TRUE(report.ok) << report.discrepancy;
+}
+
+}  // namespace
+}  // namespace dazong::receipts
