@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "big_allocator.h"
 #include "dazong/index/sha256.h"
 #include "text.h"
 
@@ -12,8 +13,8 @@ namespace dazong::index {
 
 struct IndexEngine::InstrumentDay {
   LocalDay day = 0;
-  std::vector<IndexTrade> trades;  // time order (and trade id order)
-  std::vector<uint8_t> busted;     // one per trade
+  std::vector<IndexTrade, BigAllocator<IndexTrade>> trades;  // time (and trade id) order
+  std::vector<uint8_t> busted;                                // one per trade
 };
 
 struct IndexEngine::InstrumentState {
