@@ -405,6 +405,7 @@ void ExchangeCore::ApplyPhase(const PhaseCommand& cmd) {
 
 void ExchangeCore::ApplyTimer() {
   for (Instrument& instrument : instruments_) instrument.book->AdvanceTime(ctx_.time);
+  Emit(ClockTick{});
 }
 
 }  // namespace dazong::exchange

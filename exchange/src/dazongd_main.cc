@@ -17,6 +17,7 @@
 #include "dazong/exchange/sequencer.h"
 #include "dazong/exchange/trade_publisher.h"
 #include "dazong/fix_gateway/fix_gateway.h"
+#include "dazong/index/index_service.h"
 #include "spdlog/spdlog.h"
 
 namespace {
@@ -74,8 +75,32 @@ int Run(const std::string& config_path) {
     spdlog::critical("{}", gateway.status().ToString());
     return 1;
   }
+  // The price-index service: resumes from its last checkpoint, so it is fed the journal's
+  // trades from that point (in journal order) before any live event.
+  index::IndexServiceOptions index_options;
+  index_options.data_dir = (data_dir / "index").string();
+  auto index_service = index::IndexService::Create(*config, index_options);
+  if (!index_service.ok()) {
+    spdlog::critical("index service: {}", index_service.status().ToString());
+    return 1;
+  }
+  if (absl::Status s = (*index_service)->Start(); !s.ok()) {
+    spdlog::critical("index service: {}", s.ToString());
+    return 1;
+  }
+  const Timestamp index_from = (*index_service)->resume_from();
+  if (absl::Status s = (*store)->ReadTrades([&](const exchange::TradeRecord& trade) {
+        if (trade.time >= index_from) (*index_service)->OnTrade(trade);
+        return absl::OkStatus();
+      });
+      !s.ok()) {
+    spdlog::critical("index service catch-up: {}", s.ToString());
+    return 1;
+  }
+
   sequencer.AddSink(gateway->get());
   sequencer.AddSink(&publisher);
+  sequencer.AddSink(index_service->get());
   publisher.Start(core.last_trade_id());
 
   absl::Status sequencer_status;
@@ -107,6 +132,7 @@ int Run(const std::string& config_path) {
     commands.Interrupt();
     sequencer_thread.join();
     publisher.Stop(0);
+    (*index_service)->Stop(0);
     return 1;
   }
   std::printf("dazongd ready: %s, FIX 4.4 on port %u (SenderCompID %s), Redis %s:%u, data in %s\n",
@@ -122,6 +148,7 @@ int Run(const std::string& config_path) {
   commands.Interrupt();
   sequencer_thread.join();
   publisher.Stop(2000);
+  (*index_service)->Stop(2000);
   spdlog::info("stopped at seq {}", sequencer.last_seq());
   return sequencer_status.ok() ? 0 : 1;
 }

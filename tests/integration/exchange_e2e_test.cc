@@ -99,6 +99,21 @@ class ExchangeEndToEndTest : public ::testing::Test {
     return out;
   }
 
+  // One field of a Redis hash ("" when absent).
+  std::string RedisHashField(const std::string& key, const std::string& field) {
+    redisContext* c = redisConnect("127.0.0.1", redis_port_);
+    if (c == nullptr || c->err) {
+      if (c != nullptr) redisFree(c);
+      return "";
+    }
+    auto* reply = static_cast<redisReply*>(redisCommand(c, "HGET %s %s", key.c_str(), field.c_str()));
+    std::string out;
+    if (reply != nullptr && reply->type == REDIS_REPLY_STRING) out.assign(reply->str, reply->len);
+    if (reply != nullptr) freeReplyObject(reply);
+    redisFree(c);
+    return out;
+  }
+
   // Entries of the instrument's trade stream as field maps.
   std::vector<std::map<std::string, std::string>> TradeStream() {
     std::vector<std::map<std::string, std::string>> out;
@@ -228,6 +243,14 @@ TEST_F(ExchangeEndToEndTest, TradesSurviveKillAndRestartAndReachRedis) {
   EXPECT_EQ(entries[0]["seller"], "M001");
   EXPECT_EQ(entries[1]["trade_id"], "2");
   EXPECT_EQ(entries[1]["aggressor"], "B");
+
+  // The index service turned the trades into an intraday value of the rebar index.
+  std::string latest;
+  ASSERT_TRUE(WaitUntil([&] {
+    latest = RedisHashField("dazong:index:DZ-RB:latest", "value");
+    return !latest.empty();
+  }, 15s)) << daemon_->log();
+  EXPECT_EQ(latest.rfind("3650", 0), 0u) << latest;
 
   seller->Stop();
   buyer->Stop();

@@ -133,6 +133,10 @@ struct AuctionIndicative {
   Side imbalance_side = Side::kBuy;
 };
 
+// The exchange's clock tick (a journaled TimerCommand): lets time-driven consumers such as the
+// index service see time pass when nothing trades.
+struct ClockTick {};
+
 // An operator command (phase change, halt) that was refused.
 struct PhaseCommandRejected {
   InstrumentId instrument;
@@ -156,7 +160,7 @@ struct TradeEvent {
 using EventBody =
     std::variant<OrderAccepted, OrderRejected, OrderCancelled, CancelRejected, TradeEvent,
                  OrderReplaced, MassCancelDone, PhaseChanged, BboChanged, DepthChanged,
-                 AuctionIndicative, PhaseCommandRejected>;
+                 AuctionIndicative, PhaseCommandRejected, ClockTick>;
 
 // An event with the sequence number and time stamp of the command that caused it.
 struct Event {
