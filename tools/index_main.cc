@@ -199,15 +199,13 @@ int RunRecompute(const ExchangeConfig& config, const Args& args) {
   }
   EngineOptions options;
   options.intraday_records = !args.Has("fixings-only");
-  std::vector<IndexRecord> records;
-  absl::Status s = Recompute(*m, *inputs, until, options, records);
+  absl::Status s = Recompute(*m, *inputs, until, options, [&](IndexRecord&& r) {
+    if (args.Has("index") && r.index_id != args.Get("index")) return;
+    PrintFields(RecordFields(r, *m));
+  });
   if (!s.ok()) {
     std::fprintf(stderr, "dazong-index: %s\n", s.ToString().c_str());
     return kUsage;
-  }
-  for (const IndexRecord& r : records) {
-    if (args.Has("index") && r.index_id != args.Get("index")) continue;
-    PrintFields(RecordFields(r, *m));
   }
   return 0;
 }

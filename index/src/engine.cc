@@ -1,6 +1,7 @@
 #include "dazong/index/engine.h"
 
 #include <algorithm>
+#include <functional>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -369,12 +370,13 @@ void IndexEngine::EmitIntraday(IndexState& s, Timestamp as_of, Timestamp from, T
   if (s.sellers < p.min_sellers) missed.push_back("min_sellers");
   r.missed = missed.empty() ? "" : absl::StrCat("window:", absl::StrJoin(missed, ","));
   r.status = missed.empty() ? Status::kIndicative : Status::kInsufficient;
-  if (s.excluded_in_window > 0) {
-    for (size_t i = s.begin; i < s.end; ++i) {
-      if (!s.eligible[i]) {
-        r.excluded.push_back(ExcludedTrade{
-            day.trades[i].trade_id, RuleExclusion(p, day.trades[i], day.busted[i] != 0)});
-      }
+  if (!grid && trade_id != 0) {
+    // Only the triggering trade is new since the index's previous intraday record; the
+    // window's earlier exclusions were listed by the records of their own trades.
+    const size_t last = s.end - 1;
+    if (!s.eligible[last]) {
+      r.excluded.push_back(ExcludedTrade{
+          day.trades[last].trade_id, RuleExclusion(p, day.trades[last], day.busted[last] != 0)});
     }
   }
   Identify(s, p, r);
@@ -724,6 +726,18 @@ absl::Status IndexEngine::LoadState(std::string_view state) {
 
 absl::Status Recompute(const Methodology& methodology, const std::vector<RecomputeInput>& inputs,
                        Timestamp until, EngineOptions options, std::vector<IndexRecord>& out) {
+  return Recompute(methodology, inputs, until, options,
+                   [&](IndexRecord&& r) { out.push_back(std::move(r)); });
+}
+
+absl::Status Recompute(const Methodology& methodology, const std::vector<RecomputeInput>& inputs,
+                       Timestamp until, EngineOptions options,
+                       const std::function<void(IndexRecord&&)>& sink) {
+  std::vector<IndexRecord> out;
+  const auto flush = [&] {
+    for (IndexRecord& r : out) sink(std::move(r));
+    out.clear();
+  };
   // Size each instrument's day once: the largest (instrument, day) trade count.
   std::vector<size_t> per_instrument;
   LocalDay day = 0;
@@ -759,9 +773,11 @@ absl::Status Recompute(const Methodology& methodology, const std::vector<Recompu
         break;
       }
     }
+    flush();
   }
   if (until == 0) until = UtcOfLocal(LocalDayOf(last) + 1, 0);
   engine.OnTime(until, out);
+  flush();
   return absl::OkStatus();
 }
 

@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -108,6 +109,10 @@ class IndexEngine {
 // advances it to `until` (0: the local midnight after the last input), appending every record.
 absl::Status Recompute(const Methodology& methodology, const std::vector<RecomputeInput>& inputs,
                        Timestamp until, EngineOptions options, std::vector<IndexRecord>& out);
+// The same, handing each record to `sink` as soon as it is made (bounded memory).
+absl::Status Recompute(const Methodology& methodology, const std::vector<RecomputeInput>& inputs,
+                       Timestamp until, EngineOptions options,
+                       const std::function<void(IndexRecord&&)>& sink);
 
 // The calc id of a fixing or correction: SHA-256 (hex) over the parameter hash, the record's
 // identity, its result and its input trade ids (docs/index-methodology.md, "Calculation id").

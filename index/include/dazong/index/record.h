@@ -109,7 +109,9 @@ struct IndexRecord {
 
   // Fixings and corrections: the exact ids used. Intraday values: empty; their inputs are the
   // instrument's trades with time in (window_from, window_to] (trade-triggered) or
-  // [window_from, window_to) (interval), minus `excluded`.
+  // [window_from, window_to) (interval), minus the ones failing the rule exclusions; their
+  // `excluded` lists only the triggering trade when it is excluded (each excluded trade is
+  // listed once, by the record of its own trade).
   std::vector<uint64_t> used;
   std::vector<ExcludedTrade> excluded;
   Timestamp window_from = 0;
