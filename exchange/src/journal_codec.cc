@@ -1,6 +1,7 @@
 #include "dazong/exchange/journal_codec.h"
 
-#include <cstring>
+#include "dazong/common/byte_codec.h"
+
 #include <type_traits>
 
 namespace dazong::exchange {
@@ -15,66 +16,8 @@ constexpr uint8_t kPhaseTag = 5;
 constexpr uint8_t kTimerTag = 6;
 constexpr uint8_t kTradeTag = 100;
 
-class Writer {
- public:
-  explicit Writer(std::string& out) : out_(out) {}
-  template <typename T>
-  void Int(T value) {
-    static_assert(std::is_integral_v<T>);
-    using U = std::make_unsigned_t<T>;
-    U u = static_cast<U>(value);
-    for (size_t i = 0; i < sizeof(T); ++i) {
-      out_.push_back(static_cast<char>(u & 0xff));
-      if constexpr (sizeof(T) > 1) u = static_cast<U>(u >> 8);
-    }
-  }
-  template <size_t N>
-  void Str(const ShortString<N>& s) {
-    Int<uint8_t>(static_cast<uint8_t>(s.size()));
-    out_.append(s.view());
-  }
-
- private:
-  std::string& out_;
-};
-
-class Reader {
- public:
-  explicit Reader(std::string_view in) : in_(in) {}
-  template <typename T>
-  T Int() {
-    static_assert(std::is_integral_v<T>);
-    using U = std::make_unsigned_t<T>;
-    if (in_.size() < sizeof(T)) {
-      ok_ = false;
-      return T{};
-    }
-    U u = 0;
-    for (size_t i = 0; i < sizeof(T); ++i) {
-      u = static_cast<U>(u | (static_cast<U>(static_cast<uint8_t>(in_[i])) << (8 * i)));
-    }
-    in_.remove_prefix(sizeof(T));
-    return static_cast<T>(u);
-  }
-  template <size_t N>
-  ShortString<N> Str() {
-    const uint8_t len = Int<uint8_t>();
-    ShortString<N> s;
-    if (!ok_ || len > N || in_.size() < len) {
-      ok_ = false;
-      return s;
-    }
-    s.Assign(in_.substr(0, len));
-    in_.remove_prefix(len);
-    return s;
-  }
-  bool ok() const { return ok_; }
-  bool done() const { return in_.empty(); }
-
- private:
-  std::string_view in_;
-  bool ok_ = true;
-};
+using Writer = ByteWriter;
+using Reader = ByteReader;
 
 absl::Status Corrupt(std::string_view what) {
   return absl::DataLossError(std::string("corrupt journal record: ") + std::string(what));
@@ -130,7 +73,7 @@ void EncodeCommand(const SequencedCommand& cmd, std::string& out) {
           w.Int<uint32_t>(body.session);
           w.Int<uint32_t>(body.member.value());
           w.Int<uint32_t>(body.instrument.value());
-          w.Str(body.cl_ord_id);
+          w.Short(body.cl_ord_id);
           w.Int<uint8_t>(static_cast<uint8_t>(body.side));
           w.Int<uint8_t>(static_cast<uint8_t>(body.type));
           w.Int<uint8_t>(static_cast<uint8_t>(body.tif));
@@ -144,16 +87,16 @@ void EncodeCommand(const SequencedCommand& cmd, std::string& out) {
           w.Int<uint32_t>(body.session);
           w.Int<uint32_t>(body.member.value());
           w.Int<uint32_t>(body.instrument.value());
-          w.Str(body.cl_ord_id);
-          w.Str(body.orig_cl_ord_id);
+          w.Short(body.cl_ord_id);
+          w.Short(body.orig_cl_ord_id);
           w.Int<uint8_t>(static_cast<uint8_t>(body.side));
         } else if constexpr (std::is_same_v<T, ReplaceOrderCommand>) {
           w.Int<uint8_t>(kReplaceTag);
           w.Int<uint32_t>(body.session);
           w.Int<uint32_t>(body.member.value());
           w.Int<uint32_t>(body.instrument.value());
-          w.Str(body.cl_ord_id);
-          w.Str(body.orig_cl_ord_id);
+          w.Short(body.cl_ord_id);
+          w.Short(body.orig_cl_ord_id);
           w.Int<uint8_t>(static_cast<uint8_t>(body.side));
           w.Int<int64_t>(body.price.raw());
           w.Int<int64_t>(body.quantity.raw());
@@ -161,7 +104,7 @@ void EncodeCommand(const SequencedCommand& cmd, std::string& out) {
           w.Int<uint8_t>(kMassCancelTag);
           w.Int<uint32_t>(body.session);
           w.Int<uint32_t>(body.member.value());
-          w.Str(body.cl_ord_id);
+          w.Short(body.cl_ord_id);
           w.Int<uint32_t>(body.instrument.value());
           w.Int<uint8_t>(body.any_side ? 1 : 0);
           w.Int<uint8_t>(static_cast<uint8_t>(body.side));
@@ -190,7 +133,7 @@ absl::StatusOr<SequencedCommand> DecodeCommand(std::string_view bytes) {
     order.session = r.Int<uint32_t>();
     order.member = MemberId(r.Int<uint32_t>());
     order.instrument = InstrumentId(r.Int<uint32_t>());
-    order.cl_ord_id = r.Str<ClOrdId::kCapacity>();
+    order.cl_ord_id = r.Short<ClOrdId::kCapacity>();
     order.side = static_cast<Side>(r.Int<uint8_t>());
     order.type = static_cast<OrderType>(r.Int<uint8_t>());
     order.tif = static_cast<TimeInForce>(r.Int<uint8_t>());
@@ -209,8 +152,8 @@ absl::StatusOr<SequencedCommand> DecodeCommand(std::string_view bytes) {
     cancel.session = r.Int<uint32_t>();
     cancel.member = MemberId(r.Int<uint32_t>());
     cancel.instrument = InstrumentId(r.Int<uint32_t>());
-    cancel.cl_ord_id = r.Str<ClOrdId::kCapacity>();
-    cancel.orig_cl_ord_id = r.Str<ClOrdId::kCapacity>();
+    cancel.cl_ord_id = r.Short<ClOrdId::kCapacity>();
+    cancel.orig_cl_ord_id = r.Short<ClOrdId::kCapacity>();
     cancel.side = static_cast<Side>(r.Int<uint8_t>());
     if (!ValidSide(cancel.side)) return Corrupt("bad side in cancel");
     cmd.body = cancel;
@@ -219,8 +162,8 @@ absl::StatusOr<SequencedCommand> DecodeCommand(std::string_view bytes) {
     replace.session = r.Int<uint32_t>();
     replace.member = MemberId(r.Int<uint32_t>());
     replace.instrument = InstrumentId(r.Int<uint32_t>());
-    replace.cl_ord_id = r.Str<ClOrdId::kCapacity>();
-    replace.orig_cl_ord_id = r.Str<ClOrdId::kCapacity>();
+    replace.cl_ord_id = r.Short<ClOrdId::kCapacity>();
+    replace.orig_cl_ord_id = r.Short<ClOrdId::kCapacity>();
     replace.side = static_cast<Side>(r.Int<uint8_t>());
     replace.price = Price::FromRaw(r.Int<int64_t>());
     replace.quantity = Quantity::FromRaw(r.Int<int64_t>());
@@ -230,7 +173,7 @@ absl::StatusOr<SequencedCommand> DecodeCommand(std::string_view bytes) {
     MassCancelCommand mass;
     mass.session = r.Int<uint32_t>();
     mass.member = MemberId(r.Int<uint32_t>());
-    mass.cl_ord_id = r.Str<ClOrdId::kCapacity>();
+    mass.cl_ord_id = r.Short<ClOrdId::kCapacity>();
     mass.instrument = InstrumentId(r.Int<uint32_t>());
     const uint8_t any_side = r.Int<uint8_t>();
     mass.side = static_cast<Side>(r.Int<uint8_t>());
@@ -272,10 +215,10 @@ void EncodeTrade(const TradeRecord& t, std::string& out) {
   w.Int<uint8_t>(t.auction ? 1 : 0);
   w.Int<uint64_t>(t.buy_order.value());
   w.Int<uint32_t>(t.buyer.value());
-  w.Str(t.buy_cl_ord_id);
+  w.Short(t.buy_cl_ord_id);
   w.Int<uint64_t>(t.sell_order.value());
   w.Int<uint32_t>(t.seller.value());
-  w.Str(t.sell_cl_ord_id);
+  w.Short(t.sell_cl_ord_id);
 }
 
 absl::StatusOr<TradeRecord> DecodeTrade(std::string_view bytes) {
@@ -296,10 +239,10 @@ absl::StatusOr<TradeRecord> DecodeTrade(std::string_view bytes) {
   t.auction = auction == 1;
   t.buy_order = OrderId(r.Int<uint64_t>());
   t.buyer = MemberId(r.Int<uint32_t>());
-  t.buy_cl_ord_id = r.Str<ClOrdId::kCapacity>();
+  t.buy_cl_ord_id = r.Short<ClOrdId::kCapacity>();
   t.sell_order = OrderId(r.Int<uint64_t>());
   t.seller = MemberId(r.Int<uint32_t>());
-  t.sell_cl_ord_id = r.Str<ClOrdId::kCapacity>();
+  t.sell_cl_ord_id = r.Short<ClOrdId::kCapacity>();
   if (!r.ok()) return Corrupt("truncated trade");
   if (!ValidSide(t.aggressor)) return Corrupt("bad aggressor side");
   if (!r.done()) return Corrupt("trailing bytes after trade");

@@ -1,5 +1,7 @@
 #include "dazong/warehouse_receipts/codec.h"
 
+#include "dazong/common/byte_codec.h"
+
 #include <sodium.h>
 
 #include <type_traits>
@@ -19,125 +21,45 @@ enum RecordType : uint8_t {
   kCommandRecord = 9,
 };
 
-class Writer {
+// The shared record layout (common/byte_codec.h) plus the ledger's hashes and vectors.
+class Writer : public ByteWriter {
  public:
-  explicit Writer(std::string& out) : out_(out) {}
-  template <typename T>
-  void Int(T value) {
-    static_assert(std::is_integral_v<T>);
-    using U = std::make_unsigned_t<T>;
-    U u = static_cast<U>(value);
-    for (size_t i = 0; i < sizeof(T); ++i) {
-      out_.push_back(static_cast<char>(u & 0xff));
-      if constexpr (sizeof(T) > 1) u = static_cast<U>(u >> 8);
-    }
-  }
-  template <typename E>
-  void Enum(E e) {
-    Int(static_cast<std::underlying_type_t<E>>(e));
-  }
-  template <typename Tag>
-  void Amt(Amount<Tag> a) {
-    Int<int64_t>(a.raw());
-  }
-  template <typename Tag, typename Rep>
-  void Ident(Id<Tag, Rep> id) {
-    Int<Rep>(id.value());
-  }
-  void Str(std::string_view s) {
-    Int<uint32_t>(static_cast<uint32_t>(s.size()));
-    out_.append(s);
-  }
-  void Digest(const Hash& h) { out_.append(reinterpret_cast<const char*>(h.data()), h.size()); }
+  using ByteWriter::ByteWriter;
+  void Digest(const Hash& h) { Raw(std::string_view(reinterpret_cast<const char*>(h.data()), h.size())); }
   template <typename T, typename F>
   void Vec(const std::vector<T>& v, F&& put) {
     Int<uint32_t>(static_cast<uint32_t>(v.size()));
     for (const T& x : v) put(*this, x);
   }
-
- private:
-  std::string& out_;
 };
 
-class Reader {
+class Reader : public ByteReader {
  public:
-  explicit Reader(std::string_view in) : in_(in) {}
-  template <typename T>
-  T Int() {
-    static_assert(std::is_integral_v<T>);
-    using U = std::make_unsigned_t<T>;
-    if (!ok_ || in_.size() < sizeof(T)) {
-      ok_ = false;
-      return T{};
-    }
-    U u = 0;
-    for (size_t i = 0; i < sizeof(T); ++i) {
-      u = static_cast<U>(u | (static_cast<U>(static_cast<uint8_t>(in_[i])) << (8 * i)));
-    }
-    in_.remove_prefix(sizeof(T));
-    return static_cast<T>(u);
-  }
-  // Reads an enum and checks lo <= value <= hi.
-  template <typename E>
-  E Enum(E lo, E hi) {
-    using U = std::underlying_type_t<E>;
-    const U v = Int<U>();
-    if (v < static_cast<U>(lo) || v > static_cast<U>(hi)) ok_ = false;
-    return static_cast<E>(v);
-  }
-  template <typename A>
-  A Amt() {
-    return A::FromRaw(Int<int64_t>());
-  }
-  template <typename I>
-  I Ident() {
-    return I(Int<typename I::rep_type>());
-  }
-  std::string Str() {
-    const uint32_t len = Int<uint32_t>();
-    if (!ok_ || in_.size() < len) {
-      ok_ = false;
-      return {};
-    }
-    std::string s(in_.substr(0, len));
-    in_.remove_prefix(len);
-    return s;
-  }
+  using ByteReader::ByteReader;
   Hash Digest() {
     Hash h{};
-    if (!ok_ || in_.size() < h.size()) {
-      ok_ = false;
-      return h;
-    }
-    for (size_t i = 0; i < h.size(); ++i) h[i] = static_cast<uint8_t>(in_[i]);
-    in_.remove_prefix(h.size());
+    const std::string_view bytes = Raw(h.size());
+    for (size_t i = 0; i < bytes.size(); ++i) h[i] = static_cast<uint8_t>(bytes[i]);
     return h;
   }
   template <typename T, typename F>
   std::vector<T> Vec(F&& get) {
     const uint32_t n = Int<uint32_t>();
     std::vector<T> v;
-    if (!ok_ || n > in_.size()) {  // every element takes at least one byte
-      ok_ = false;
+    if (!ok() || n > remaining()) {  // every element takes at least one byte
+      Fail();
       return v;
     }
     v.reserve(n);
-    for (uint32_t i = 0; i < n && ok_; ++i) v.push_back(get(*this));
+    for (uint32_t i = 0; i < n && ok(); ++i) v.push_back(get(*this));
     return v;
   }
   bool Header(uint8_t type) {
     const uint8_t version = Int<uint8_t>();
     const uint8_t t = Int<uint8_t>();
-    if (version != kLedgerFormatVersion || t != type) ok_ = false;
-    return ok_;
+    if (version != kLedgerFormatVersion || t != type) Fail();
+    return ok();
   }
-  void Fail() { ok_ = false; }
-  bool ok() const { return ok_; }
-  bool done() const { return in_.empty(); }
-
- private:
-  std::string_view in_;
-  bool ok_ = true;
 };
 
 absl::Status Corrupt(std::string_view what) {
