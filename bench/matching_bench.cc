@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "dazong/matching/order_book.h"
+#include "apply_op.h"
 #include "workload.h"
 
 namespace dazong::matching {
@@ -54,31 +55,6 @@ class CountingMarketData final : public MarketDataListener {
   void OnIndicative(Price, Quantity, Quantity, Side) override {}
 };
 
-inline void Apply(OrderBook& book, const bench::Op& op, Timestamp now) {
-  switch (op.kind) {
-    case bench::OpKind::kAdd:
-    case bench::OpKind::kMarket: {
-      OrderRequest r;
-      r.id = OrderId(op.id);
-      r.member = MemberId(1);
-      r.side = op.buy ? Side::kBuy : Side::kSell;
-      r.type = op.kind == bench::OpKind::kAdd ? OrderType::kLimit : OrderType::kMarket;
-      r.tif = op.tif == bench::OpTif::kGtc   ? TimeInForce::kGtc
-              : op.tif == bench::OpTif::kIoc ? TimeInForce::kIoc
-                                             : TimeInForce::kFok;
-      r.price = Price::FromRaw(op.price);
-      r.quantity = Quantity::FromRaw(op.qty);
-      book.Add(r, now);
-      break;
-    }
-    case bench::OpKind::kCancel:
-      book.Cancel(OrderId(op.id), now);
-      break;
-    case bench::OpKind::kReplace:
-      book.Replace(OrderId(op.id), Price::FromRaw(op.price), Quantity::FromRaw(op.qty), now);
-      break;
-  }
-}
 
 struct Workload {
   std::vector<bench::Op> ops;
@@ -120,9 +96,9 @@ void BM_Mix(benchmark::State& state) {
     state.PauseTiming();
     auto book = std::make_unique<OrderBook>(ConfigFor(w.stats, max_orders, 0), listener, nullptr);
     Timestamp now = 0;
-    for (size_t i = 0; i < warm; ++i) Apply(*book, w.ops[i], ++now);
+    for (size_t i = 0; i < warm; ++i) bench::ApplyOp(*book, w.ops[i], ++now);
     state.ResumeTiming();
-    for (size_t i = warm; i < w.ops.size(); ++i) Apply(*book, w.ops[i], ++now);
+    for (size_t i = warm; i < w.ops.size(); ++i) bench::ApplyOp(*book, w.ops[i], ++now);
     benchmark::DoNotOptimize(book->order_count());
     state.PauseTiming();
     bytes = book->memory_bytes();
@@ -145,7 +121,7 @@ void BM_Cancel(benchmark::State& state) {
   OrderBook book(ConfigFor(w.stats, max_orders, 0), listener, nullptr);
   std::vector<bench::Op> live(w.ops.begin(), w.ops.end());
   Timestamp now = 0;
-  for (const bench::Op& op : live) Apply(book, op, ++now);
+  for (const bench::Op& op : live) bench::ApplyOp(book, op, ++now);
   uint64_t next_id = live.size() + 1;
   bench::Rng rng(42);
   const size_t batch = resting / 10;
@@ -157,7 +133,7 @@ void BM_Cancel(benchmark::State& state) {
     state.PauseTiming();
     for (size_t i = 0; i < batch; ++i) {
       live[i].id = next_id++;
-      Apply(book, live[i], ++now);
+      bench::ApplyOp(book, live[i], ++now);
     }
     state.ResumeTiming();
   }
@@ -184,7 +160,7 @@ void BM_AddsDepth(benchmark::State& state) {
     auto book = std::make_unique<OrderBook>(ConfigFor(w.stats, kAdds, depth), listener, &md);
     state.ResumeTiming();
     Timestamp now = 0;
-    for (const bench::Op& op : w.ops) Apply(*book, op, ++now);
+    for (const bench::Op& op : w.ops) bench::ApplyOp(*book, op, ++now);
     benchmark::DoNotOptimize(md.checksum);
     state.PauseTiming();
     book.reset();

@@ -13,6 +13,7 @@
 #include <gtest/gtest.h>
 
 #include "dazong/matching/order_book.h"
+#include "apply_op.h"
 #include "workload.h"
 
 namespace {
@@ -80,31 +81,6 @@ class CountingMarketData final : public NullMarketDataListener {
   void OnDepth(Side, uint32_t, const Level&) override { ++depth_events; }
 };
 
-void Apply(OrderBook& book, const bench::Op& op, Timestamp now) {
-  switch (op.kind) {
-    case bench::OpKind::kAdd:
-    case bench::OpKind::kMarket: {
-      OrderRequest r;
-      r.id = OrderId(op.id);
-      r.member = MemberId(1);
-      r.side = op.buy ? Side::kBuy : Side::kSell;
-      r.type = op.kind == bench::OpKind::kAdd ? OrderType::kLimit : OrderType::kMarket;
-      r.tif = op.tif == bench::OpTif::kGtc   ? TimeInForce::kGtc
-              : op.tif == bench::OpTif::kIoc ? TimeInForce::kIoc
-                                             : TimeInForce::kFok;
-      r.price = Price::FromRaw(op.price);
-      r.quantity = Quantity::FromRaw(op.qty);
-      book.Add(r, now);
-      break;
-    }
-    case bench::OpKind::kCancel:
-      book.Cancel(OrderId(op.id), now);
-      break;
-    case bench::OpKind::kReplace:
-      book.Replace(OrderId(op.id), Price::FromRaw(op.price), Quantity::FromRaw(op.qty), now);
-      break;
-  }
-}
 
 TEST(MatchingAllocTest, NoAllocationPerOperationInSteadyState) {
   constexpr uint64_t kWarmOps = 100000;
@@ -129,12 +105,12 @@ TEST(MatchingAllocTest, NoAllocationPerOperationInSteadyState) {
 
   Timestamp now = 0;
   const size_t measured_from = ops.size() - kMeasuredOps;
-  for (size_t i = 0; i < measured_from; ++i) Apply(book, ops[i], ++now);
+  for (size_t i = 0; i < measured_from; ++i) bench::ApplyOp(book, ops[i], ++now);
   const uint64_t trades_before = listener.trades;
   const uint64_t depth_before = market_data.depth_events;
 
   g_allocations.store(0, std::memory_order_relaxed);
-  for (size_t i = measured_from; i < ops.size(); ++i) Apply(book, ops[i], ++now);
+  for (size_t i = measured_from; i < ops.size(); ++i) bench::ApplyOp(book, ops[i], ++now);
   const uint64_t allocations = g_allocations.load(std::memory_order_relaxed);
 
   EXPECT_EQ(allocations, 0u) << "allocations during " << kMeasuredOps << " operations";
