@@ -53,6 +53,21 @@ void SetOrderFields(FIX::Message& er, const OrderView& order, const InstrumentCo
   er.setField(FIX::FIELD::AvgPx, AveragePrice(order, instrument));
 }
 
+// Side(54): 1 buy, 2 sell; false for anything else.
+bool ParseSide(const FIX::Message& msg, Side* side) {
+  const std::string text = FieldOr(msg, FIX::FIELD::Side);
+  if (text == "1") {
+    *side = Side::kBuy;
+  } else if (text == "2") {
+    *side = Side::kSell;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+EdgeReject BadSide() { return Reject(RejectReason::kUnsupportedOrderType, "side must be 1 (buy) or 2 (sell)"); }
+
 // ClOrdID, OrigClOrdID and Symbol of a cancel or replace request.
 template <typename Command>
 std::optional<EdgeReject> ParseOrderReference(const FIX::Message& msg, const ExchangeConfig& config,
@@ -137,14 +152,7 @@ std::variant<NewOrderCommand, EdgeReject> ParseNewOrder(const FIX::Message& msg,
   const InstrumentConfig* instrument = config.FindInstrument(FieldOr(msg, FIX::FIELD::Symbol));
   if (instrument == nullptr) return Reject(RejectReason::kUnknownInstrument);
   cmd.instrument = instrument->id;
-  const std::string side = FieldOr(msg, FIX::FIELD::Side);
-  if (side == "1") {
-    cmd.side = Side::kBuy;
-  } else if (side == "2") {
-    cmd.side = Side::kSell;
-  } else {
-    return Reject(RejectReason::kUnsupportedOrderType, "side must be 1 (buy) or 2 (sell)");
-  }
+  if (!ParseSide(msg, &cmd.side)) return BadSide();
   const std::string ord_type = FieldOr(msg, FIX::FIELD::OrdType);
   if (ord_type == "2") {
     cmd.type = OrderType::kLimit;
@@ -212,9 +220,7 @@ std::variant<ReplaceOrderCommand, EdgeReject> ParseReplace(const FIX::Message& m
   cmd.session = session;
   cmd.member = member;
   if (auto reject = ParseOrderReference(msg, config, cmd)) return *reject;
-  const std::string side = FieldOr(msg, FIX::FIELD::Side);
-  if (side != "1" && side != "2") return Reject(RejectReason::kUnsupportedOrderType, "side must be 1 or 2");
-  cmd.side = side == "1" ? Side::kBuy : Side::kSell;
+  if (!ParseSide(msg, &cmd.side)) return BadSide();
   if (FieldOr(msg, FIX::FIELD::OrdType) != "2") {
     return Reject(RejectReason::kUnsupportedOrderType, "only limit orders can be replaced");
   }
@@ -248,10 +254,8 @@ std::variant<MassCancelCommand, EdgeReject> ParseMassCancel(const FIX::Message& 
                   "MassCancelRequestType(530) must be 1 (by security) or 7 (all orders)");
   }
   if (msg.isSetField(FIX::FIELD::Side)) {
-    const std::string side = msg.getField(FIX::FIELD::Side);
-    if (side != "1" && side != "2") return Reject(RejectReason::kUnsupportedOrderType, "side must be 1 or 2");
+    if (!ParseSide(msg, &cmd.side)) return BadSide();
     cmd.any_side = false;
-    cmd.side = side == "1" ? Side::kBuy : Side::kSell;
   }
   return cmd;
 }
@@ -263,7 +267,7 @@ std::variant<CancelOrderCommand, EdgeReject> ParseCancel(const FIX::Message& msg
   cmd.session = session;
   cmd.member = member;
   if (auto reject = ParseOrderReference(msg, config, cmd)) return *reject;
-  cmd.side = FieldOr(msg, FIX::FIELD::Side) == "2" ? Side::kSell : Side::kBuy;
+  if (!ParseSide(msg, &cmd.side)) return BadSide();
   return cmd;
 }
 

@@ -57,6 +57,23 @@ TEST(FixTranslateTest, EdgeRejectsSayWhy) {
   EXPECT_EQ(reason(Nos("", "1000", '1')), RejectReason::kNone);
 }
 
+TEST(FixTranslateTest, EveryRequestRefusesASideOtherThanBuyOrSell) {
+  const ExchangeConfig config = testing::MakeTestConfig();
+  FIX44::NewOrderSingle order = Nos("3650", "1000");
+  order.setField(FIX::Side('5'));
+  EXPECT_TRUE(std::holds_alternative<EdgeReject>(ParseNewOrder(order, config, MemberId(1), 1)));
+  FIX44::OrderCancelRequest cancel;
+  cancel.setField(FIX::ClOrdID("c2"));
+  cancel.setField(FIX::OrigClOrdID("c1"));
+  cancel.setField(FIX::Symbol("RB"));
+  cancel.setField(FIX::Side('5'));
+  EXPECT_TRUE(std::holds_alternative<EdgeReject>(ParseCancel(cancel, config, MemberId(1), 1)));
+  cancel.setField(FIX::Side('2'));
+  auto parsed = ParseCancel(cancel, config, MemberId(1), 1);
+  ASSERT_TRUE(std::holds_alternative<CancelOrderCommand>(parsed));
+  EXPECT_EQ(std::get<CancelOrderCommand>(parsed).side, Side::kSell);
+}
+
 TEST(FixTranslateTest, GtdProtectionPriceAndSelfTradeModeAreRead) {
   const ExchangeConfig config = testing::MakeTestConfig();
   FIX44::NewOrderSingle gtd = Nos("3650", "1000");
