@@ -396,6 +396,29 @@ void IndexEngine::ProcessGrid(IndexState& s, std::vector<IndexRecord>& out) {
   s.next_grid = g + p.intraday_interval_seconds * kNanosPerSecond;
 }
 
+IndexRecord& IndexEngine::AppendFixing(const IndexParameters& p, const InstrumentDay* d, LocalDay day,
+                                       const FixingMemo& memo, RecordKind kind,
+                                       std::vector<IndexRecord>& out) {
+  const Timestamp end = UtcOfLocal(day, p.window_end);
+  size_t n = d == nullptr ? 0 : d->trades.size();
+  while (n > 0 && d->trades[n - 1].time >= end) --n;
+  std::vector<Exclusion> rule(n);
+  for (size_t i = 0; i < n; ++i) rule[i] = RuleExclusion(p, d->trades[i], d->busted[i] != 0);
+  FixingInput in;
+  if (d != nullptr) in.session = std::span<const IndexTrade>(d->trades.data(), n);
+  in.rule = rule;
+  in.window_from = UtcOfLocal(day, p.window_start);
+  in.window_to = end;
+  in.close_bbo = memo.bbo;
+  in.previous = memo.previous;
+  IndexRecord& r = out.emplace_back();
+  ComputeFixing(p, in, r);
+  r.kind = kind;
+  r.date = day;
+  r.as_of = end;
+  return r;
+}
+
 void IndexEngine::ProcessFixing(IndexState& s, std::vector<IndexRecord>& out) {
   const IndexParameters& p = methodology_.ForDate(s.id, day_);
   if (p.weekdays_only && Weekday(day_) >= 6) return;
@@ -404,24 +427,7 @@ void IndexEngine::ProcessFixing(IndexState& s, std::vector<IndexRecord>& out) {
   FixingMemo memo;
   memo.previous = s.previous;
   if (inst.bbo.has_value() && inst.bbo->time < end) memo.bbo = inst.bbo;
-  size_t n = inst.today.trades.size();
-  while (n > 0 && inst.today.trades[n - 1].time >= end) --n;
-  std::vector<Exclusion> rule(n);
-  for (size_t i = 0; i < n; ++i) {
-    rule[i] = RuleExclusion(p, inst.today.trades[i], inst.today.busted[i] != 0);
-  }
-  FixingInput in;
-  in.session = std::span<const IndexTrade>(inst.today.trades.data(), n);
-  in.rule = rule;
-  in.window_from = UtcOfLocal(day_, p.window_start);
-  in.window_to = end;
-  in.close_bbo = memo.bbo;
-  in.previous = memo.previous;
-  IndexRecord& r = out.emplace_back();
-  ComputeFixing(p, in, r);
-  r.kind = RecordKind::kFixing;
-  r.date = day_;
-  r.as_of = end;
+  IndexRecord& r = AppendFixing(p, &inst.today, day_, memo, RecordKind::kFixing, out);
   Identify(s, p, r);
   r.calc_id = FixingCalcId(r);
   if (r.has_value) {
@@ -577,23 +583,7 @@ void IndexEngine::CorrectSingle(IndexState& s, LocalDay day, Timestamp /*time*/,
   FixingMemo& memo = s.fixings.at(day);
   InstrumentDay* d = FindDay(s.instrument, day);
   const IndexParameters& p = methodology_.ForDate(s.id, day);
-  const Timestamp end = UtcOfLocal(day, p.window_end);
-  size_t n = d == nullptr ? 0 : d->trades.size();
-  while (n > 0 && d->trades[n - 1].time >= end) --n;
-  std::vector<Exclusion> rule(n);
-  for (size_t i = 0; i < n; ++i) rule[i] = RuleExclusion(p, d->trades[i], d->busted[i] != 0);
-  FixingInput in;
-  if (d != nullptr) in.session = std::span<const IndexTrade>(d->trades.data(), n);
-  in.rule = rule;
-  in.window_from = UtcOfLocal(day, p.window_start);
-  in.window_to = end;
-  in.close_bbo = memo.bbo;
-  in.previous = memo.previous;
-  IndexRecord& r = out.emplace_back();
-  ComputeFixing(p, in, r);
-  r.kind = RecordKind::kCorrection;
-  r.date = day;
-  r.as_of = end;
+  IndexRecord& r = AppendFixing(p, d, day, memo, RecordKind::kCorrection, out);
   r.supersedes = memo.record.calc_id;
   r.reason = reason;
   Identify(s, p, r);

@@ -75,6 +75,10 @@ class IndexEngine {
   Timestamp FixingTime(const IndexState& s) const;
   void ProcessGrid(IndexState& s, std::vector<IndexRecord>& out);
   void ProcessFixing(IndexState& s, std::vector<IndexRecord>& out);
+  // Computes the fixing of `day` from its trades before the window's end and appends it as a
+  // record of `kind` (a fixing, or a correction of one).
+  IndexRecord& AppendFixing(const IndexParameters& p, const InstrumentDay* d, LocalDay day,
+                            const FixingMemo& memo, RecordKind kind, std::vector<IndexRecord>& out);
   void ProcessComposite(IndexState& s, std::vector<IndexRecord>& out);
   void RollDay();
   void Evict(IndexState& s, Timestamp keep_from, bool inclusive);
