@@ -309,6 +309,15 @@ class Replayer {
       used_[op.slot >> 6] |= uint64_t{1} << (op.slot & 63);
     }
   }
+  // Cache hints for the operations about to come, as the sequencer gives them for its group:
+  // the id entry two operations ahead, the resting order one ahead (its entry landed by now).
+  void Hint(const std::vector<ReplayOp>& ops, size_t i) const {
+    if (i + 2 < ops.size() && TouchesResting(ops[i + 2])) book_.PrefetchId(OrderId(ops[i + 2].id));
+    if (i + 1 < ops.size() && TouchesResting(ops[i + 1])) book_.PrefetchOrder(OrderId(ops[i + 1].id));
+  }
+  static bool TouchesResting(const ReplayOp& op) {
+    return op.kind == Kind::kCancel || op.kind == Kind::kReplace;
+  }
   // The whole operation, untimed parts included.
   void Apply(const ReplayOp& op, Timestamp now) {
     listener_.BeginOp();
@@ -403,7 +412,7 @@ uint32_t SizingPass(const Loaded& loaded) {
   return peak;
 }
 
-int RunMeasure(const Loaded& loaded, uint64_t warmup, int runs, uint32_t depth) {
+int RunMeasure(const Loaded& loaded, uint64_t warmup, int runs, uint32_t depth, bool prefetch) {
   const size_t total = loaded.ops.size();
   if (warmup > total) warmup = total;
   const uint64_t measured = total - warmup;
@@ -427,7 +436,14 @@ int RunMeasure(const Loaded& loaded, uint64_t warmup, int runs, uint32_t depth) 
     for (size_t i = 0; i < warmup; ++i) replayer.Apply(loaded.ops[i], ++now);
     const int64_t c0 = ThreadCpuNs();
     const auto t0 = std::chrono::steady_clock::now();
-    for (size_t i = warmup; i < total; ++i) replayer.Apply(loaded.ops[i], ++now);
+    if (prefetch) {
+      for (size_t i = warmup; i < total; ++i) {
+        replayer.Hint(loaded.ops, i);
+        replayer.Apply(loaded.ops[i], ++now);
+      }
+    } else {
+      for (size_t i = warmup; i < total; ++i) replayer.Apply(loaded.ops[i], ++now);
+    }
     const auto t1 = std::chrono::steady_clock::now();
     const int64_t c1 = ThreadCpuNs();
     const double ns = static_cast<double>(std::chrono::duration_cast<std::chrono::nanoseconds>(t1 - t0).count());
@@ -476,6 +492,7 @@ int RunMeasure(const Loaded& loaded, uint64_t warmup, int runs, uint32_t depth) 
     const ReplayOp& op = loaded.ops[i];
     listener.BeginOp();
     ++now;
+    if (prefetch) replayer.Hint(loaded.ops, i);  // untimed, as in the throughput passes
     if (!replayer.Admit(op)) {
       ++reused;
       continue;
@@ -518,12 +535,13 @@ int RunMeasure(const Loaded& loaded, uint64_t warmup, int runs, uint32_t depth) 
 
 int Usage() {
   std::fprintf(stderr, "usage: dazong-replay --trades FILE\n"
-                       "       dazong-replay [--warmup N] [--runs R] [--depth L] FILE\n");
+                       "       dazong-replay [--warmup N] [--runs R] [--depth L] [--no-prefetch] FILE\n");
   return 2;
 }
 
 int Main(int argc, char** argv) {
   bool trades = false;
+  bool prefetch = true;
   uint64_t warmup = 0;
   int64_t runs = 3;
   int64_t depth = 0;
@@ -533,6 +551,8 @@ int Main(int argc, char** argv) {
     int64_t value = 0;
     if (arg == "--trades") {
       trades = true;
+    } else if (arg == "--no-prefetch") {
+      prefetch = false;
     } else if (arg == "--warmup" && i + 1 < argc && ParseInt(argv[i + 1], &value) && value >= 0) {
       warmup = static_cast<uint64_t>(value);
       ++i;
@@ -554,7 +574,7 @@ int Main(int argc, char** argv) {
   Loaded loaded;
   if (!LoadFile(path, &loaded)) return 1;
   return trades ? RunTrades(loaded)
-                : RunMeasure(loaded, warmup, static_cast<int>(runs), static_cast<uint32_t>(depth));
+                : RunMeasure(loaded, warmup, static_cast<int>(runs), static_cast<uint32_t>(depth), prefetch);
 }
 
 }  // namespace

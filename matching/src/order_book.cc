@@ -58,7 +58,12 @@ OrderBook::~OrderBook() = default;
 // keeps no tombstones; because no entry is ever more than `id_max_probe_` from its home,
 // lookups and deletions stop after that many steps instead of running to the next empty
 // entry (which, with dense consecutive ids, could be far).
-size_t OrderBook::IdHome(OrderId id) const { return static_cast<size_t>(id.value()) & id_mask_; }
+void OrderBook::PrefetchOrder(OrderId id) const {
+  const IdEntry& home = ids_[IdHome(id)];
+  if (home.key != id.value()) return;  // displaced or absent: not worth a probe
+  __builtin_prefetch(&pool_[home.slot]);
+  __builtin_prefetch(&links_[home.slot]);
+}
 
 uint32_t* OrderBook::LookupSlot(OrderId id) {
   size_t i = IdHome(id);

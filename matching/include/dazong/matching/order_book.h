@@ -92,6 +92,14 @@ class OrderBook {
   RejectReason SetPhase(Phase phase, Timestamp now);
   RejectReason Halt(Timestamp now);
   RejectReason Resume(Timestamp now);
+  // Cache hints for a caller that sees commands before it applies them (the sequencer's
+  // group, the replay tool's stream). Neither changes anything nor reads beyond the table:
+  // PrefetchId brings the id-table entry of `id` towards the cache; PrefetchOrder, issued
+  // after PrefetchId had time to land, brings the resting order and its links. Order-entry
+  // latency of a cancel or replace is mostly these two cache misses.
+  void PrefetchId(OrderId id) const { __builtin_prefetch(&ids_[IdHome(id)]); }
+  void PrefetchOrder(OrderId id) const;
+
   // Applies time-driven changes due at `now`: GTD expiries and the end of a volatility
   // auction. Every command calls it first; call it alone for a timer tick.
   void AdvanceTime(Timestamp now);
@@ -151,7 +159,7 @@ class OrderBook {
   const uint32_t* LookupSlot(OrderId id) const;
   void InsertId(OrderId id, uint32_t slot);
   void EraseId(OrderId id);
-  size_t IdHome(OrderId id) const;
+  size_t IdHome(OrderId id) const { return static_cast<size_t>(id.value()) & id_mask_; }
 
   RejectReason CheckPrice(Price price) const;
   RejectReason CheckReplaceOf(const Node& node, Price price, Quantity leaves) const;
