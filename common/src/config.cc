@@ -762,13 +762,70 @@ absl::Status ParseTradingModes(const Table& t, const Context& ctx,
   return absl::OkStatus();
 }
 
+// "pre_open", "opening_auction", "continuous", "closing_auction", "closed": the phases a
+// timetable may set (volatility auctions and halts are not scheduled).
+constexpr std::pair<std::string_view, Phase> kScheduledPhaseNames[] = {
+    {"pre_open", Phase::kPreOpen},
+    {"opening_auction", Phase::kOpeningAuction},
+    {"continuous", Phase::kContinuous},
+    {"closing_auction", Phase::kClosingAuction},
+    {"closed", Phase::kClosed},
+};
+
+absl::Status ParseSchedule(const Table& instrument, TradingScheduleConfig* out) {
+  absl::StatusOr<std::optional<Table>> section = instrument.SubTable("schedule", kOptional);
+  if (!section.ok()) return section.status();
+  if (!section->has_value()) return absl::OkStatus();
+  const Table& t = **section;
+  DZ_RETURN_IF_ERROR(t.CheckKeys({"utc_offset_minutes", "phases"}));
+  DZ_RETURN_IF_ERROR(t.Integer("utc_offset_minutes", kOptional, -720, 840, &out->utc_offset_minutes));
+  if (t.Find("phases") == nullptr) return t.Missing("phases");
+  absl::StatusOr<std::vector<Table>> entries = t.TableArray("phases");
+  if (!entries.ok()) return entries.status();
+  if (entries->empty()) {
+    return Invalid(t.PathOf("phases"), "must list at least one { at = \"HH:MM\", phase = ... }",
+                   t.Find("phases"));
+  }
+  std::string previous;
+  for (const Table& e : *entries) {
+    DZ_RETURN_IF_ERROR(e.CheckKeys({"at", "phase"}));
+    std::string at;
+    std::string phase;
+    DZ_RETURN_IF_ERROR(e.String("at", kRequired, &at));
+    DZ_RETURN_IF_ERROR(e.String("phase", kRequired, &phase));
+    ScheduledPhase entry;
+    if (!ParseClockTime(at, &entry.minute)) {
+      return Invalid(e.PathOf("at"), Cat(Quoted(at), " is not a time of day HH:MM (00:00..23:59)"),
+                     e.Find("at"));
+    }
+    if (!out->phases.empty() && entry.minute <= out->phases.back().minute) {
+      return Invalid(e.PathOf("at"),
+                     Cat(Quoted(at), " must be later than the entry before it (", Quoted(previous), ")"),
+                     e.Find("at"));
+    }
+    const auto* name = std::find_if(std::begin(kScheduledPhaseNames), std::end(kScheduledPhaseNames),
+                                    [&](const auto& n) { return n.first == phase; });
+    if (name == std::end(kScheduledPhaseNames)) {
+      return Invalid(e.PathOf("phase"),
+                     Cat("unknown phase ", Quoted(phase),
+                         " (expected one of pre_open, opening_auction, continuous, closing_auction, "
+                         "closed)"),
+                     e.Find("phase"));
+    }
+    entry.phase = name->second;
+    previous = at;
+    out->phases.push_back(entry);
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ParseInstrument(const Table& t, size_t index, Context* ctx, InstrumentConfig* out) {
   DZ_RETURN_IF_ERROR(
       t.CheckKeys({"symbol", "commodity", "grade", "price_unit", "base_unit",
                    "base_units_per_price_unit", "lot_size", "tick", "reference_price",
                    "price_band_bps", "trading_modes", "warehouses", "fees", "max_orders",
                    "depth_levels", "volatility_bps", "volatility_window_seconds",
-                   "volatility_auction_seconds"}));
+                   "volatility_auction_seconds", "schedule"}));
   out->id = InstrumentId(static_cast<uint32_t>(index + 1));
   DZ_RETURN_IF_ERROR(t.Name("symbol", kRequired, kSymbolRule, &out->symbol));
   DZ_RETURN_IF_ERROR(
@@ -811,6 +868,7 @@ absl::Status ParseInstrument(const Table& t, size_t index, Context* ctx, Instrum
                                &out->volatility_window_seconds));
   DZ_RETURN_IF_ERROR(t.Integer("volatility_auction_seconds", kOptional, 1, 3600,
                                &out->volatility_auction_seconds));
+  DZ_RETURN_IF_ERROR(ParseSchedule(t, &out->schedule));
   return ParseFees(t, &out->fees);
 }
 

@@ -1,6 +1,7 @@
 #include "dazong/exchange/core.h"
 
 #include <algorithm>
+#include <limits>
 
 namespace dazong::exchange {
 
@@ -35,7 +36,8 @@ matching::BookConfig MakeBookConfig(const InstrumentConfig& instrument) {
   c.volatility_window_ns = instrument.volatility_window_seconds * 1'000'000'000;
   c.volatility_auction_ns = instrument.volatility_auction_seconds * 1'000'000'000;
   c.reference_price = instrument.reference_price;
-  c.initial_phase = Phase::kContinuous;
+  // A scheduled instrument starts closed; the first command puts its timetable into effect.
+  c.initial_phase = instrument.schedule.phases.empty() ? Phase::kContinuous : Phase::kClosed;
   return c;
 }
 
@@ -174,10 +176,8 @@ ExchangeCore::ExchangeCore(const ExchangeConfig& config, ReservationLedger* ledg
     : config_(config), ledger_(ledger != nullptr ? ledger : &no_reservations_) {
   instruments_.reserve(config.instruments.size());
   for (const InstrumentConfig& instrument : config.instruments) {
-    Instrument in;
-    in.config = &instrument;
-    in.band = ComputePriceBand(instrument);
-    in.listener = std::make_unique<BookListener>(*this, instrument);
+    Instrument in{&instrument, ComputePriceBand(instrument), std::make_unique<BookListener>(*this, instrument),
+                  nullptr, TradingSchedule(instrument.schedule), {}, false};
     in.book = std::make_unique<OrderBook>(MakeBookConfig(instrument), *in.listener, in.listener.get());
     instruments_.push_back(std::move(in));
   }
@@ -223,6 +223,7 @@ OrderView ExchangeCore::View(const Order& order) const {
 
 void ExchangeCore::Apply(const SequencedCommand& cmd, std::vector<Event>& out) {
   ctx_ = Context{cmd.seq, cmd.time, &out, ClOrdId(), ClOrdId(), 0};
+  if (ctx_.time >= next_schedule_check_) ApplySchedules();
   std::visit(
       [&](const auto& body) {
         using T = std::decay_t<decltype(body)>;
@@ -241,6 +242,8 @@ void ExchangeCore::Apply(const SequencedCommand& cmd, std::vector<Event>& out) {
         }
       },
       cmd.body);
+  // A Resume may have ended a halt that held back a timetable change: put it into effect now.
+  if (std::holds_alternative<PhaseCommand>(cmd.body) && ctx_.time >= next_schedule_check_) ApplySchedules();
   ctx_.out = nullptr;
 }
 
@@ -401,6 +404,27 @@ void ExchangeCore::ApplyPhase(const PhaseCommand& cmd) {
     }
     if (r != RejectReason::kNone) Emit(PhaseCommandRejected{instrument.config->id, r});
   }
+}
+
+void ExchangeCore::ApplySchedules() {
+  Timestamp next = std::numeric_limits<Timestamp>::max();
+  for (Instrument& instrument : instruments_) {
+    if (instrument.schedule.empty()) continue;
+    const TradingSchedule::Slot slot = instrument.schedule.At(ctx_.time);
+    if (!instrument.schedule_started || !(slot == instrument.applied)) {
+      if (instrument.book->phase() == Phase::kHalted) {
+        // A halt outlasts the timetable; the slot in force applies at the first command
+        // after Resume.
+        next = std::min(next, ctx_.time);
+        continue;
+      }
+      instrument.book->SetPhase(slot.phase, ctx_.time);
+      instrument.applied = slot;
+      instrument.schedule_started = true;
+    }
+    next = std::min(next, slot.next_change);
+  }
+  next_schedule_check_ = next;
 }
 
 void ExchangeCore::ApplyTimer() {

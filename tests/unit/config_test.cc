@@ -286,6 +286,28 @@ TEST(ConfigTest, BaseConfigParsesWithDefaults) {
   EXPECT_EQ(composite.base_value, 100);
 }
 
+TEST(ConfigTest, TradingScheduleParses) {
+  absl::StatusOr<ExchangeConfig> cfg = ParseConfig(
+      Mutate(R"(trading_modes = ["call_auction"])", R"(trading_modes = ["call_auction"]
+schedule = { utc_offset_minutes = 480, phases = [
+  { at = "08:55", phase = "pre_open" }, { at = "08:59", phase = "opening_auction" },
+  { at = "09:00", phase = "continuous" }, { at = "14:55", phase = "closing_auction" },
+  { at = "15:00", phase = "closed" } ] })"),
+      "/opt/dazong/etc");
+  ASSERT_TRUE(cfg.ok()) << cfg.status();
+  EXPECT_TRUE(cfg->instruments[0].schedule.phases.empty());
+  const TradingScheduleConfig& s = cfg->instruments[1].schedule;
+  EXPECT_EQ(s.utc_offset_minutes, 480);
+  ASSERT_EQ(s.phases.size(), 5u);
+  EXPECT_EQ(s.phases[0].minute, 8 * 60 + 55);
+  EXPECT_EQ(s.phases[0].phase, Phase::kPreOpen);
+  EXPECT_EQ(s.phases[1].phase, Phase::kOpeningAuction);
+  EXPECT_EQ(s.phases[2].phase, Phase::kContinuous);
+  EXPECT_EQ(s.phases[3].phase, Phase::kClosingAuction);
+  EXPECT_EQ(s.phases[4].minute, 15 * 60);
+  EXPECT_EQ(s.phases[4].phase, Phase::kClosed);
+}
+
 TEST(ConfigTest, Lookups) {
   absl::StatusOr<ExchangeConfig> cfg = ParseBase();
   ASSERT_TRUE(cfg.ok()) << cfg.status();
@@ -549,6 +571,35 @@ const BadCase kBadCases[] = {
      "instruments[0].tick_size", "unknown key"},
     {"UnknownFeesKey", R"(minimum = "5.00")", R"(minimun = "5.00")", "instruments[0].fees.minimun",
      "unknown key"},
+    // Trading timetables (instruments[1], the copper instrument).
+    {"ScheduleUnknownPhase", R"(trading_modes = ["call_auction"])",
+     R"(trading_modes = ["call_auction"]
+schedule = { phases = [ { at = "09:00", phase = "open" } ] })",
+     "instruments[1].schedule.phases[0].phase", "unknown phase \"open\""},
+    {"ScheduleTimesNotIncreasing", R"(trading_modes = ["call_auction"])",
+     R"(trading_modes = ["call_auction"]
+schedule = { phases = [ { at = "09:00", phase = "continuous" }, { at = "09:00", phase = "closed" } ] })",
+     "instruments[1].schedule.phases[1].at", "must be later than the entry before it (\"09:00\")"},
+    {"ScheduleBadTime", R"(trading_modes = ["call_auction"])",
+     R"(trading_modes = ["call_auction"]
+schedule = { phases = [ { at = "9:00", phase = "continuous" } ] })",
+     "instruments[1].schedule.phases[0].at", "is not a time of day HH:MM"},
+    {"ScheduleOffsetOutOfRange", R"(trading_modes = ["call_auction"])",
+     R"(trading_modes = ["call_auction"]
+schedule = { utc_offset_minutes = 900, phases = [ { at = "09:00", phase = "continuous" } ] })",
+     "instruments[1].schedule.utc_offset_minutes", "got 900"},
+    {"ScheduleWithoutPhases", R"(trading_modes = ["call_auction"])",
+     R"(trading_modes = ["call_auction"]
+schedule = { utc_offset_minutes = 480 })",
+     "instruments[1].schedule.phases", "required key is missing"},
+    {"ScheduleEmptyPhases", R"(trading_modes = ["call_auction"])",
+     R"(trading_modes = ["call_auction"]
+schedule = { phases = [] })",
+     "instruments[1].schedule.phases", "must list at least one"},
+    {"ScheduleUnknownKey", R"(trading_modes = ["call_auction"])",
+     R"(trading_modes = ["call_auction"]
+schedule = { timezone = "Asia/Shanghai", phases = [ { at = "09:00", phase = "continuous" } ] })",
+     "instruments[1].schedule.timezone", "unknown key"},
     {"UnknownSessionKey", "throttle_per_second = 50", "throttle = 50",
      "members[0].sessions[0].throttle", "unknown key"},
     {"UnknownQuotedKey", "[http]\n", "[http]\n\"bind address\" = \"x\"\n", "http.\"bind address\"",

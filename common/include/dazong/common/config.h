@@ -35,6 +35,19 @@ struct FeeSchedule {
   Money minimum;           // minimum fee per side per trade, fen
 };
 
+// The daily phase timetable of an instrument, in local exchange time. Each entry switches the
+// instrument to `phase` at minute `minute` of the local day; the last entry of a day holds
+// until the first entry of the next day. Empty: no timetable, the instrument trades
+// continuously from start-up and only the operator changes its phase.
+struct ScheduledPhase {
+  int minute = 0;  // minutes after local midnight, 0..1439; strictly increasing in a schedule
+  Phase phase = Phase::kContinuous;
+};
+struct TradingScheduleConfig {
+  int64_t utc_offset_minutes = 480;  // local time = UTC + offset (Beijing: +480)
+  std::vector<ScheduledPhase> phases;
+};
+
 struct InstrumentConfig {
   InstrumentId id;             // 1-based position in the file
   std::string symbol;          // e.g. "RB-HRB400E"; unique; [A-Z0-9-]{1,16}
@@ -58,6 +71,7 @@ struct InstrumentConfig {
   int64_t volatility_bps = 0;
   int64_t volatility_window_seconds = 0;
   int64_t volatility_auction_seconds = 60;
+  TradingScheduleConfig schedule;
 };
 
 enum class SessionRole : uint8_t { kOrderEntry = 1, kMarketData = 2, kDropCopy = 3 };

@@ -17,6 +17,7 @@
 #include "dazong/common/events.h"
 #include "dazong/common/reservations.h"
 #include "dazong/matching/order_book.h"
+#include "dazong/exchange/schedule.h"
 
 namespace dazong::exchange {
 
@@ -53,6 +54,9 @@ class ExchangeCore {
     PriceBand band;
     std::unique_ptr<BookListener> listener;
     std::unique_ptr<matching::OrderBook> book;
+    TradingSchedule schedule;
+    TradingSchedule::Slot applied;  // the timetable slot last put into effect
+    bool schedule_started = false;
   };
   // What the core keeps about an open order beyond the book.
   struct OrderMeta {
@@ -86,6 +90,9 @@ class ExchangeCore {
   void ApplyMassCancel(const MassCancelCommand& cmd);
   void ApplyPhase(const PhaseCommand& cmd);
   void ApplyTimer();
+  // Puts the timetable slot in force at ctx_.time into effect for every scheduled instrument
+  // not halted; sets next_schedule_check_.
+  void ApplySchedules();
   void Emit(EventBody body);
   OrderView View(const matching::Order& order) const;
   Instrument* FindInstrument(InstrumentId id);
@@ -103,6 +110,7 @@ class ExchangeCore {
   absl::flat_hash_map<MemberOrderKey, OrderId> cl_ord_ids_;
   uint64_t next_order_id_ = 1;
   uint64_t next_trade_id_ = 1;
+  Timestamp next_schedule_check_ = 0;
   Context ctx_;
 };
 
