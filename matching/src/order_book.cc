@@ -65,13 +65,18 @@ void OrderBook::PrefetchOrder(OrderId id) const {
   __builtin_prefetch(&links_[home.slot]);
 }
 
-uint32_t* OrderBook::LookupSlot(OrderId id) {
+size_t OrderBook::FindEntry(OrderId id) const {
   size_t i = IdHome(id);
   for (size_t probe = 0; probe <= id_max_probe_; ++probe, i = (i + 1) & id_mask_) {
-    if (ids_[i].key == id.value()) return &ids_[i].slot;
-    if (ids_[i].key == 0) return nullptr;
+    if (ids_[i].key == id.value()) return i;
+    if (ids_[i].key == 0) return kNoEntry;
   }
-  return nullptr;
+  return kNoEntry;
+}
+
+uint32_t* OrderBook::LookupSlot(OrderId id) {
+  const size_t entry = FindEntry(id);
+  return entry == kNoEntry ? nullptr : &ids_[entry].slot;
 }
 
 const uint32_t* OrderBook::LookupSlot(OrderId id) const {
@@ -96,6 +101,10 @@ void OrderBook::EraseId(OrderId id) {
     if (ids_[hole].key == 0 || probe++ >= id_max_probe_) return;
     hole = (hole + 1) & id_mask_;
   }
+  EraseIdAt(hole);
+}
+
+void OrderBook::EraseIdAt(size_t hole) {
   // Backward shift: an entry j may fill the hole if its home is at or before the hole. Only
   // entries within id_max_probe_ of the hole can have such a home.
   size_t j = hole;
@@ -272,6 +281,13 @@ void OrderBook::Unlink(uint32_t slot) {
 void OrderBook::RemoveResting(uint32_t slot) {
   Unlink(slot);
   EraseId(pool_[slot].order.id);
+  FreeNode(slot);
+  --live_orders_;
+}
+
+void OrderBook::RemoveResting(uint32_t slot, size_t id_entry) {
+  Unlink(slot);
+  EraseIdAt(id_entry);
   FreeNode(slot);
   --live_orders_;
 }
@@ -502,10 +518,9 @@ OrderBook::MatchStop OrderBook::Match(Order& incoming, Price limit, bool unlimit
     level.quantity -= fill;
     RecordTrade(price, now);
     if (resting.order.leaves.is_zero()) {
-      const Order filled = resting.order;
       // The level's total already dropped by the fill; Unlink subtracts the (zero) leaves.
       RemoveResting(slot);
-      orders_.OnTrade(incoming, filled, price, Quantity::FromRaw(fill), false);
+      orders_.OnTrade(incoming, resting.order, price, Quantity::FromRaw(fill), false);
     } else {
       LevelChanged(other, index, false);
       orders_.OnTrade(incoming, resting.order, price, Quantity::FromRaw(fill), false);
@@ -593,15 +608,14 @@ void OrderBook::Add(const OrderRequest& r, Timestamp now) {
 
 void OrderBook::Cancel(OrderId id, Timestamp now) {
   AdvanceTime(now);
-  const uint32_t* slot = LookupSlot(id);
-  if (slot == nullptr || !id.valid()) {
+  const size_t entry = id.valid() ? FindEntry(id) : kNoEntry;
+  if (entry == kNoEntry) {
     orders_.OnCancelRejected(id, RejectReason::kUnknownOrderId);
     return;
   }
-  const uint32_t s = *slot;
-  const Order order = pool_[s].order;
-  RemoveResting(s);
-  orders_.OnCancelled(order, CancelReason::kRequested);
+  const uint32_t s = ids_[entry].slot;
+  RemoveResting(s, entry);
+  orders_.OnCancelled(pool_[s].order, CancelReason::kRequested);
   AfterCommand();
 }
 

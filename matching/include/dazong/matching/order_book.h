@@ -159,6 +159,10 @@ class OrderBook {
   const uint32_t* LookupSlot(OrderId id) const;
   void InsertId(OrderId id, uint32_t slot);
   void EraseId(OrderId id);
+  void EraseIdAt(size_t entry);  // backward-shift deletion of the entry at `entry`
+  // The id-table entry holding `id`, or kNoEntry.
+  static constexpr size_t kNoEntry = ~size_t{0};
+  size_t FindEntry(OrderId id) const;
   size_t IdHome(OrderId id) const { return static_cast<size_t>(id.value()) & id_mask_; }
 
   RejectReason CheckPrice(Price price) const;
@@ -184,7 +188,10 @@ class OrderBook {
   void FreeNode(uint32_t slot);
   void LinkBack(uint32_t slot);
   void Unlink(uint32_t slot);
-  void RemoveResting(uint32_t slot);  // unlink + free + id erase
+  // Unlink + id erase + free. The freed node keeps its order until the next Rest() reuses it
+  // (FreeNode only threads the link), so callers may report pool_[slot].order afterwards.
+  void RemoveResting(uint32_t slot);
+  void RemoveResting(uint32_t slot, size_t id_entry);  // id_entry: the order's id-table entry
 
   // Why matching an incoming order stopped before its limit.
   enum class MatchStop : uint8_t { kNone, kVolatility, kSelfTrade };
