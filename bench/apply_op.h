@@ -2,6 +2,8 @@
 // Google Benchmark driver and the zero-allocation test so both exercise the same calls.
 #pragma once
 
+#include <vector>
+
 #include "dazong/matching/order_book.h"
 #include "workload.h"
 
@@ -31,6 +33,13 @@ inline void ApplyOp(matching::OrderBook& book, const Op& op, Timestamp now) {
       book.Replace(OrderId(op.id), Price::FromRaw(op.price), Quantity::FromRaw(op.qty), now);
       break;
   }
+}
+
+// Cache hints for the operations after `ops[i]`, as a batch driver (the sequencer's group, the
+// replay tool) gives them: the id entry two operations ahead, the resting order one ahead.
+inline void HintAhead(const matching::OrderBook& book, const std::vector<Op>& ops, size_t i) {
+  if (i + 2 < ops.size() && ops[i + 2].kind == OpKind::kCancel) book.PrefetchId(OrderId(ops[i + 2].id));
+  if (i + 1 < ops.size() && ops[i + 1].kind == OpKind::kCancel) book.PrefetchOrder(OrderId(ops[i + 1].id));
 }
 
 }  // namespace dazong::bench

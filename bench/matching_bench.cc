@@ -1,9 +1,12 @@
 // matching_bench: Google Benchmark figures for the matching core (issue 3's targets).
 //
-//   BM_Mix/<N>         the 45/45/10 steady-state workload (bench/workload.h) holding about N
+//   BM_Mix/resting:N/hinted:H
+//                      the 45/45/10 steady-state workload (bench/workload.h) holding about N
 //                      resting orders; one iteration = a fresh book, the warm-up (N adds,
 //                      untimed), then 1,000,000 timed operations. items_per_second = ops/s;
 //                      bytes_per_resting_order = memory_bytes() / N (pool sized N * 5/4).
+//                      hinted:1 issues OrderBook::PrefetchId/PrefetchOrder for the cancels one
+//                      and two operations ahead, as dazong-replay does (hinted:0: plain calls).
 //   BM_Cancel/<N>      cancel latency: a book of N resting orders (the workload's warm-up);
 //                      each iteration cancels a random 10% of them (timed), then re-adds
 //                      them with fresh ids at the same prices (untimed).
@@ -86,6 +89,7 @@ BookConfig ConfigFor(const bench::WorkloadStats& stats, uint32_t max_orders, uin
 
 void BM_Mix(benchmark::State& state) {
   const uint32_t resting = static_cast<uint32_t>(state.range(0));
+  const bool hinted = state.range(1) != 0;
   constexpr uint64_t kOps = 1000000;
   const Workload& w = SteadyWorkload(resting, kOps);
   const uint32_t max_orders = std::max<uint32_t>(1024, resting + resting / 4);
@@ -98,7 +102,14 @@ void BM_Mix(benchmark::State& state) {
     Timestamp now = 0;
     for (size_t i = 0; i < warm; ++i) bench::ApplyOp(*book, w.ops[i], ++now);
     state.ResumeTiming();
-    for (size_t i = warm; i < w.ops.size(); ++i) bench::ApplyOp(*book, w.ops[i], ++now);
+    if (hinted) {
+      for (size_t i = warm; i < w.ops.size(); ++i) {
+        bench::HintAhead(*book, w.ops, i);
+        bench::ApplyOp(*book, w.ops[i], ++now);
+      }
+    } else {
+      for (size_t i = warm; i < w.ops.size(); ++i) bench::ApplyOp(*book, w.ops[i], ++now);
+    }
     benchmark::DoNotOptimize(book->order_count());
     state.PauseTiming();
     bytes = book->memory_bytes();
@@ -111,7 +122,13 @@ void BM_Mix(benchmark::State& state) {
   state.counters["trades_per_op"] =
       static_cast<double>(listener.trades) / static_cast<double>(state.iterations() * kOps);
 }
-BENCHMARK(BM_Mix)->Arg(5000)->Arg(50000)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Mix)
+    ->ArgNames({"resting", "hinted"})
+    ->Args({5000, 0})
+    ->Args({5000, 1})
+    ->Args({50000, 0})
+    ->Args({50000, 1})
+    ->Unit(benchmark::kMillisecond);
 
 void BM_Cancel(benchmark::State& state) {
   const uint32_t resting = static_cast<uint32_t>(state.range(0));
