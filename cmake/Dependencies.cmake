@@ -12,5 +12,6 @@ pkg_check_modules(QUICKFIX REQUIRED IMPORTED_TARGET quickfix)
 pkg_check_modules(HIREDIS REQUIRED IMPORTED_TARGET hiredis)
 pkg_check_modules(ROCKSDB REQUIRED IMPORTED_TARGET rocksdb)
 pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
+pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
 
 find_program(REDIS_SERVER_EXECUTABLE redis-server PATHS /usr/bin /usr/sbin REQUIRED)

@@ -1214,7 +1214,8 @@ absl::Status CheckReferences(const toml::table& root, const ExchangeConfig& cfg)
 absl::Status ParseRoot(const toml::table& root_table, Context* ctx, ExchangeConfig* cfg) {
   const Table root(root_table, "");
   DZ_RETURN_IF_ERROR(root.CheckKeys({"exchange", "fix", "redis", "http", "instruments", "members",
-                                     "warehouses", "banks", "supervisors", "indices"}));
+                                     "warehouses", "banks", "supervisors", "operators",
+                                     "indices"}));
   DZ_RETURN_IF_ERROR(ParseExchange(root, ctx, cfg));
   DZ_RETURN_IF_ERROR(ParseFix(root, *ctx, &cfg->fix));
   DZ_RETURN_IF_ERROR(ParseRedis(root, &cfg->redis));
@@ -1261,6 +1262,14 @@ absl::Status ParseRoot(const toml::table& root_table, Context* ctx, ExchangeConf
     SupervisorConfig supervisor;
     DZ_RETURN_IF_ERROR(ParseSupervisor(t, ctx, &supervisor));
     cfg->supervisors.push_back(std::move(supervisor));
+  }
+
+  absl::StatusOr<std::vector<Table>> operators = root.TableArray("operators");
+  if (!operators.ok()) return operators.status();
+  for (const Table& t : *operators) {
+    BankConfig op;  // same keys: code, name, api_token_hash
+    DZ_RETURN_IF_ERROR(ParseBank(t, ctx, &op));
+    cfg->operators.push_back(OperatorConfig{op.code, op.name, op.api_token_hash});
   }
 
   absl::StatusOr<std::vector<Table>> indices = root.TableArray("indices");

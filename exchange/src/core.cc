@@ -237,9 +237,10 @@ void ExchangeCore::Apply(const SequencedCommand& cmd, std::vector<Event>& out) {
           ApplyMassCancel(body);
         } else if constexpr (std::is_same_v<T, PhaseCommand>) {
           ApplyPhase(body);
-        } else {
+        } else if constexpr (std::is_same_v<T, TimerCommand>) {
           ApplyTimer();
         }
+        // Ledger commands and queries are the sequencer's (the ledger's), not the books'.
       },
       cmd.body);
   // A Resume may have ended a halt that held back a timetable change: put it into effect now.

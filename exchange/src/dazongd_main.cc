@@ -9,6 +9,7 @@
 #include <string>
 #include <thread>
 
+#include "dazong/api/http_api.h"
 #include "dazong/common/clock.h"
 #include "dazong/common/config.h"
 #include "dazong/common/mpsc_queue.h"
@@ -18,6 +19,7 @@
 #include "dazong/exchange/trade_publisher.h"
 #include "dazong/fix_gateway/fix_gateway.h"
 #include "dazong/index/index_service.h"
+#include "dazong/warehouse_receipts/ledger.h"
 #include "spdlog/spdlog.h"
 
 namespace {
@@ -58,14 +60,17 @@ int Run(const std::string& config_path) {
     spdlog::critical("{}", store.status().ToString());
     return 1;
   }
-  exchange::ExchangeCore core(*config);
+  // The warehouse-receipt ledger reserves for every order and settles every trade (DvP).
+  receipts::Ledger ledger(*config);
+  exchange::ExchangeCore core(*config, &ledger);
   CommandQueue commands(kCommandQueueCapacity);
-  exchange::Sequencer sequencer(core, **store, SystemClock::Instance(), commands);
+  exchange::Sequencer sequencer(core, **store, SystemClock::Instance(), commands, &ledger);
   if (absl::Status s = sequencer.Recover(); !s.ok()) {
     spdlog::critical("recovery failed: {}", s.ToString());
     return 1;
   }
-  spdlog::info("recovered {} journaled commands, {} trades", sequencer.last_seq(), core.last_trade_id());
+  spdlog::info("recovered {} journaled commands, {} trades, {} ledger records (verified)",
+               sequencer.last_seq(), core.last_trade_id(), ledger.history().size());
 
   exchange::TradePublisher publisher(*config, **store);
   auto gateway = fix_gateway::FixGateway::Create(
@@ -101,6 +106,7 @@ int Run(const std::string& config_path) {
   sequencer.AddSink(gateway->get());
   sequencer.AddSink(&publisher);
   sequencer.AddSink(index_service->get());
+  std::unique_ptr<api::ApiServer> http_api = api::AttachApi(*config, commands, ledger, core, sequencer);
   publisher.Start(core.last_trade_id());
 
   absl::Status sequencer_status;
@@ -126,8 +132,12 @@ int Run(const std::string& config_path) {
     ticker.join();
   };
 
-  if (absl::Status s = (*gateway)->Start(); !s.ok()) {
-    spdlog::critical("{}", s.ToString());
+  absl::Status started = (*gateway)->Start();
+  if (started.ok() && config->http.port != 0) started = http_api->Start();
+  if (!started.ok()) {
+    spdlog::critical("{}", started.ToString());
+    http_api->Stop();
+    (*gateway)->Stop();
     stop_ticker();
     commands.Interrupt();
     sequencer_thread.join();
@@ -135,14 +145,17 @@ int Run(const std::string& config_path) {
     (*index_service)->Stop(0);
     return 1;
   }
-  std::printf("dazongd ready: %s, FIX 4.4 on port %u (SenderCompID %s), Redis %s:%u, data in %s\n",
-              config->name.c_str(), config->fix.port, config->comp_id.c_str(),
-              config->redis.host.c_str(), config->redis.port, data_dir.c_str());
+  std::printf(
+      "dazongd ready: %s, FIX 4.4 on port %u (SenderCompID %s), HTTP API on %s:%u, Redis %s:%u, "
+      "data in %s\n",
+      config->name.c_str(), config->fix.port, config->comp_id.c_str(), config->http.host.c_str(),
+      config->http.port, config->redis.host.c_str(), config->redis.port, data_dir.c_str());
   std::fflush(stdout);
 
   int signal = 0;
   sigwait(&signals, &signal);
   spdlog::info("signal {}: shutting down", signal);
+  http_api->Stop();
   (*gateway)->Stop();
   stop_ticker();
   commands.Interrupt();

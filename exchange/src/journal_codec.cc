@@ -14,6 +14,8 @@ constexpr uint8_t kReplaceTag = 3;
 constexpr uint8_t kMassCancelTag = 4;
 constexpr uint8_t kPhaseTag = 5;
 constexpr uint8_t kTimerTag = 6;
+constexpr uint8_t kLedgerTag = 7;
+constexpr uint8_t kQueryTag = 8;  // never journaled; encoded only so that every body has a form
 constexpr uint8_t kTradeTag = 100;
 
 using Writer = ByteWriter;
@@ -114,8 +116,16 @@ void EncodeCommand(const SequencedCommand& cmd, std::string& out) {
           w.Int<uint32_t>(body.instrument.value());
           w.Int<uint8_t>(static_cast<uint8_t>(body.action));
           w.Int<uint8_t>(static_cast<uint8_t>(body.phase));
-        } else {
+        } else if constexpr (std::is_same_v<T, TimerCommand>) {
           w.Int<uint8_t>(kTimerTag);
+        } else if constexpr (std::is_same_v<T, LedgerCommandEnvelope>) {
+          w.Int<uint8_t>(kLedgerTag);
+          w.Int<uint64_t>(body.ticket);
+          w.Str(body.principal);
+          w.Str(body.payload);
+        } else {
+          w.Int<uint8_t>(kQueryTag);
+          w.Int<uint64_t>(body.ticket);
         }
       },
       cmd.body);
@@ -192,6 +202,14 @@ absl::StatusOr<SequencedCommand> DecodeCommand(std::string_view bytes) {
     cmd.body = phase;
   } else if (tag == kTimerTag) {
     cmd.body = TimerCommand{};
+  } else if (tag == kLedgerTag) {
+    LedgerCommandEnvelope ledger;
+    ledger.ticket = r.Int<uint64_t>();
+    ledger.principal = r.Str();
+    ledger.payload = r.Str();
+    cmd.body = std::move(ledger);
+  } else if (tag == kQueryTag) {
+    return Corrupt("a query is never journaled");
   } else {
     return Corrupt("unknown command type");
   }

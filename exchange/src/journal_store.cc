@@ -12,6 +12,13 @@ namespace {
 constexpr char kJournalPrefix = 'J';
 constexpr char kTradePrefix = 'T';
 constexpr std::string_view kLastSeqKey = "M:last_seq";
+constexpr char kReceiptPrefix = 'R';
+constexpr char kAccountPrefix = 'A';
+constexpr char kStockPrefix = 'S';
+constexpr char kOrderPrefix = 'O';
+constexpr char kSettledPrefix = 'X';
+constexpr char kHistoryPrefix = 'H';
+constexpr std::string_view kLedgerMetaKey = "L:meta";
 
 void AppendBigEndian(std::string& out, uint64_t v) {
   for (int shift = 56; shift >= 0; shift -= 8) out.push_back(static_cast<char>((v >> shift) & 0xff));
@@ -55,6 +62,75 @@ void JournalStore::Batch::AddTrade(const TradeRecord& trade) {
   value_.clear();
   EncodeTrade(trade, value_);
   batch_->Put(AsSlice(key_), AsSlice(value_));
+}
+
+void JournalStore::Batch::AddLedgerChanges(const receipts::Ledger& ledger,
+                                           const receipts::LedgerChanges& changes) {
+  const receipts::LedgerState& state = ledger.state();
+  for (receipts::ReceiptId id : changes.receipts) {
+    MakeKey(key_, kReceiptPrefix, id.value());
+    auto it = state.receipts.find(id);
+    if (it == state.receipts.end()) {
+      batch_->Delete(AsSlice(key_));
+      continue;
+    }
+    value_.clear();
+    receipts::EncodeReceipt(it->second, value_);
+    batch_->Put(AsSlice(key_), AsSlice(value_));
+  }
+  for (MemberId member : changes.accounts) {
+    MakeKey(key_, kAccountPrefix, member.value());
+    auto it = state.accounts.find(member);
+    if (it == state.accounts.end()) {
+      batch_->Delete(AsSlice(key_));
+      continue;
+    }
+    value_.clear();
+    receipts::EncodeAccount(receipts::AccountRecord{member, it->second}, value_);
+    batch_->Put(AsSlice(key_), AsSlice(value_));
+  }
+  for (const receipts::StockKey& stock : changes.stock) {
+    MakeKey(key_, kStockPrefix, stock.warehouse.value());
+    key_.append(stock.commodity);
+    key_.push_back('\0');
+    key_.append(stock.grade);
+    auto it = state.stock.find(stock);
+    if (it == state.stock.end()) {
+      batch_->Delete(AsSlice(key_));
+      continue;
+    }
+    value_.clear();
+    receipts::EncodeStock(receipts::StockRecord{stock, it->second}, value_);
+    batch_->Put(AsSlice(key_), AsSlice(value_));
+  }
+  for (OrderId order : changes.orders) {
+    MakeKey(key_, kOrderPrefix, order.value());
+    auto it = state.orders.find(order);
+    if (it == state.orders.end()) {
+      batch_->Delete(AsSlice(key_));
+      continue;
+    }
+    value_.clear();
+    receipts::EncodeOrder(it->second, value_);
+    batch_->Put(AsSlice(key_), AsSlice(value_));
+  }
+  for (TradeId trade : changes.settled_trades) {
+    MakeKey(key_, kSettledPrefix, trade.value());
+    value_.clear();
+    receipts::EncodeSettledTrade(trade, value_);
+    batch_->Put(AsSlice(key_), AsSlice(value_));
+  }
+  for (uint64_t i = changes.history_begin; i < changes.history_end; ++i) {
+    MakeKey(key_, kHistoryPrefix, i);
+    value_.clear();
+    receipts::EncodeHistoryRecord(ledger.history()[i], value_);
+    batch_->Put(AsSlice(key_), AsSlice(value_));
+  }
+  if (!changes.empty()) {
+    value_.clear();
+    receipts::EncodeMeta(state.meta, value_);
+    batch_->Put(AsSlice(kLedgerMetaKey), AsSlice(value_));
+  }
 }
 
 void JournalStore::Batch::Clear() {
@@ -140,6 +216,72 @@ absl::StatusOr<TradeRecord> JournalStore::GetTrade(TradeId id) const {
   if (s.IsNotFound()) return absl::NotFoundError(absl::StrCat("no trade ", id.value()));
   if (!s.ok()) return FromRocks(s, "read trade");
   return DecodeTrade(value);
+}
+
+absl::StatusOr<receipts::LedgerMeta> JournalStore::GetLedgerMeta() const {
+  std::string value;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), AsSlice(kLedgerMetaKey), &value);
+  if (s.IsNotFound()) return absl::NotFoundError("no ledger meta record");
+  if (!s.ok()) return FromRocks(s, "read ledger meta");
+  return receipts::DecodeMeta(value);
+}
+
+absl::StatusOr<receipts::LedgerSnapshot> JournalStore::ReadLedgerSnapshot() const {
+  receipts::LedgerSnapshot snapshot;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  auto scan = [&](char prefix, auto&& decode) -> absl::Status {
+    for (it->Seek(std::string(1, prefix)); it->Valid() && it->key()[0] == prefix; it->Next()) {
+      if (absl::Status s = decode(std::string_view(it->value().data(), it->value().size()));
+          !s.ok()) {
+        return s;
+      }
+    }
+    return FromRocks(it->status(), "read ledger records");
+  };
+  absl::Status s = scan(kReceiptPrefix, [&](std::string_view v) -> absl::Status {
+    auto r = receipts::DecodeReceipt(v);
+    if (!r.ok()) return r.status();
+    snapshot.receipts.push_back(std::move(*r));
+    return absl::OkStatus();
+  });
+  if (s.ok()) s = scan(kAccountPrefix, [&](std::string_view v) -> absl::Status {
+    auto r = receipts::DecodeAccount(v);
+    if (!r.ok()) return r.status();
+    snapshot.accounts.push_back(std::move(*r));
+    return absl::OkStatus();
+  });
+  if (s.ok()) s = scan(kStockPrefix, [&](std::string_view v) -> absl::Status {
+    auto r = receipts::DecodeStock(v);
+    if (!r.ok()) return r.status();
+    snapshot.stock.push_back(std::move(*r));
+    return absl::OkStatus();
+  });
+  if (s.ok()) s = scan(kOrderPrefix, [&](std::string_view v) -> absl::Status {
+    auto r = receipts::DecodeOrder(v);
+    if (!r.ok()) return r.status();
+    snapshot.orders.push_back(std::move(*r));
+    return absl::OkStatus();
+  });
+  if (s.ok()) s = scan(kSettledPrefix, [&](std::string_view v) -> absl::Status {
+    auto r = receipts::DecodeSettledTrade(v);
+    if (!r.ok()) return r.status();
+    snapshot.settled_trades.push_back(*r);
+    return absl::OkStatus();
+  });
+  if (s.ok()) s = scan(kHistoryPrefix, [&](std::string_view v) -> absl::Status {
+    auto r = receipts::DecodeHistoryRecord(v);
+    if (!r.ok()) return r.status();
+    snapshot.history.push_back(std::move(*r));
+    return absl::OkStatus();
+  });
+  if (!s.ok()) return s;
+  absl::StatusOr<receipts::LedgerMeta> meta = GetLedgerMeta();
+  if (meta.ok()) {
+    snapshot.meta = *meta;
+  } else if (!absl::IsNotFound(meta.status())) {
+    return meta.status();
+  }
+  return snapshot;
 }
 
 }  // namespace dazong::exchange

@@ -2,20 +2,56 @@
 
 #include <algorithm>
 
+#include "absl/strings/str_cat.h"
+#include "dazong/warehouse_receipts/codec.h"
+#include "dazong/warehouse_receipts/history.h"
+
 namespace dazong::exchange {
 
 Sequencer::Sequencer(ExchangeCore& core, JournalStore& store, const Clock& clock,
-                     CommandQueue& commands)
-    : core_(core), store_(store), clock_(clock), commands_(commands) {
+                     CommandQueue& commands, receipts::Ledger* ledger)
+    : core_(core), store_(store), clock_(clock), commands_(commands), ledger_(ledger) {
   events_.reserve(kMaxGroup * 8);
+}
+
+void Sequencer::ApplyLedger(const LedgerCommandEnvelope& envelope, SeqNo seq, Timestamp time,
+                            std::vector<receipts::LedgerEvent>& out) {
+  auto refuse = [&](receipts::LedgerReason reason, std::string text) {
+    receipts::LedgerEvent e;
+    e.seq = seq;
+    e.time = time;
+    e.why = text;
+    e.body = receipts::Rejected{reason, std::move(text), ""};
+    out.push_back(std::move(e));
+  };
+  if (ledger_ == nullptr) {
+    return refuse(receipts::LedgerReason::kInvalidElement, "this exchange runs without a ledger");
+  }
+  absl::StatusOr<receipts::LedgerCommand> cmd = receipts::DecodeLedgerCommand(envelope.payload);
+  if (!cmd.ok()) {
+    return refuse(receipts::LedgerReason::kInvalidElement,
+                  std::string("malformed ledger command: ") + std::string(cmd.status().message()));
+  }
+  if (receipts::PrincipalString(receipts::CommandActor(*cmd)) != envelope.principal) {
+    return refuse(receipts::LedgerReason::kWrongRole,
+                  "the command's actor is not the authenticated principal");
+  }
+  ledger_->Apply(*cmd, seq, time, out);
 }
 
 absl::Status Sequencer::Recover() {
   std::vector<Event> discarded;
+  std::vector<receipts::LedgerEvent> discarded_ledger;
   uint64_t last = 0;
   absl::Status s = store_.ReadJournal(1, [&](const SequencedCommand& cmd) {
     discarded.clear();
-    core_.Apply(cmd, discarded);
+    discarded_ledger.clear();
+    if (const auto* envelope = std::get_if<LedgerCommandEnvelope>(&cmd.body)) {
+      ApplyLedger(*envelope, cmd.seq, cmd.time, discarded_ledger);
+    } else {
+      if (ledger_ != nullptr) ledger_->BeginCommand(cmd.seq, cmd.time);
+      core_.Apply(cmd, discarded);
+    }
     last = cmd.seq.value();
     last_time_ = std::max(last_time_, cmd.time);
     return absl::OkStatus();
@@ -27,7 +63,38 @@ absl::Status Sequencer::Recover() {
     return absl::DataLossError("journal ends at seq " + std::to_string(last) +
                                " but the store records last seq " + std::to_string(*stored_last));
   }
+  if (ledger_ != nullptr) {
+    ledger_->TakeChanges();  // all of it is already in the store
+    if (absl::Status v = VerifyRecoveredLedger(); !v.ok()) return v;
+  }
   last_seq_.store(last, std::memory_order_release);
+  return absl::OkStatus();
+}
+
+absl::Status Sequencer::VerifyRecoveredLedger() const {
+  if (absl::Status s = ledger_->Verify(); !s.ok()) {
+    return absl::DataLossError(absl::StrCat("ledger invariant after replay: ", s.message()));
+  }
+  receipts::HistoryReport report =
+      receipts::VerifyHistory(ledger_->config(), ledger_->history(), &ledger_->state());
+  if (!report.ok) {
+    return absl::DataLossError(absl::StrCat("ledger history: ", report.discrepancy));
+  }
+  // The records the store holds must be exactly the replayed state.
+  absl::StatusOr<receipts::LedgerSnapshot> stored = store_.ReadLedgerSnapshot();
+  if (!stored.ok()) return stored.status();
+  if (!(stored->meta == ledger_->state().meta)) {
+    return absl::DataLossError(absl::StrCat(
+        "ledger records in the store (history size ", stored->meta.history_size,
+        ") differ from the journal replay (history size ", ledger_->state().meta.history_size, ")"));
+  }
+  receipts::LedgerSnapshot replayed = ledger_->Snapshot();
+  if (stored->receipts != replayed.receipts || stored->accounts != replayed.accounts ||
+      stored->stock != replayed.stock || stored->orders != replayed.orders ||
+      stored->settled_trades != replayed.settled_trades ||
+      stored->history.size() != replayed.history.size()) {
+    return absl::DataLossError("ledger records in the store differ from the journal replay");
+  }
   return absl::OkStatus();
 }
 
@@ -40,11 +107,26 @@ Timestamp Sequencer::NextTime() {
 absl::Status Sequencer::ProcessAvailable() {
   batch_.Clear();
   events_.clear();
+  ledger_events_.clear();
+  ledger_results_.clear();
+  queries_.clear();
   uint64_t seq = last_seq_.load(std::memory_order_relaxed);
   SequencedCommand cmd;
   while (batch_.command_count() < kMaxGroup && commands_.TryPop(cmd.body)) {
+    if (const auto* query = std::get_if<QueryCommand>(&cmd.body)) {
+      queries_.push_back(query->ticket);
+      continue;
+    }
     cmd.seq = SeqNo(++seq);
     cmd.time = NextTime();
+    if (const auto* envelope = std::get_if<LedgerCommandEnvelope>(&cmd.body)) {
+      const size_t begin = ledger_events_.size();
+      ApplyLedger(*envelope, cmd.seq, cmd.time, ledger_events_);
+      ledger_results_.push_back({envelope->ticket, cmd.seq, begin, ledger_events_.size()});
+      batch_.AddCommand(cmd);
+      continue;
+    }
+    if (ledger_ != nullptr) ledger_->BeginCommand(cmd.seq, cmd.time);
     const size_t first_event = events_.size();
     core_.Apply(cmd, events_);
     batch_.AddCommand(cmd);
@@ -54,10 +136,20 @@ absl::Status Sequencer::ProcessAvailable() {
       }
     }
   }
-  if (batch_.command_count() == 0) return absl::OkStatus();
-  if (absl::Status s = store_.Commit(batch_); !s.ok()) return s;
-  last_seq_.store(seq, std::memory_order_release);
-  for (EventSink* sink : sinks_) sink->OnEvents(events_);
+  if (batch_.command_count() > 0) {
+    if (ledger_ != nullptr) batch_.AddLedgerChanges(*ledger_, ledger_->TakeChanges());
+    if (absl::Status s = store_.Commit(batch_); !s.ok()) return s;
+    last_seq_.store(seq, std::memory_order_release);
+    for (EventSink* sink : sinks_) sink->OnEvents(events_);
+  }
+  if (hooks_ != nullptr) {
+    for (const LedgerResult& r : ledger_results_) {
+      hooks_->OnLedgerResult(
+          r.ticket, r.seq,
+          std::span<const receipts::LedgerEvent>(ledger_events_.data() + r.begin, r.end - r.begin));
+    }
+    for (uint64_t ticket : queries_) hooks_->RunQuery(ticket);
+  }
   return absl::OkStatus();
 }
 

@@ -2,13 +2,15 @@
 // configuration (private ports and data directory), and QuickFIX initiators for two members.
 // Trades a crossing pair, checks both sides' ExecutionReports, kills the daemon with SIGKILL,
 // finds the trade in RocksDB, restarts, trades against the recovered book, and reads both
-// trades from the Redis stream.
+// trades from the Redis stream. The warehouse-receipt ledger is attached: the demo members get
+// receipts and cash through the HTTP API first, and the trade settles (delivery versus payment).
 #include <gtest/gtest.h>
 #include <hiredis/hiredis.h>
 
 #include <regex>
 
 #include "../support/process.h"
+#include "../support/seed.h"
 #include "../support/temp_dir.h"
 #include "dazong/exchange/journal_store.h"
 #include "dazong/fix_client/fix_client.h"
@@ -56,7 +58,8 @@ class ExchangeEndToEndTest : public ::testing::Test {
     ReplaceOnce(config, "dictionary = \"../fix_gateway/spec/FIX44-dazong.xml\"",
                 "dictionary = \"" + kSourceDir + "/fix_gateway/spec/FIX44-dazong.xml\"");
     ReplaceOnce(config, "port = 6390", "port = " + std::to_string(redis_port_), "[redis]");
-    ReplaceOnce(config, "port = 8088", "port = " + std::to_string(FreePort()), "[http]");
+    http_port_ = FreePort();
+    ReplaceOnce(config, "port = 8088", "port = " + std::to_string(http_port_), "[http]");
     config_path_ = dir_ / "exchange.toml";
     std::ofstream(config_path_) << config;
   }
@@ -150,6 +153,7 @@ class ExchangeEndToEndTest : public ::testing::Test {
   testing::TempDir dir_;
   int redis_port_ = 0;
   int fix_port_ = 0;
+  int http_port_ = 0;
   std::string config_path_;
   std::unique_ptr<ChildProcess> redis_;
   std::unique_ptr<ChildProcess> daemon_;
@@ -157,6 +161,8 @@ class ExchangeEndToEndTest : public ::testing::Test {
 
 TEST_F(ExchangeEndToEndTest, TradesSurviveKillAndRestartAndReachRedis) {
   StartDaemon();
+  testing::ApiClient api(http_port_);
+  ASSERT_EQ(testing::SeedDemoLedger(api), "");
   auto seller = Connect("HUAXIN-OE", "demo-HUAXIN-OE");
   auto buyer = Connect("JINLU-OE", "demo-JINLU-OE");
   ASSERT_TRUE(seller->WaitLoggedOn(20s)) << daemon_->log();
@@ -219,6 +225,17 @@ TEST_F(ExchangeEndToEndTest, TradesSurviveKillAndRestartAndReachRedis) {
 
   // Restart: the book is rebuilt from the journal, so the rest of S-1 trades.
   StartDaemon();
+  // The ledger was rebuilt too: the first trade's 10 t were delivered to the buyer.
+  ASSERT_TRUE(WaitUntil([&] { return api.Get("M002", "/whoami").status == 200; }, 30s)) << daemon_->log();
+  testing::ApiReply holdings = api.Get("M002", "/holdings");
+  ASSERT_EQ(holdings.status, 200) << holdings.body.dump();
+  int64_t delivered = 0;
+  for (const auto& r : holdings.body["receipts"]) {
+    if (r["elements"]["commodity"] == "rebar" && r["elements"]["depositor"] == "M001") {
+      delivered += r["elements"]["quantity"].get<int64_t>();
+    }
+  }
+  EXPECT_EQ(delivered, 10000);
   ASSERT_TRUE(WaitUntil([&] { return seller->logged_on() && buyer->logged_on(); }, 30s)) << daemon_->log();
   ASSERT_TRUE(buyer->SendNewOrder({"B-2", kSymbol, '1', '2', "3650.00", "10000", '0'}).ok());
   auto second_fill = seller->WaitFor(ExecReport("S-1", 'F'), 10s);
@@ -251,6 +268,11 @@ TEST_F(ExchangeEndToEndTest, TradesSurviveKillAndRestartAndReachRedis) {
     return !latest.empty();
   }, 15s)) << daemon_->log();
   EXPECT_EQ(latest.rfind("3650", 0), 0u) << latest;
+
+  // Both trades settled; the ledger verifies clean.
+  testing::ApiReply verify = api.Get("S001", "/verify");
+  ASSERT_EQ(verify.status, 200);
+  EXPECT_EQ(verify.body["ok"], true) << verify.body.dump();
 
   seller->Stop();
   buyer->Stop();

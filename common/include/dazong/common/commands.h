@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <variant>
 
 #include "dazong/common/clock.h"
@@ -81,8 +82,25 @@ struct PhaseCommand {
 // volatility auction) happen at the same point on replay.
 struct TimerCommand {};
 
+// A warehouse-receipt ledger command from the HTTP API, journaled like an order: `principal`
+// is the authenticated actor ("member:M001", PrincipalString) and `payload` the command as
+// receipts::EncodeLedgerCommand wrote it (its actor must be `principal`). `ticket` is the
+// API's routing tag for the reply (like `session`: the ledger only copies it).
+struct LedgerCommandEnvelope {
+  uint64_t ticket = 0;
+  std::string principal;
+  std::string payload;
+};
+
+// A read: the sequencer runs the query registered under `ticket` on its own thread after the
+// group commit that follows everything queued before it. Never journaled, no sequence number.
+struct QueryCommand {
+  uint64_t ticket = 0;
+};
+
 using CommandBody = std::variant<NewOrderCommand, CancelOrderCommand, ReplaceOrderCommand,
-                                 MassCancelCommand, PhaseCommand, TimerCommand>;
+                                 MassCancelCommand, PhaseCommand, TimerCommand,
+                                 LedgerCommandEnvelope, QueryCommand>;
 
 // A command as the sequencer journals it: its global sequence number and the time stamp it
 // was given, which is the only time the core ever sees.

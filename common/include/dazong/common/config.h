@@ -127,6 +127,14 @@ struct SupervisorConfig {
   std::vector<FixSessionConfig> sessions;  // drop-copy sessions
 };
 
+// An exchange operator: may freeze receipts, change instrument phases, halt, resume and
+// mass-cancel through the HTTP API.
+struct OperatorConfig {
+  std::string code;
+  std::string name;
+  std::string api_token_hash;
+};
+
 enum class IndexKind : uint8_t { kSingle = 1, kComposite = 2 };
 
 struct IndexConfig {
@@ -180,6 +188,7 @@ struct ExchangeConfig {
   std::vector<WarehouseConfig> warehouses;
   std::vector<BankConfig> banks;
   std::vector<SupervisorConfig> supervisors;
+  std::vector<OperatorConfig> operators;
   std::vector<IndexConfig> indices;
 
   const InstrumentConfig* FindInstrument(std::string_view symbol) const;

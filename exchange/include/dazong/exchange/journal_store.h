@@ -4,6 +4,11 @@
 //   "J" + big-endian seq      -> EncodeCommand(SequencedCommand)   the command journal
 //   "T" + big-endian trade id -> EncodeTrade(TradeRecord)          settled trades
 //   "M:last_seq"              -> big-endian seq                    last journaled command
+// and the warehouse-receipt ledger's records (warehouse_receipts/codec.h), written by
+// AddLedgerChanges in the same batch as the journal record of the command that caused them:
+//   "R" + receipt id, "A" + member id, "S" + warehouse id + commodity + 0 + grade,
+//   "O" + order id (deleted when closed), "X" + trade id (settled), "H" + history index,
+//   "L:meta" (next receipt id, history size and head, cash totals). Ids are big-endian u64.
 // The sequencer fills one Batch per group of commands and commits it with Commit(), which is
 // a single synced WriteBatch: the journal records and the state they produce become durable
 // together or not at all. Nothing is acknowledged before Commit() returns OK.
@@ -19,6 +24,7 @@
 #include "absl/status/statusor.h"
 #include "dazong/common/commands.h"
 #include "dazong/exchange/journal_codec.h"
+#include "dazong/warehouse_receipts/ledger.h"
 
 namespace rocksdb {
 class DB;
@@ -43,6 +49,8 @@ class JournalStore {
     ~Batch();
     void AddCommand(const SequencedCommand& cmd);
     void AddTrade(const TradeRecord& trade);
+    // The ledger records `changes` names, as they now are in `ledger` (deleted if gone).
+    void AddLedgerChanges(const receipts::Ledger& ledger, const receipts::LedgerChanges& changes);
     void Clear();
     size_t command_count() const { return commands_; }
 
@@ -67,6 +75,11 @@ class JournalStore {
   // Visits trades in trade id order.
   absl::Status ReadTrades(const std::function<absl::Status(const TradeRecord&)>& visit) const;
   absl::StatusOr<TradeRecord> GetTrade(TradeId id) const;
+
+  // The ledger's persisted meta record (NotFound before the first ledger change).
+  absl::StatusOr<receipts::LedgerMeta> GetLedgerMeta() const;
+  // Every persisted ledger record, for Ledger::Restore and for comparing with a replay.
+  absl::StatusOr<receipts::LedgerSnapshot> ReadLedgerSnapshot() const;
 
  private:
   explicit JournalStore(std::unique_ptr<rocksdb::DB> db);

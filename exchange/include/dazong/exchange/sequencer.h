@@ -4,10 +4,17 @@
 // core, writes the group's journal records and resulting trades to the store in one synced
 // batch (group commit), and only then hands the group's events to the sinks. So nothing is
 // acknowledged before it is durable, and the journal alone rebuilds the state (Recover()).
+//
+// With a warehouse-receipt ledger attached (the core's ReservationLedger), ledger commands
+// (LedgerCommandEnvelope) are applied to the ledger in sequence, order commands are stamped
+// into it (BeginCommand) before the core applies them, and the ledger's changes go into the
+// same synced batch as the journal records of the group. Ledger results and queries
+// (QueryCommand) are handed to the hooks after the commit, on this thread.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -19,17 +26,36 @@
 
 namespace dazong::exchange {
 
+// What the API side of the sequencer gets, on the sequencer thread, after each commit.
+class SequencerHooks {
+ public:
+  virtual ~SequencerHooks() = default;
+  // The result of the ledger command sent with `ticket`, now durable at `seq`: its events, or
+  // one Rejected event.
+  virtual void OnLedgerResult(uint64_t ticket, SeqNo seq,
+                              std::span<const receipts::LedgerEvent> events) = 0;
+  // Runs the read registered under `ticket`; everything queued before it is committed.
+  virtual void RunQuery(uint64_t ticket) = 0;
+};
+
 class Sequencer {
  public:
   // Most commands one group commit takes.
   static constexpr size_t kMaxGroup = 512;
 
-  Sequencer(ExchangeCore& core, JournalStore& store, const Clock& clock, CommandQueue& commands);
+  // `ledger`, when given, must be the core's ReservationLedger.
+  Sequencer(ExchangeCore& core, JournalStore& store, const Clock& clock, CommandQueue& commands,
+            receipts::Ledger* ledger = nullptr);
+
+  // Sets the receiver of ledger results and queries; call before Run().
+  void SetHooks(SequencerHooks* hooks) { hooks_ = hooks; }
 
   // Adds a sink; call before Run(). Sinks get events in the order they were added.
   void AddSink(EventSink* sink) { sinks_.push_back(sink); }
 
-  // Replays the whole journal into the core, discarding events. Call once before Run().
+  // Replays the whole journal into the core (and the ledger), discarding events. With a
+  // ledger, then checks its invariants, its history chain, and that its state equals the
+  // ledger records in the store. Call once before Run().
   absl::Status Recover();
 
   // Runs until the queue is interrupted and drained. Returns the first store error, after
@@ -43,6 +69,17 @@ class Sequencer {
 
  private:
   Timestamp NextTime();
+  // Applies one ledger command (decoding it; a malformed one is refused) to the ledger.
+  void ApplyLedger(const LedgerCommandEnvelope& envelope, SeqNo seq, Timestamp time,
+                   std::vector<receipts::LedgerEvent>& out);
+  absl::Status VerifyRecoveredLedger() const;
+
+  struct LedgerResult {
+    uint64_t ticket;
+    SeqNo seq;
+    size_t begin;
+    size_t end;
+  };
 
   ExchangeCore& core_;
   JournalStore& store_;
@@ -51,6 +88,11 @@ class Sequencer {
   std::vector<EventSink*> sinks_;
   JournalStore::Batch batch_;
   std::vector<Event> events_;
+  receipts::Ledger* ledger_;
+  SequencerHooks* hooks_ = nullptr;
+  std::vector<receipts::LedgerEvent> ledger_events_;
+  std::vector<LedgerResult> ledger_results_;
+  std::vector<uint64_t> queries_;
   std::atomic<uint64_t> last_seq_{0};
   Timestamp last_time_ = 0;
 };
