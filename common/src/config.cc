@@ -678,13 +678,16 @@ absl::Status ParseFix(const Table& root, const Context& ctx, FixConfig* fix) {
   absl::StatusOr<std::optional<Table>> section = root.SubTable("fix", kRequired);
   if (!section.ok()) return section.status();
   const Table& t = **section;
-  DZ_RETURN_IF_ERROR(t.CheckKeys({"host", "port", "heartbeat_seconds", "dictionary"}));
+  DZ_RETURN_IF_ERROR(t.CheckKeys({"host", "port", "heartbeat_seconds", "dictionary", "outbound_queue"}));
   DZ_RETURN_IF_ERROR(t.String("host", kOptional, &fix->host));
   DZ_RETURN_IF_ERROR(CheckHost(t, fix->host));
   DZ_RETURN_IF_ERROR(ParsePort(t, &fix->port));
   int64_t heartbeat = fix->heartbeat_seconds;
   DZ_RETURN_IF_ERROR(t.Integer("heartbeat_seconds", kOptional, 1, 300, &heartbeat));
   fix->heartbeat_seconds = static_cast<int32_t>(heartbeat);
+  int64_t outbound_queue = fix->outbound_queue;
+  DZ_RETURN_IF_ERROR(t.Integer("outbound_queue", kOptional, 16, 1 << 22, &outbound_queue));
+  fix->outbound_queue = static_cast<int32_t>(outbound_queue);
   DZ_RETURN_IF_ERROR(t.String("dictionary", kRequired, &fix->dictionary_path));
   fix->dictionary_path = ResolvePath(ctx.base_dir, fix->dictionary_path);
   return absl::OkStatus();

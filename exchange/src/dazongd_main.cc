@@ -80,6 +80,25 @@ int Run(const std::string& config_path) {
     spdlog::critical("{}", gateway.status().ToString());
     return 1;
   }
+  // The FIX gateway's first market-data snapshots show the recovered books.
+  {
+    std::vector<fix_gateway::MarketSeed> seeds;
+    for (const InstrumentConfig& instrument : config->instruments) {
+      const matching::OrderBook& book = core.book(instrument.id);
+      fix_gateway::MarketSeed seed{instrument.id, book.phase(), core.band(instrument.id).low,
+                                   core.band(instrument.id).high, {}};
+      std::vector<matching::Level> levels(static_cast<size_t>(instrument.depth_levels));
+      for (Side side : {Side::kBuy, Side::kSell}) {
+        const uint32_t n = book.Depth(side, static_cast<uint32_t>(levels.size()), levels.data());
+        for (uint32_t r = 0; r < n; ++r) {
+          seed.levels.push_back(DepthChanged{instrument.id, side, r, levels[r].price, levels[r].quantity,
+                                             levels[r].orders});
+        }
+      }
+      seeds.push_back(std::move(seed));
+    }
+    (*gateway)->SeedMarketData(seeds);
+  }
   // The price-index service: resumes from its last checkpoint, so it is fed the journal's
   // trades from that point (in journal order) before any live event.
   index::IndexServiceOptions index_options;

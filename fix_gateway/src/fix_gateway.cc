@@ -1,8 +1,16 @@
 #include "dazong/fix_gateway/fix_gateway.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+
 #include <atomic>
 #include <chrono>
+#include <deque>
 #include <filesystem>
+#include <map>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -18,14 +26,166 @@
 namespace dazong::fix_gateway {
 namespace {
 
-constexpr size_t kOutboundCapacity = 1 << 16;
+constexpr size_t kMarketDataQueue = 1 << 16;
+// A socket with this much unsent data while its session's queue overflowed is the slow
+// consumer's: it is shut down so the sender blocked on it returns.
+constexpr int kStuckSocketBytes = 16 * 1024;
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// What a session's sender thread sends: an event (turned into FIX by the sender) or a message
+// built elsewhere (market data).
+struct Outbound {
+  Event event;
+  uint32_t exec_n = 0;  // ExecID suffix of the first report this event causes
+  std::shared_ptr<const FIX::Message> message;
+};
+
+// A bounded lock-free queue that never blocks or loses a push: when it is full, items go to a
+// mutex-protected spill list (allocation only then) and Push() returns false so the caller can
+// act on the overflow. Many producers, one consumer.
+template <typename T>
+class SpillQueue {
+ public:
+  explicit SpillQueue(size_t capacity) : queue_(capacity) {}
+
+  bool Push(const T& item) {
+    if (!spilling_.load(std::memory_order_acquire) && queue_.TryPush(item)) return true;
+    std::lock_guard lock(mu_);
+    if (!spilling_.load(std::memory_order_relaxed) && queue_.TryPush(item)) return true;
+    spilling_.store(true, std::memory_order_release);
+    spill_.push_back(item);
+    return false;
+  }
+
+  // Consumer: next item, or false when there is none now.
+  bool Pop(T& out) {
+    if (queue_.TryPop(out)) return true;
+    if (taken_.empty() && spilling_.load(std::memory_order_acquire)) {
+      std::lock_guard lock(mu_);
+      taken_.swap(spill_);
+      if (taken_.empty()) spilling_.store(false, std::memory_order_release);
+    }
+    if (taken_.empty()) return false;
+    out = std::move(taken_.front());
+    taken_.pop_front();
+    return true;
+  }
+
+  void Wait() {
+    if (!taken_.empty() || spilling_.load(std::memory_order_acquire)) return;
+    queue_.WaitNonEmpty();
+  }
+  void Interrupt() { queue_.Interrupt(); }
+  bool interrupted() const { return queue_.interrupted(); }
+  size_t capacity() const { return queue_.capacity(); }
+
+ private:
+  BoundedMpscQueue<T> queue_;
+  std::atomic<bool> spilling_{false};
+  std::mutex mu_;
+  std::deque<T> spill_;
+  std::deque<T> taken_;  // consumer only
+};
+
+// What the gateway knows about one of a member's orders (from the reports it sent).
+struct KnownOrder {
+  OrderView view;
+  char ord_status = FIX::OrdStatus_NEW;
+  bool open = true;
+};
+
+struct MemberOrders {
+  std::mutex mu;
+  absl::flat_hash_map<std::string, KnownOrder> by_cl_ord_id;  // every ClOrdID the order had
+};
 
 // One configured FIX session. Its slot (1-based index) tags commands so replies find it.
 struct SessionSlot {
   FIX::SessionID id;
   const MemberConfig* member = nullptr;  // null for a supervisor session
   const FixSessionConfig* config = nullptr;
+  std::unique_ptr<SpillQueue<Outbound>> out;
+  std::thread sender;
+  std::atomic<bool> logged_on{false};
+  std::atomic<bool> overflowed{false};  // set by a producer; the reaper disconnects
+  // Throttle: a one-second window, touched only by the session's connection thread.
+  int64_t window_second = 0;
+  int32_t window_count = 0;
 };
+
+// One market-data subscription.
+struct Subscription {
+  uint32_t slot = 0;
+  std::string md_req_id;
+  std::vector<InstrumentId> instruments;
+  bool bids_offers = false;
+  bool trades = false;
+  uint32_t depth = 1;
+};
+
+// A request to the market-data thread (subscribe, unsubscribe, snapshot).
+struct MdRequest {
+  Subscription sub;
+  char type = '0';  // SubscriptionRequestType(263)
+};
+
+struct MdItem {
+  Event event;
+  std::shared_ptr<const MdRequest> request;  // set: a request, not an event
+};
+
+struct BookSide {
+  std::map<int64_t, std::pair<Quantity, uint32_t>> levels;  // price raw -> (qty, orders)
+};
+
+struct InstrumentMd {
+  Phase phase = Phase::kContinuous;
+  BookSide bids;
+  BookSide asks;
+  bool has_trade = false;
+  Price last_price;
+  Quantity last_quantity;
+  Side last_aggressor = Side::kBuy;
+};
+
+// SecurityTradingStatus(326) and TradingSessionSubID(625) of a phase.
+int TradingStatus(Phase phase) {
+  switch (phase) {
+    case Phase::kContinuous: return 17;
+    case Phase::kHalted: return 2;
+    case Phase::kClosed: return 18;
+    case Phase::kOpeningAuction: return 22;
+    default: return 21;
+  }
+}
+const char* TradingSessionSub(Phase phase) {
+  switch (phase) {
+    case Phase::kPreOpen: return "1";
+    case Phase::kOpeningAuction: return "2";
+    case Phase::kContinuous: return "3";
+    case Phase::kClosingAuction: return "4";
+    case Phase::kClosed: return "5";
+    case Phase::kVolatilityAuction: return "6";
+    case Phase::kHalted: return "7";
+  }
+  return "5";
+}
+
+std::string FieldText(const FIX::FieldMap& msg, int tag) {
+  return msg.isSetField(tag) ? msg.getField(tag) : std::string();
+}
+
+FIX::Message NewMessage(const char* type) {
+  FIX::Message msg;
+  msg.getHeader().setField(FIX::BeginString(FIX::BeginString_FIX44));
+  msg.getHeader().setField(FIX::MsgType(type));
+  return msg;
+}
 
 }  // namespace
 
@@ -33,28 +193,55 @@ class FixGateway::Impl final : public FIX::Application {
  public:
   Impl(const ExchangeConfig& config, CommandQueue& commands, FixGatewayOptions options)
       : config_(config), commands_(commands), options_(std::move(options)),
-        outbound_(kOutboundCapacity) {
+        md_queue_(kMarketDataQueue), md_(config.instruments.size()),
+        phases_(config.instruments.size()) {
+    const size_t capacity = static_cast<size_t>(config_.fix.outbound_queue);
     auto add = [&](const MemberConfig* member, const FixSessionConfig& session) {
-      slots_.push_back(SessionSlot{FIX::SessionID(FIX::BeginString_FIX44, config_.comp_id,
-                                                  session.comp_id),
-                                   member, &session});
+      auto slot = std::make_unique<SessionSlot>();
+      slot->id = FIX::SessionID(FIX::BeginString_FIX44, config_.comp_id, session.comp_id);
+      slot->member = member;
+      slot->config = &session;
+      slot->out = std::make_unique<SpillQueue<Outbound>>(capacity);
+      if (session.role == SessionRole::kDropCopy) drop_copy_.push_back(static_cast<uint32_t>(slots_.size() + 1));
+      slots_.push_back(std::move(slot));
       slot_by_comp_id_[session.comp_id] = static_cast<uint32_t>(slots_.size());
     };
     for (const MemberConfig& member : config_.members) {
+      orders_.emplace(member.id, std::make_unique<MemberOrders>());
       for (const FixSessionConfig& session : member.sessions) add(&member, session);
     }
     for (const SupervisorConfig& supervisor : config_.supervisors) {
       for (const FixSessionConfig& session : supervisor.sessions) add(nullptr, session);
     }
+    for (size_t i = 0; i < config_.instruments.size(); ++i) {
+      phases_[i].store(static_cast<uint8_t>(Phase::kContinuous));
+      bands_.push_back(DefaultBand(config_.instruments[i]));
+    }
   }
 
   ~Impl() override { Stop(); }
+
+  void Seed(const std::vector<MarketSeed>& seeds) {
+    for (const MarketSeed& seed : seeds) {
+      const size_t i = seed.instrument.value() - 1;
+      if (i >= md_.size()) continue;
+      md_[i].phase = seed.phase;
+      phases_[i].store(static_cast<uint8_t>(seed.phase));
+      if (seed.band_high.is_positive()) bands_[i] = {seed.band_low, seed.band_high};
+      for (const DepthChanged& level : seed.levels) ApplyDepth(md_[i], level);
+    }
+  }
 
   absl::Status Start() {
     std::error_code ec;
     std::filesystem::create_directories(options_.store_dir, ec);
     if (ec) return absl::UnavailableError(absl::StrCat("cannot create ", options_.store_dir, ": ", ec.message()));
     if (!options_.log_dir.empty()) std::filesystem::create_directories(options_.log_dir, ec);
+    // Each session gets its own copy of the dictionary: QuickFIX caches one DataDictionary
+    // per path, and its lazily built field-order tables are not safe to build from two
+    // connection threads at once.
+    const std::filesystem::path dict_dir = std::filesystem::path(options_.store_dir) / "dictionaries";
+    std::filesystem::create_directories(dict_dir, ec);
     try {
       FIX::Dictionary defaults;
       defaults.setString("ConnectionType", "acceptor");
@@ -64,23 +251,38 @@ class FixGateway::Impl final : public FIX::Application {
       defaults.setString("FileStorePath", options_.store_dir);
       defaults.setString("FileLogPath", options_.log_dir);
       defaults.setString("UseDataDictionary", "Y");
-      defaults.setString("DataDictionary", config_.fix.dictionary_path);
       defaults.setString("ValidateUserDefinedFields", "Y");
       defaults.setString("SocketNodelay", "Y");
       defaults.setString("SocketReuseAddress", "Y");
+      defaults.setString("SocketSendBufferSize", "262144");
       defaults.setString("PersistMessages", "Y");
       defaults.setString("CheckLatency", "N");
+      defaults.setString("ResetOnLogon", "N");
+      defaults.setString("ResetOnDisconnect", "N");
+      defaults.setString("RefreshOnLogon", "Y");
       settings_.set(defaults);
-      for (const SessionSlot& slot : slots_) settings_.set(slot.id, FIX::Dictionary());
+      for (const auto& slot : slots_) {
+        const std::filesystem::path dict = dict_dir / (slot->config->comp_id + ".xml");
+        std::filesystem::copy_file(config_.fix.dictionary_path, dict,
+                                   std::filesystem::copy_options::overwrite_existing);
+        FIX::Dictionary session;
+        session.setString("DataDictionary", dict.string());
+        settings_.set(slot->id, session);
+      }
       store_factory_ = std::make_unique<FIX::FileStoreFactory>(settings_);
       if (!options_.log_dir.empty()) {
         log_factory_ = std::make_unique<RedactingLogFactory>(
             std::make_unique<FIX::FileLogFactory>(settings_));
-        acceptor_ = std::make_unique<FIX::SocketAcceptor>(*this, *store_factory_, settings_, *log_factory_);
+        acceptor_ = std::make_unique<FIX::ThreadedSocketAcceptor>(*this, *store_factory_, settings_,
+                                                                  *log_factory_);
       } else {
-        acceptor_ = std::make_unique<FIX::SocketAcceptor>(*this, *store_factory_, settings_);
+        acceptor_ = std::make_unique<FIX::ThreadedSocketAcceptor>(*this, *store_factory_, settings_);
       }
-      sender_ = std::thread([this] { SendLoop(); });
+      for (uint32_t i = 1; i <= slots_.size(); ++i) {
+        slots_[i - 1]->sender = std::thread([this, i] { SendLoop(i); });
+      }
+      md_thread_ = std::thread([this] { MarketDataLoop(); });
+      reaper_ = std::thread([this] { ReapLoop(); });
       acceptor_->start();
     } catch (const std::exception& e) {
       return absl::UnavailableError(absl::StrCat("FIX acceptor failed to start: ", e.what()));
@@ -96,26 +298,67 @@ class FixGateway::Impl final : public FIX::Application {
     } catch (const std::exception& e) {
       spdlog::warn("FIX acceptor stop: {}", e.what());
     }
-    outbound_.Interrupt();
-    if (sender_.joinable()) sender_.join();
+    md_queue_.Interrupt();
+    if (md_thread_.joinable()) md_thread_.join();
+    for (auto& slot : slots_) slot->out->Interrupt();
+    for (auto& slot : slots_) {
+      if (slot->sender.joinable()) slot->sender.join();
+    }
+    if (reaper_.joinable()) reaper_.join();
   }
 
-  // Called on the sequencer thread: copy and return.
+  // ---- Sequencer thread: route and return. No lock, no allocation unless a queue spills.
   void Enqueue(std::span<const Event> events) {
     for (const Event& e : events) {
-      // The queue holds a day's bursts; if the sender cannot keep up, wait rather than lose
-      // an acknowledgement (per-session queues with disconnect-on-overflow come later).
-      while (!outbound_.TryPush(e)) std::this_thread::yield();
+      if (e.seq != route_seq_) {
+        route_seq_ = e.seq;
+        route_n_ = 0;
+      }
+      std::visit(
+          [&](const auto& body) {
+            using T = std::decay_t<decltype(body)>;
+            if constexpr (std::is_same_v<T, OrderAccepted>) {
+              Route(body.order.session, e, route_n_++);
+            } else if constexpr (std::is_same_v<T, OrderRejected>) {
+              Route(body.session, e, route_n_++);
+            } else if constexpr (std::is_same_v<T, OrderCancelled>) {
+              Route(body.request_session != 0 ? body.request_session : body.order.session, e, route_n_++);
+            } else if constexpr (std::is_same_v<T, CancelRejected> || std::is_same_v<T, MassCancelDone>) {
+              Route(body.session, e, route_n_);
+            } else if constexpr (std::is_same_v<T, OrderReplaced>) {
+              Route(body.request_session != 0 ? body.request_session : body.order.session, e, route_n_++);
+            } else if constexpr (std::is_same_v<T, TradeEvent>) {
+              const uint32_t n = route_n_;
+              route_n_ += 2;
+              Route(body.buy.session, e, n);
+              if (body.sell.session != body.buy.session) Route(body.sell.session, e, n);
+              for (uint32_t dc : drop_copy_) Route(dc, e, n);
+              md_queue_.Push(MdItem{e, nullptr});
+            } else if constexpr (std::is_same_v<T, PhaseChanged> || std::is_same_v<T, DepthChanged>) {
+              md_queue_.Push(MdItem{e, nullptr});
+            }
+            // BboChanged is the top of DepthChanged; AuctionIndicative is not published on FIX.
+          },
+          e.body);
     }
   }
 
-  // FIX::Application
+  // ---- FIX::Application (QuickFIX threads)
   void onCreate(const FIX::SessionID&) override {}
   void onLogon(const FIX::SessionID& id) override {
+    if (SessionSlot* slot = Slot(id.getTargetCompID().getValue())) slot->logged_on.store(true);
     spdlog::info("FIX logon {}", id.toString());
   }
   void onLogout(const FIX::SessionID& id) override {
+    SessionSlot* slot = Slot(id.getTargetCompID().getValue());
+    if (slot == nullptr) return;
+    const bool was = slot->logged_on.exchange(false);
     spdlog::info("FIX logout {}", id.toString());
+    if (was && slot->member != nullptr && slot->config->cancel_on_disconnect) CancelOnDisconnect(*slot);
+    auto end = std::make_shared<MdRequest>();
+    end->sub.slot = SlotIndex(*slot);
+    end->type = 'X';
+    md_queue_.Push(MdItem{Event{}, std::move(end)});
   }
   void toAdmin(FIX::Message&, const FIX::SessionID&) override {}
   void toApp(FIX::Message&, const FIX::SessionID&) override {}
@@ -134,21 +377,55 @@ class FixGateway::Impl final : public FIX::Application {
                            (slot->member != nullptr && user == slot->member->code);
       if (!matches) throw FIX::RejectLogon("Username(553) does not match the CompID");
     }
+    // argon2id takes ~50 ms: this runs on this connection's own thread (ThreadedSocketAcceptor),
+    // so no other session waits for it.
     if (!VerifySecret(slot->config->password_hash, msg.getField(FIX::FIELD::Password))) {
       throw FIX::RejectLogon("invalid password");
     }
+    if (slot->logged_on.load()) throw FIX::RejectLogon("CompID is already logged on");
   }
 
   void fromApp(const FIX::Message& msg, const FIX::SessionID& id) override {
     const std::string comp_id = id.getTargetCompID().getValue();
-    const uint32_t slot_index = slot_by_comp_id_.at(comp_id);
-    const SessionSlot& slot = slots_[slot_index - 1];
+    SessionSlot* slot_ptr = Slot(comp_id);
+    if (slot_ptr == nullptr) throw FIX::UnsupportedMessageType();
+    SessionSlot& slot = *slot_ptr;
+    const uint32_t slot_index = SlotIndex(slot);
     const std::string type = msg.getHeader().getField(FIX::FIELD::MsgType);
-    if (slot.member == nullptr || slot.config->role != SessionRole::kOrderEntry ||
-        (type != FIX::MsgType_NewOrderSingle && type != FIX::MsgType_OrderCancelRequest &&
-         type != FIX::MsgType_OrderCancelReplaceRequest && type != FIX::MsgType_OrderMassCancelRequest)) {
-      throw FIX::UnsupportedMessageType();
+    const SessionRole role = slot.config->role;
+    const bool order_entry = type == FIX::MsgType_NewOrderSingle || type == FIX::MsgType_OrderCancelRequest ||
+                             type == FIX::MsgType_OrderCancelReplaceRequest ||
+                             type == FIX::MsgType_OrderStatusRequest ||
+                             type == FIX::MsgType_OrderMassCancelRequest;
+    const bool market_data = type == FIX::MsgType_MarketDataRequest;
+    const bool reference = type == FIX::MsgType_SecurityListRequest;
+    if (!order_entry && !market_data && !reference) throw FIX::UnsupportedMessageType();
+    if ((order_entry && (role != SessionRole::kOrderEntry || slot.member == nullptr)) ||
+        (market_data && role != SessionRole::kMarketData)) {
+      BusinessReject(msg, slot, FIX::BusinessRejectReason_NOT_AUTHORIZED, RejectReason::kNotAuthorized,
+                     absl::StrCat("a ", std::string(SessionRoleName(role)), " session cannot send MsgType ", type));
+      return;
     }
+    if (Throttled(slot)) {
+      const EdgeReject throttled{RejectReason::kThrottled,
+                                 absl::StrCat("more than ", slot.config->throttle_per_second,
+                                              " messages per second; message refused")};
+      if (type == FIX::MsgType_NewOrderSingle) {
+        Send(EdgeRejectReport(msg, throttled, NextEdgeExecId()), slot.id);
+      } else if (type == FIX::MsgType_OrderCancelRequest || type == FIX::MsgType_OrderCancelReplaceRequest) {
+        FIX44::OrderCancelReject r = EdgeCancelReject(msg, throttled);
+        if (type == FIX::MsgType_OrderCancelReplaceRequest) {
+          r.setField(FIX::CxlRejResponseTo(FIX::CxlRejResponseTo_ORDER_CANCEL_REPLACE_REQUEST));
+        }
+        Send(std::move(r), slot.id);
+      } else {
+        BusinessReject(msg, slot, FIX::BusinessRejectReason_OTHER, throttled.reason, throttled.text);
+      }
+      return;
+    }
+    if (market_data) return OnMarketDataRequest(msg, slot);
+    if (reference) return OnSecurityListRequest(msg, slot);
+    if (type == FIX::MsgType_OrderStatusRequest) return OnOrderStatusRequest(msg, slot);
     if (type == FIX::MsgType_OrderCancelReplaceRequest) {
       auto parsed = ParseReplace(msg, config_, slot.member->id, slot_index);
       if (auto* reject = std::get_if<EdgeReject>(&parsed)) {
@@ -197,8 +474,42 @@ class FixGateway::Impl final : public FIX::Application {
   }
 
  private:
-  static std::string FieldText(const FIX::Message& msg, int tag) {
-    return msg.isSetField(tag) ? msg.getField(tag) : std::string();
+  static PriceBandView DefaultBand(const InstrumentConfig& instrument) {
+    const Int128 ref = instrument.reference_price.raw();
+    const Int128 tick = instrument.tick.raw();
+    const Int128 lo = ref * (10000 - instrument.price_band_bps);
+    const Int128 hi = ref * (10000 + instrument.price_band_bps);
+    const Int128 lo_ticks = (lo + tick * 10000 - 1) / (tick * 10000);
+    const Int128 hi_ticks = hi / (tick * 10000);
+    return {Price::FromRaw(static_cast<int64_t>(lo_ticks * tick)),
+            Price::FromRaw(static_cast<int64_t>(hi_ticks * tick))};
+  }
+
+  uint32_t SlotIndex(const SessionSlot& slot) const {
+    return slot_by_comp_id_.at(slot.config->comp_id);
+  }
+
+  // One-second window per session; 0 means unthrottled.
+  static bool Throttled(SessionSlot& slot) {
+    const int32_t limit = slot.config->throttle_per_second;
+    if (limit <= 0) return false;
+    const int64_t second = NowMs() / 1000;
+    if (second != slot.window_second) {
+      slot.window_second = second;
+      slot.window_count = 0;
+    }
+    return ++slot.window_count > limit;
+  }
+
+  void BusinessReject(const FIX::Message& msg, const SessionSlot& slot, int reason, RejectReason code,
+                      const std::string& text) {
+    FIX::Message r = NewMessage(FIX::MsgType_BusinessMessageReject);
+    r.setField(FIX::RefSeqNum(FIX::IntConvertor::convert(msg.getHeader().getField(FIX::FIELD::MsgSeqNum))));
+    r.setField(FIX::RefMsgType(msg.getHeader().getField(FIX::FIELD::MsgType)));
+    r.setField(FIX::BusinessRejectReason(reason));
+    r.setField(FIX::Text(absl::StrCat(RejectReasonCode(code), ": ", text)));
+    r.setField(kRejectCodeTag, absl::StrCat(RejectReasonCode(code)));
+    Send(std::move(r), slot.id);
   }
 
   // Queues a cancel-replace or mass cancel; when the queue is full, says so.
@@ -218,13 +529,453 @@ class FixGateway::Impl final : public FIX::Application {
     }
   }
 
-  const SessionSlot* Slot(const std::string& comp_id) const {
-    auto it = slot_by_comp_id_.find(comp_id);
-    return it == slot_by_comp_id_.end() ? nullptr : &slots_[it->second - 1];
+  // ---- Order status (H): answered from the reports this gateway has sent.
+  void OnOrderStatusRequest(const FIX::Message& msg, const SessionSlot& slot) {
+    const std::string cl_ord_id = FieldText(msg, FIX::FIELD::ClOrdID);
+    std::optional<KnownOrder> known;
+    {
+      MemberOrders& orders = *orders_.at(slot.member->id);
+      std::lock_guard lock(orders.mu);
+      auto it = orders.by_cl_ord_id.find(cl_ord_id);
+      if (it != orders.by_cl_ord_id.end()) known = it->second;
+    }
+    const InstrumentConfig* instrument = known ? config_.FindInstrument(known->view.instrument) : nullptr;
+    FIX44::ExecutionReport er;
+    if (known && instrument != nullptr) {
+      er = OrderReport(known->view, *instrument, FIX::ExecType_ORDER_STATUS, NextEdgeExecId(), 0);
+      er.removeField(FIX::FIELD::TransactTime);
+      er.setField(FIX::ClOrdID(cl_ord_id));
+      er.setField(FIX::OrdStatus(known->ord_status));
+    } else {
+      er = EdgeRejectReport(msg, EdgeReject{RejectReason::kUnknownOrder, "no order with this ClOrdID"},
+                            NextEdgeExecId());
+      er.setField(FIX::ExecType(FIX::ExecType_ORDER_STATUS));
+    }
+    if (msg.isSetField(FIX::FIELD::OrdStatusReqID)) {
+      er.setField(FIX::FIELD::OrdStatusReqID, msg.getField(FIX::FIELD::OrdStatusReqID));
+    }
+    Send(std::move(er), slot.id);
   }
 
-  const SessionSlot* SlotAt(uint32_t index) const {
-    return index >= 1 && index <= slots_.size() ? &slots_[index - 1] : nullptr;
+  // Sender thread: remember what was reported about the session member's orders.
+  void Remember(const SessionSlot& slot, const OrderView& view, char status, bool open,
+                const ClOrdId* also = nullptr) {
+    if (slot.member == nullptr || view.member != slot.member->id) return;
+    MemberOrders& orders = *orders_.at(slot.member->id);
+    std::lock_guard lock(orders.mu);
+    KnownOrder k{view, status, open};
+    orders.by_cl_ord_id[std::string(view.cl_ord_id.view())] = k;
+    if (also != nullptr && !also->empty()) orders.by_cl_ord_id[std::string(also->view())] = k;
+  }
+
+  // ---- Cancel on disconnect: cancel every open order this session entered.
+  void CancelOnDisconnect(const SessionSlot& slot) {
+    std::vector<OrderView> open;
+    {
+      MemberOrders& orders = *orders_.at(slot.member->id);
+      std::lock_guard lock(orders.mu);
+      absl::flat_hash_map<uint64_t, bool> seen;
+      for (const auto& [id, known] : orders.by_cl_ord_id) {
+        if (known.open && known.view.session == SlotIndex(slot) && !seen[known.view.order_id.value()]) {
+          seen[known.view.order_id.value()] = true;
+          open.push_back(known.view);
+        }
+      }
+    }
+    spdlog::info("FIX {}: cancel on disconnect, {} open orders", slot.config->comp_id, open.size());
+    for (const OrderView& view : open) CancelForDisconnect(slot, view);
+  }
+
+  void CancelForDisconnect(const SessionSlot& slot, const OrderView& view) {
+    CancelOrderCommand cmd;
+    cmd.session = SlotIndex(slot);
+    cmd.member = view.member;
+    cmd.instrument = view.instrument;
+    cmd.side = view.side;
+    cmd.cl_ord_id.Assign(absl::StrCat("COD-", start_ms_, "-", ++cod_ids_));
+    cmd.orig_cl_ord_id = view.cl_ord_id;
+    if (!commands_.TryPush(cmd)) {
+      spdlog::error("FIX {}: cancel on disconnect of {} refused: command queue full",
+                    slot.config->comp_id, std::string(view.cl_ord_id.view()));
+    }
+  }
+
+  // ---- Security list (x -> y)
+  void OnSecurityListRequest(const FIX::Message& msg, const SessionSlot& slot) {
+    FIX::Message y = NewMessage(FIX::MsgType_SecurityList);
+    y.setField(FIX::FIELD::SecurityReqID, FieldText(msg, FIX::FIELD::SecurityReqID));
+    y.setField(FIX::FIELD::SecurityResponseID, NextEdgeExecId());
+    const std::string type = FieldText(msg, FIX::FIELD::SecurityListRequestType);
+    std::vector<const InstrumentConfig*> chosen;
+    if (type == "4") {
+      for (const InstrumentConfig& i : config_.instruments) chosen.push_back(&i);
+    } else if (type == "0") {
+      if (const InstrumentConfig* i = config_.FindInstrument(FieldText(msg, FIX::FIELD::Symbol))) {
+        chosen.push_back(i);
+      }
+    }
+    if (chosen.empty()) {
+      const bool bad_type = type != "0" && type != "4";
+      y.setField(FIX::FIELD::SecurityRequestResult, bad_type ? "1" : "2");
+      const RejectReason reason = bad_type ? RejectReason::kUnsupportedOrderType : RejectReason::kUnknownInstrument;
+      y.setField(FIX::Text(absl::StrCat(RejectReasonCode(reason), ": ",
+                                        bad_type ? "SecurityListRequestType(559) must be 0 or 4"
+                                                 : "unknown Symbol(55)")));
+      y.setField(kRejectCodeTag, absl::StrCat(RejectReasonCode(reason)));
+      Send(std::move(y), slot.id);
+      return;
+    }
+    y.setField(FIX::FIELD::SecurityRequestResult, "0");
+    y.setField(FIX::FIELD::TotNoRelatedSym, absl::StrCat(chosen.size()));
+    y.setField(FIX::FIELD::LastFragment, "Y");
+    for (const InstrumentConfig* i : chosen) {
+      FIX::Group g(FIX::FIELD::NoRelatedSym, FIX::FIELD::Symbol);
+      g.setField(FIX::FIELD::Symbol, i->symbol);
+      g.setField(FIX::FIELD::SecurityDesc, i->commodity + " " + i->grade);
+      g.setField(FIX::FIELD::Currency, "CNY");
+      g.setField(FIX::FIELD::RoundLot, absl::StrCat(i->lot_size.raw()));
+      g.setField(FIX::FIELD::MinTradeVol, absl::StrCat(i->lot_size.raw()));
+      g.setField(FIX::FIELD::MinPriceIncrement, FormatPrice(i->tick));
+      g.setField(kPriceUnitQtyTag, absl::StrCat(i->base_units_per_price_unit));
+      g.setField(kBaseUnitTag, i->base_unit);
+      g.setField(kReferencePriceTag, FormatPrice(i->reference_price));
+      const PriceBandView band = bands_[i->id.value() - 1];
+      g.setField(kPriceBandLowTag, FormatPrice(band.low));
+      g.setField(kPriceBandHighTag, FormatPrice(band.high));
+      const Phase phase = static_cast<Phase>(phases_[i->id.value() - 1].load());
+      g.setField(FIX::FIELD::TradingSessionSubID, TradingSessionSub(phase));
+      g.setField(FIX::FIELD::SecurityTradingStatus, absl::StrCat(TradingStatus(phase)));
+      y.addGroup(g);
+    }
+    Send(std::move(y), slot.id);
+  }
+
+  // ---- Market data request (V): validated here, served by the market-data thread.
+  void OnMarketDataRequest(const FIX::Message& msg, const SessionSlot& slot) {
+    const std::string req_id = FieldText(msg, FIX::FIELD::MDReqID);
+    auto reject = [&](char reason, RejectReason code, const std::string& text) {
+      FIX::Message y = NewMessage(FIX::MsgType_MarketDataRequestReject);
+      y.setField(FIX::FIELD::MDReqID, req_id);
+      y.setField(FIX::MDReqRejReason(reason));
+      y.setField(FIX::Text(absl::StrCat(RejectReasonCode(code), ": ", text)));
+      y.setField(kRejectCodeTag, absl::StrCat(RejectReasonCode(code)));
+      Send(std::move(y), slot.id);
+    };
+    auto request = std::make_shared<MdRequest>();
+    request->sub.slot = SlotIndex(slot);
+    request->sub.md_req_id = req_id;
+    const std::string sub_type = FieldText(msg, FIX::FIELD::SubscriptionRequestType);
+    if (sub_type != "0" && sub_type != "1" && sub_type != "2") {
+      return reject('4', RejectReason::kUnsupportedOrderType, "SubscriptionRequestType(263) must be 0, 1 or 2");
+    }
+    request->type = sub_type[0];
+    if (sub_type == "2") {
+      md_queue_.Push(MdItem{Event{}, request});
+      return;
+    }
+    if (msg.isSetField(FIX::FIELD::MDUpdateType) && msg.getField(FIX::FIELD::MDUpdateType) != "1") {
+      return reject('6', RejectReason::kUnsupportedOrderType, "only MDUpdateType(265)=1 (incremental) is supported");
+    }
+    if (msg.isSetField(FIX::FIELD::AggregatedBook) && msg.getField(FIX::FIELD::AggregatedBook) != "Y") {
+      return reject('7', RejectReason::kUnsupportedOrderType, "only aggregated books (266=Y) are published");
+    }
+    int depth = -1;
+    try {
+      depth = FIX::IntConvertor::convert(FieldText(msg, FIX::FIELD::MarketDepth));
+    } catch (const std::exception&) {
+    }
+    if (depth < 0) return reject('5', RejectReason::kUnsupportedOrderType, "MarketDepth(264) must be 0 (full) or N >= 1");
+    const int group_types = msg.groupCount(FIX::FIELD::NoMDEntryTypes);
+    for (int i = 1; i <= group_types; ++i) {
+      FIX::Group g(FIX::FIELD::NoMDEntryTypes, FIX::FIELD::MDEntryType);
+      msg.getGroup(i, g);
+      const std::string t = FieldText(g, FIX::FIELD::MDEntryType);
+      if (t == "0" || t == "1") {
+        request->sub.bids_offers = true;
+      } else if (t == "2") {
+        request->sub.trades = true;
+      } else {
+        return reject('8', RejectReason::kUnsupportedOrderType,
+                      absl::StrCat("MDEntryType(269)=", t, " is not published; use 0, 1 or 2"));
+      }
+    }
+    if (!request->sub.bids_offers && !request->sub.trades) {
+      return reject('8', RejectReason::kUnsupportedOrderType, "no MDEntryType(269) requested");
+    }
+    const int group_syms = msg.groupCount(FIX::FIELD::NoRelatedSym);
+    int64_t max_depth = 1;
+    for (int i = 1; i <= group_syms; ++i) {
+      FIX::Group g(FIX::FIELD::NoRelatedSym, FIX::FIELD::Symbol);
+      msg.getGroup(i, g);
+      const std::string symbol = FieldText(g, FIX::FIELD::Symbol);
+      const InstrumentConfig* instrument = config_.FindInstrument(symbol);
+      if (instrument == nullptr) {
+        return reject('0', RejectReason::kUnknownInstrument, absl::StrCat("unknown Symbol(55) ", symbol));
+      }
+      request->sub.instruments.push_back(instrument->id);
+      max_depth = std::max(max_depth, instrument->depth_levels);
+    }
+    if (request->sub.instruments.empty()) return reject('0', RejectReason::kUnknownInstrument, "no Symbol(55)");
+    if (depth > max_depth) {
+      return reject('5', RejectReason::kUnsupportedOrderType,
+                    absl::StrCat("MarketDepth(264) is at most ", max_depth, " (0 = all published levels)"));
+    }
+    request->sub.depth = depth == 0 ? static_cast<uint32_t>(max_depth) : static_cast<uint32_t>(depth);
+    md_queue_.Push(MdItem{Event{}, request});
+  }
+
+  // ---- Market-data thread: owns the public picture and the subscriptions.
+  static void ApplyDepth(InstrumentMd& md, const DepthChanged& d) {
+    BookSide& side = d.side == Side::kBuy ? md.bids : md.asks;
+    if (d.quantity.is_zero()) {
+      side.levels.erase(d.price.raw());
+    } else {
+      side.levels[d.price.raw()] = {d.quantity, d.orders};
+    }
+  }
+
+  template <typename F>
+  static void ForTopLevels(const InstrumentMd& md, Side side, uint32_t depth, F&& f) {
+    uint32_t rank = 0;
+    if (side == Side::kBuy) {
+      for (auto it = md.bids.levels.rbegin(); it != md.bids.levels.rend() && rank < depth; ++it, ++rank) {
+        f(rank, it->first, it->second);
+      }
+    } else {
+      for (auto it = md.asks.levels.begin(); it != md.asks.levels.end() && rank < depth; ++it, ++rank) {
+        f(rank, it->first, it->second);
+      }
+    }
+  }
+
+  FIX::Message Snapshot(const Subscription& sub, const InstrumentConfig& instrument) {
+    const InstrumentMd& md = md_[instrument.id.value() - 1];
+    FIX::Message w = NewMessage(FIX::MsgType_MarketDataSnapshotFullRefresh);
+    w.setField(FIX::FIELD::MDReqID, sub.md_req_id);
+    w.setField(FIX::FIELD::Symbol, instrument.symbol);
+    w.setField(FIX::FIELD::SecurityTradingStatus, absl::StrCat(TradingStatus(md.phase)));
+    w.setField(FIX::FIELD::TradingSessionSubID, TradingSessionSub(md.phase));
+    int entries = 0;
+    if (sub.bids_offers) {
+      for (Side side : {Side::kBuy, Side::kSell}) {
+        ForTopLevels(md, side, sub.depth, [&](uint32_t rank, int64_t price, const auto& level) {
+          FIX::Group g(FIX::FIELD::NoMDEntries, FIX::FIELD::MDEntryType);
+          g.setField(FIX::FIELD::MDEntryType, side == Side::kBuy ? "0" : "1");
+          g.setField(FIX::FIELD::MDEntryPx, FormatPrice(Price::FromRaw(price)));
+          g.setField(FIX::FIELD::MDEntrySize, absl::StrCat(level.first.raw()));
+          g.setField(FIX::FIELD::NumberOfOrders, absl::StrCat(level.second));
+          g.setField(FIX::FIELD::MDEntryPositionNo, absl::StrCat(rank + 1));
+          w.addGroup(g);
+          ++entries;
+        });
+      }
+    }
+    if (sub.trades && md.has_trade) {
+      FIX::Group g(FIX::FIELD::NoMDEntries, FIX::FIELD::MDEntryType);
+      g.setField(FIX::FIELD::MDEntryType, "2");
+      g.setField(FIX::FIELD::MDEntryPx, FormatPrice(md.last_price));
+      g.setField(FIX::FIELD::MDEntrySize, absl::StrCat(md.last_quantity.raw()));
+      g.setField(kAggressorSideTag, md.last_aggressor == Side::kBuy ? "1" : "2");
+      w.addGroup(g);
+      ++entries;
+    }
+    if (entries == 0) {
+      // NoMDEntries is required: an empty book is one entry with no price or size.
+      FIX::Group g(FIX::FIELD::NoMDEntries, FIX::FIELD::MDEntryType);
+      g.setField(FIX::FIELD::MDEntryType, sub.bids_offers ? "0" : "2");
+      w.addGroup(g);
+    }
+    return w;
+  }
+
+  bool Wants(const Subscription& sub, InstrumentId id) const {
+    return std::find(sub.instruments.begin(), sub.instruments.end(), id) != sub.instruments.end();
+  }
+
+  void Publish(const Subscription& sub, const FIX::Group& entry) {
+    auto x = std::make_shared<FIX::Message>(NewMessage(FIX::MsgType_MarketDataIncrementalRefresh));
+    x->setField(FIX::FIELD::MDReqID, sub.md_req_id);
+    x->addGroup(entry);
+    Deliver(sub.slot, Outbound{Event{}, 0, std::move(x)});
+  }
+
+  void OnMarketEvent(const Event& e) {
+    if (const auto* d = std::get_if<DepthChanged>(&e.body)) {
+      InstrumentMd& md = md_[d->instrument.value() - 1];
+      const bool existed = (d->side == Side::kBuy ? md.bids : md.asks).levels.contains(d->price.raw());
+      ApplyDepth(md, *d);
+      const InstrumentConfig* instrument = config_.FindInstrument(d->instrument);
+      for (const Subscription& sub : subs_) {
+        if (!sub.bids_offers || !Wants(sub, d->instrument) || d->rank >= sub.depth) continue;
+        FIX::Group g(FIX::FIELD::NoMDEntries, FIX::FIELD::MDUpdateAction);
+        g.setField(FIX::FIELD::MDUpdateAction, d->quantity.is_zero() ? "2" : existed ? "1" : "0");
+        g.setField(FIX::FIELD::MDEntryType, d->side == Side::kBuy ? "0" : "1");
+        g.setField(FIX::FIELD::Symbol, instrument->symbol);
+        g.setField(FIX::FIELD::MDEntryPx, FormatPrice(d->price));
+        g.setField(FIX::FIELD::MDEntrySize, absl::StrCat(d->quantity.raw()));
+        g.setField(FIX::FIELD::NumberOfOrders, absl::StrCat(d->orders));
+        g.setField(FIX::FIELD::MDEntryPositionNo, absl::StrCat(d->rank + 1));
+        Publish(sub, g);
+      }
+    } else if (const auto* t = std::get_if<TradeEvent>(&e.body)) {
+      InstrumentMd& md = md_[t->instrument.value() - 1];
+      md.has_trade = true;
+      md.last_price = t->price;
+      md.last_quantity = t->quantity;
+      md.last_aggressor = t->aggressor;
+      const InstrumentConfig* instrument = config_.FindInstrument(t->instrument);
+      for (const Subscription& sub : subs_) {
+        if (!sub.trades || !Wants(sub, t->instrument)) continue;
+        FIX::Group g(FIX::FIELD::NoMDEntries, FIX::FIELD::MDUpdateAction);
+        g.setField(FIX::FIELD::MDUpdateAction, "0");
+        g.setField(FIX::FIELD::MDEntryType, "2");
+        g.setField(FIX::FIELD::MDEntryID, absl::StrCat(t->trade_id.value()));
+        g.setField(FIX::FIELD::Symbol, instrument->symbol);
+        g.setField(FIX::FIELD::MDEntryPx, FormatPrice(t->price));
+        g.setField(FIX::FIELD::MDEntrySize, absl::StrCat(t->quantity.raw()));
+        g.setField(kAggressorSideTag, t->aggressor == Side::kBuy ? "1" : "2");
+        Publish(sub, g);
+      }
+    } else if (const auto* p = std::get_if<PhaseChanged>(&e.body)) {
+      InstrumentMd& md = md_[p->instrument.value() - 1];
+      md.phase = p->to;
+      phases_[p->instrument.value() - 1].store(static_cast<uint8_t>(p->to));
+      const InstrumentConfig* instrument = config_.FindInstrument(p->instrument);
+      for (const Subscription& sub : subs_) {
+        if (!Wants(sub, p->instrument)) continue;
+        FIX::Group g(FIX::FIELD::NoMDEntries, FIX::FIELD::MDUpdateAction);
+        g.setField(FIX::FIELD::MDUpdateAction, "1");
+        g.setField(FIX::FIELD::Symbol, instrument->symbol);
+        g.setField(FIX::FIELD::SecurityTradingStatus, absl::StrCat(TradingStatus(p->to)));
+        g.setField(FIX::FIELD::TradingSessionSubID, TradingSessionSub(p->to));
+        Publish(sub, g);
+      }
+    }
+  }
+
+  void OnMarketRequest(const MdRequest& request) {
+    const uint32_t slot = request.sub.slot;
+    if (request.type == 'X') {  // the session logged out: its subscriptions end
+      std::erase_if(subs_, [&](const Subscription& s) { return s.slot == slot; });
+      return;
+    }
+    auto existing = std::find_if(subs_.begin(), subs_.end(), [&](const Subscription& s) {
+      return s.slot == slot && s.md_req_id == request.sub.md_req_id;
+    });
+    auto reject = [&](char reason, RejectReason code, const std::string& text) {
+      auto y = std::make_shared<FIX::Message>(NewMessage(FIX::MsgType_MarketDataRequestReject));
+      y->setField(FIX::FIELD::MDReqID, request.sub.md_req_id);
+      y->setField(FIX::MDReqRejReason(reason));
+      y->setField(FIX::Text(absl::StrCat(RejectReasonCode(code), ": ", text)));
+      y->setField(kRejectCodeTag, absl::StrCat(RejectReasonCode(code)));
+      Deliver(slot, Outbound{Event{}, 0, std::move(y)});
+    };
+    if (request.type == '2') {
+      if (existing == subs_.end()) {
+        reject('0', RejectReason::kUnknownOrder, "no active subscription with this MDReqID(262)");
+      } else {
+        subs_.erase(existing);
+      }
+      return;
+    }
+    if (existing != subs_.end()) {
+      reject('1', RejectReason::kDuplicateClOrdId, "MDReqID(262) is already subscribed");
+      return;
+    }
+    for (InstrumentId id : request.sub.instruments) {
+      const InstrumentConfig* instrument = config_.FindInstrument(id);
+      Deliver(slot, Outbound{Event{}, 0, std::make_shared<FIX::Message>(Snapshot(request.sub, *instrument))});
+    }
+    if (request.type == '1') subs_.push_back(request.sub);
+  }
+
+  void MarketDataLoop() {
+    MdItem item;
+    for (;;) {
+      md_queue_.Wait();
+      while (md_queue_.Pop(item)) {
+        try {
+          if (item.request != nullptr) {
+            OnMarketRequest(*item.request);
+          } else {
+            OnMarketEvent(item.event);
+          }
+        } catch (const std::exception& e) {
+          spdlog::error("FIX market data: {}", e.what());
+        }
+        item.request.reset();
+      }
+      if (md_queue_.interrupted()) return;
+    }
+  }
+
+  // ---- Outbound queues
+  void Route(uint32_t slot_index, const Event& e, uint32_t n) {
+    if (slot_index == 0 || slot_index > slots_.size()) return;
+    Deliver(slot_index, Outbound{e, n, nullptr});
+  }
+
+  void Deliver(uint32_t slot_index, const Outbound& item) {
+    SessionSlot& slot = *slots_[slot_index - 1];
+    if (!slot.out->Push(item)) slot.overflowed.store(true, std::memory_order_release);
+  }
+
+  // Disconnects slow consumers: a session whose queue overflowed while it was logged on.
+  void ReapLoop() {
+    while (!stopped_.load()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      for (auto& slot : slots_) {
+        if (!slot->overflowed.exchange(false)) continue;
+        if (!slot->logged_on.load()) continue;  // queued for the store; resent on logon
+        spdlog::warn("FIX {}: slow consumer: outbound queue of {} messages overflowed; disconnecting",
+                     slot->config->comp_id, slot->out->capacity());
+        ShutdownStuckSockets();
+        if (FIX::Session* session = FIX::Session::lookupSession(slot->id)) {
+          try {
+            session->disconnect();
+          } catch (const std::exception& e) {
+            spdlog::warn("FIX {}: disconnect: {}", slot->config->comp_id, e.what());
+          }
+        }
+      }
+    }
+  }
+
+  // QuickFIX does not expose a session's socket, and a sender blocked in send() holds the
+  // session lock, so Session::disconnect() would wait for it. Shut down every connection on
+  // the FIX port whose kernel send queue is backed up; the blocked send then fails and
+  // QuickFIX disconnects that session.
+  void ShutdownStuckSockets() {
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd", ec)) {
+      int fd = -1;
+      try {
+        fd = std::stoi(entry.path().filename().string());
+      } catch (const std::exception&) {
+        continue;
+      }
+      sockaddr_in local{};
+      socklen_t len = sizeof(local);
+      if (getsockname(fd, reinterpret_cast<sockaddr*>(&local), &len) != 0 || local.sin_family != AF_INET ||
+          ntohs(local.sin_port) != config_.fix.port) {
+        continue;
+      }
+      sockaddr_in peer{};
+      len = sizeof(peer);
+      if (getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &len) != 0) continue;
+      int unsent = 0;
+      if (ioctl(fd, TIOCOUTQ, &unsent) != 0 || unsent < kStuckSocketBytes) continue;
+      char addr[INET_ADDRSTRLEN] = {};
+      inet_ntop(AF_INET, &peer.sin_addr, addr, sizeof(addr));
+      spdlog::warn("FIX: shutting down connection from {}:{} with {} unsent bytes", addr,
+                   ntohs(peer.sin_port), unsent);
+      shutdown(fd, SHUT_RDWR);
+    }
+  }
+
+  SessionSlot* Slot(const std::string& comp_id) {
+    auto it = slot_by_comp_id_.find(comp_id);
+    return it == slot_by_comp_id_.end() ? nullptr : slots_[it->second - 1].get();
   }
 
   // Reports for messages that never reached the core: "X<start ms>.<n>", unique across
@@ -239,92 +990,157 @@ class FixGateway::Impl final : public FIX::Application {
     }
   }
 
-  void SendTo(uint32_t slot_index, FIX::Message&& msg) {
-    if (const SessionSlot* slot = SlotAt(slot_index)) Send(std::move(msg), slot->id);
-  }
+  std::string ExecId(SeqNo seq, uint32_t n) { return absl::StrCat(seq.value(), ".", n); }
 
-  std::string ExecId(SeqNo seq, int n) { return absl::StrCat(seq.value(), ".", n); }
-
-  void SendEvent(const Event& event, int& n) {
+  // Sender thread of `slot`: turn one event into the reports this session is due.
+  void SendEvent(const SessionSlot& slot, const Event& event, uint32_t n) {
+    const uint32_t me = SlotIndex(slot);
     std::visit(
         [&](const auto& body) {
           using T = std::decay_t<decltype(body)>;
           if constexpr (std::is_same_v<T, OrderAccepted>) {
             const InstrumentConfig* instrument = config_.FindInstrument(body.order.instrument);
-            SendTo(body.order.session, OrderReport(body.order, *instrument, FIX::ExecType_NEW,
-                                                   ExecId(event.seq, n++), event.time));
+            Remember(slot, body.order, FIX::OrdStatus_NEW, true);
+            Send(OrderReport(body.order, *instrument, FIX::ExecType_NEW, ExecId(event.seq, n), event.time), slot.id);
+            // An order the core accepted after its session dropped with cancel-on-disconnect.
+            if (!slot.logged_on.load() && slot.member != nullptr && slot.config->cancel_on_disconnect) {
+              CancelForDisconnect(slot, body.order);
+            }
           } else if constexpr (std::is_same_v<T, OrderRejected>) {
-            SendTo(body.session, RejectReport(body, config_.FindInstrument(body.instrument),
-                                              ExecId(event.seq, n++), event.time));
+            Send(RejectReport(body, config_.FindInstrument(body.instrument), ExecId(event.seq, n), event.time),
+                 slot.id);
           } else if constexpr (std::is_same_v<T, OrderCancelled>) {
             const InstrumentConfig* instrument = config_.FindInstrument(body.order.instrument);
             FIX44::ExecutionReport er = OrderReport(body.order, *instrument, FIX::ExecType_CANCELED,
-                                                    ExecId(event.seq, n++), event.time);
+                                                    ExecId(event.seq, n), event.time);
+            char status = FIX::OrdStatus_CANCELED;
             if (body.cause == CancelCause::kExpired) {
               er.setField(FIX::ExecType(FIX::ExecType_EXPIRED));
               er.setField(FIX::OrdStatus(FIX::OrdStatus_EXPIRED));
+              status = FIX::OrdStatus_EXPIRED;
             }
+            Remember(slot, body.order, status, false);
             if (!body.request_cl_ord_id.empty()) {
               er.setField(FIX::ClOrdID(std::string(body.request_cl_ord_id.view())));
               er.setField(FIX::OrigClOrdID(std::string(body.order.cl_ord_id.view())));
             }
-            SendTo(body.request_session != 0 ? body.request_session : body.order.session, std::move(er));
+            Send(std::move(er), slot.id);
           } else if constexpr (std::is_same_v<T, CancelRejected>) {
-            SendTo(body.session, CancelRejectMessage(body));
+            Send(CancelRejectMessage(body), slot.id);
           } else if constexpr (std::is_same_v<T, TradeEvent>) {
             const InstrumentConfig* instrument = config_.FindInstrument(body.instrument);
-            SendTo(body.buy.session, TradeReport(body, body.buy, *instrument, ExecId(event.seq, n++)));
-            SendTo(body.sell.session, TradeReport(body, body.sell, *instrument, ExecId(event.seq, n++)));
+            if (slot.config->role == SessionRole::kDropCopy) {
+              Send(TradeCapture(body, *instrument), slot.id);
+              return;
+            }
+            if (body.buy.session == me) {
+              Remember(slot, body.buy, body.buy.leaves_quantity.is_zero() ? FIX::OrdStatus_FILLED
+                                                                          : FIX::OrdStatus_PARTIALLY_FILLED,
+                       !body.buy.leaves_quantity.is_zero());
+              Send(TradeReport(body, body.buy, *instrument, ExecId(event.seq, n)), slot.id);
+            }
+            if (body.sell.session == me) {
+              Remember(slot, body.sell, body.sell.leaves_quantity.is_zero() ? FIX::OrdStatus_FILLED
+                                                                            : FIX::OrdStatus_PARTIALLY_FILLED,
+                       !body.sell.leaves_quantity.is_zero());
+              Send(TradeReport(body, body.sell, *instrument, ExecId(event.seq, n + 1)), slot.id);
+            }
           } else if constexpr (std::is_same_v<T, OrderReplaced>) {
             const InstrumentConfig* instrument = config_.FindInstrument(body.order.instrument);
-            SendTo(body.request_session != 0 ? body.request_session : body.order.session,
-                   ReplacedReport(body, *instrument, ExecId(event.seq, n++), event.time));
+            OrderView view = body.order;
+            view.cl_ord_id = body.request_cl_ord_id;
+            Remember(slot, view, body.order.cum_quantity.is_positive() ? FIX::OrdStatus_PARTIALLY_FILLED
+                                                                       : FIX::OrdStatus_NEW,
+                     true, &body.orig_cl_ord_id);
+            Send(ReplacedReport(body, *instrument, ExecId(event.seq, n), event.time), slot.id);
           } else if constexpr (std::is_same_v<T, MassCancelDone>) {
-            SendTo(body.session, MassCancelReport(body, ExecId(event.seq, n++)));
+            Send(MassCancelReport(body, ExecId(event.seq, n)), slot.id);
           }
-          // Market data events (BBO, depth, phase, auction indications) are for the
-          // market-data sessions, which subscribe with MarketDataRequest.
         },
         event.body);
   }
 
-  void SendLoop() {
-    Event event;
-    SeqNo current;
-    int n = 0;
+  // Drop copy: both sides of a trade, with the members as parties.
+  FIX::Message TradeCapture(const TradeEvent& t, const InstrumentConfig& instrument) {
+    FIX::Message ae = NewMessage(FIX::MsgType_TradeCaptureReport);
+    ae.setField(FIX::FIELD::TradeReportID, absl::StrCat(t.trade_id.value()));
+    ae.setField(FIX::FIELD::TradeReportTransType, "0");
+    ae.setField(FIX::FIELD::ExecType, "F");
+    ae.setField(FIX::FIELD::TrdMatchID, absl::StrCat(t.trade_id.value()));
+    ae.setField(FIX::FIELD::PreviouslyReported, "N");
+    ae.setField(FIX::FIELD::Symbol, instrument.symbol);
+    ae.setField(FIX::FIELD::LastQty, absl::StrCat(t.quantity.raw()));
+    ae.setField(FIX::FIELD::LastPx, FormatPrice(t.price));
+    const std::string stamp = UtcTimestamp(t.time);
+    ae.setField(FIX::FIELD::TradeDate, stamp.substr(0, 8));
+    ae.setField(FIX::FIELD::TransactTime, stamp);
+    ae.setField(kAggressorSideTag, t.aggressor == Side::kBuy ? "1" : "2");
+    for (const OrderView* side : {&t.buy, &t.sell}) {
+      FIX::Group g(FIX::FIELD::NoSides, FIX::FIELD::Side);
+      g.setField(FIX::FIELD::Side, side == &t.buy ? "1" : "2");
+      g.setField(FIX::FIELD::OrderID, absl::StrCat(side->order_id.value()));
+      g.setField(FIX::FIELD::ClOrdID, std::string(side->cl_ord_id.view()));
+      const MemberConfig* member = config_.FindMember(side->member);
+      FIX::Group party(FIX::FIELD::NoPartyIDs, FIX::FIELD::PartyID);
+      party.setField(FIX::FIELD::PartyID, member != nullptr ? member->code : "UNKNOWN");
+      party.setField(FIX::FIELD::PartyIDSource, "D");
+      party.setField(FIX::FIELD::PartyRole, "1");
+      g.addGroup(party);
+      g.setField(FIX::FIELD::Currency, "CNY");
+      g.setField(FIX::FIELD::GrossTradeAmt, FormatDecimal(t.notional.raw(), 2));
+      ae.addGroup(g);
+    }
+    return ae;
+  }
+
+  void SendLoop(uint32_t slot_index) {
+    SessionSlot& slot = *slots_[slot_index - 1];
+    Outbound item;
     for (;;) {
-      outbound_.WaitNonEmpty();
-      while (outbound_.TryPop(event)) {
-        if (event.seq != current) {
-          current = event.seq;
-          n = 0;
-        }
+      slot.out->Wait();
+      while (slot.out->Pop(item)) {
         try {
-          SendEvent(event, n);
+          if (item.message != nullptr) {
+            FIX::Message copy(*item.message);
+            Send(std::move(copy), slot.id);
+            item.message.reset();
+          } else {
+            SendEvent(slot, item.event, item.exec_n);
+          }
         } catch (const std::exception& e) {
-          spdlog::error("FIX send failed for seq {}: {}", event.seq.value(), e.what());
+          spdlog::error("FIX {}: send failed for seq {}: {}", slot.config->comp_id, item.event.seq.value(), e.what());
         }
       }
-      if (outbound_.interrupted()) return;
+      if (slot.out->interrupted()) return;
     }
   }
 
   const ExchangeConfig& config_;
   CommandQueue& commands_;
   FixGatewayOptions options_;
-  std::vector<SessionSlot> slots_;
+  std::vector<std::unique_ptr<SessionSlot>> slots_;
   absl::flat_hash_map<std::string, uint32_t> slot_by_comp_id_;
-  BoundedMpscQueue<Event> outbound_;
+  std::vector<uint32_t> drop_copy_;
+  absl::flat_hash_map<MemberId, std::unique_ptr<MemberOrders>> orders_;
+  // Sequencer thread only.
+  SeqNo route_seq_;
+  uint32_t route_n_ = 0;
+  // Market-data thread only (after Seed()).
+  SpillQueue<MdItem> md_queue_;
+  std::vector<InstrumentMd> md_;
+  std::vector<Subscription> subs_;
+  std::vector<std::atomic<uint8_t>> phases_;  // for SecurityList, read by connection threads
+  std::vector<PriceBandView> bands_;
   FIX::SessionSettings settings_;
   std::unique_ptr<FIX::MessageStoreFactory> store_factory_;
   std::unique_ptr<FIX::LogFactory> log_factory_;
   std::unique_ptr<FIX::Acceptor> acceptor_;
-  std::thread sender_;
+  std::thread md_thread_;
+  std::thread reaper_;
   std::atomic<bool> stopped_{false};
-  uint64_t edge_exec_ids_ = 0;
-  const int64_t start_ms_ = std::chrono::duration_cast<std::chrono::milliseconds>(
-                                std::chrono::system_clock::now().time_since_epoch())
-                                .count();
+  std::atomic<uint64_t> edge_exec_ids_{0};
+  std::atomic<uint64_t> cod_ids_{0};
+  const int64_t start_ms_ = NowMs();
 };
 
 FixGateway::FixGateway(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -341,6 +1157,7 @@ absl::StatusOr<std::unique_ptr<FixGateway>> FixGateway::Create(const ExchangeCon
       new FixGateway(std::make_unique<Impl>(config, commands, options)));
 }
 
+void FixGateway::SeedMarketData(const std::vector<MarketSeed>& seeds) { impl_->Seed(seeds); }
 absl::Status FixGateway::Start() { return impl_->Start(); }
 void FixGateway::Stop() { impl_->Stop(); }
 void FixGateway::OnEvents(std::span<const Event> events) { impl_->Enqueue(events); }

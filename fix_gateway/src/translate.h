@@ -16,6 +16,18 @@ namespace dazong::fix_gateway {
 // Custom tags (see fix_gateway/spec/README.md).
 inline constexpr int kRejectCodeTag = 20001;
 inline constexpr int kStpModeTag = 20040;
+inline constexpr int kPriceBandLowTag = 20020;
+inline constexpr int kPriceBandHighTag = 20021;
+inline constexpr int kReferencePriceTag = 20022;
+inline constexpr int kPriceUnitQtyTag = 20023;
+inline constexpr int kBaseUnitTag = 20024;
+inline constexpr int kAggressorSideTag = 20041;
+
+// An instrument's static price band as the gateway publishes it.
+struct PriceBandView {
+  Price low;
+  Price high;
+};
 
 // A message that could not become a command: the reason to report.
 struct EdgeReject {

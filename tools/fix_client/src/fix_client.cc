@@ -219,6 +219,23 @@ absl::Status FixClient::SendRaw(const std::string& msg_type,
   return impl_->Send(msg);
 }
 
+absl::Status FixClient::SendRaw(const std::string& msg_type,
+                                const std::vector<std::pair<int, std::string>>& fields,
+                                const std::vector<RawGroup>& groups) {
+  FIX::Message msg;
+  msg.getHeader().setField(FIX::BeginString(FIX::BeginString_FIX44));
+  msg.getHeader().setField(FIX::MsgType(msg_type));
+  for (const auto& [tag, value] : fields) msg.setField(tag, value);
+  for (const RawGroup& group : groups) {
+    for (const auto& entry : group.entries) {
+      FIX::Group g(group.count_tag, group.delimiter);
+      for (const auto& [tag, value] : entry) g.setField(tag, value);
+      msg.addGroup(g);
+    }
+  }
+  return impl_->Send(msg);
+}
+
 std::optional<ReceivedMessage> FixClient::WaitFor(
     const std::function<bool(const ReceivedMessage&)>& match, std::chrono::milliseconds timeout) {
   return impl_->WaitFor(match, timeout);

@@ -160,6 +160,9 @@ struct FixConfig {
   uint16_t port = 0;
   int32_t heartbeat_seconds = 30;
   std::string dictionary_path;  // the exchange's FIX 4.4 data dictionary XML
+  // Messages one session's outbound queue holds; a session that falls this far behind is
+  // disconnected as a slow consumer.
+  int32_t outbound_queue = 16384;
 };
 
 struct RedisConfig {

@@ -1,16 +1,24 @@
-// FixGateway: the exchange's FIX 4.4 acceptor for member firms.
+// FixGateway: the exchange's FIX 4.4 acceptor for member firms, market-data subscribers and
+// supervisors' drop copy (docs/fix-rules-of-engagement.md is the published contract).
 //
-// Turns FIX into commands and events into FIX; keeps no exchange state beyond sessions.
-// Logon checks Password(554) against the member registry's argon2id hash. Inbound messages
-// are handled on QuickFIX's acceptor thread, which only validates, translates and pushes a
-// command to the sequencer's queue. Events arrive through OnEvents() on the sequencer thread,
-// are copied into the gateway's outbound queue, and are sent by the gateway's sender thread,
-// so a slow socket never blocks the sequencer. No QuickFIX type appears in this header.
+// Turns FIX into commands and events into FIX; keeps no exchange state beyond sessions (a
+// per-member cache of the orders it has reported, for OrderStatusRequest and
+// cancel-on-disconnect, and the public market-data picture it publishes).
+//
+// Threads: QuickFIX's ThreadedSocketAcceptor reads each connection on its own thread (so the
+// argon2id check of one Logon never stalls another session); that thread validates,
+// translates and pushes a command to the sequencer's queue. OnEvents() runs on the sequencer
+// thread and only copies each event into the bounded outbound queue of the session(s) it is
+// for (and into the market-data thread's queue); it never blocks and never allocates unless a
+// queue overflows. Each session has its own sender thread; a session whose queue overflows
+// is disconnected as a slow consumer, and what it was due is kept in its QuickFIX store for
+// resend. No QuickFIX type appears in this header.
 #pragma once
 
 #include <memory>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -24,6 +32,16 @@ struct FixGatewayOptions {
   std::string log_dir;    // QuickFIX message logs; empty for none
 };
 
+// The public state of one instrument when the gateway starts (after journal recovery), so
+// the first market-data snapshot is right.
+struct MarketSeed {
+  InstrumentId instrument;
+  Phase phase = Phase::kContinuous;
+  Price band_low;
+  Price band_high;
+  std::vector<DepthChanged> levels;  // published depth, both sides
+};
+
 class FixGateway final : public EventSink {
  public:
   // `config` and `commands` must outlive the gateway.
@@ -31,6 +49,9 @@ class FixGateway final : public EventSink {
                                                             CommandQueue& commands,
                                                             const FixGatewayOptions& options);
   ~FixGateway() override;
+
+  // Call before Start(): the recovered public state of each instrument.
+  void SeedMarketData(const std::vector<MarketSeed>& seeds);
 
   // Starts accepting connections on config.fix.port.
   absl::Status Start();

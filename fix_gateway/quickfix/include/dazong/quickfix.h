@@ -31,6 +31,7 @@
 #include <quickfix/SessionSettings.h>
 #include <quickfix/SocketAcceptor.h>
 #include <quickfix/SocketInitiator.h>
+#include <quickfix/ThreadedSocketAcceptor.h>
 #include <quickfix/fix44/ExecutionReport.h>
 #include <quickfix/fix44/Logon.h>
 #include <quickfix/fix44/NewOrderSingle.h>

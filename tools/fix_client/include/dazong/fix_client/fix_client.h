@@ -69,6 +69,14 @@ class FixClient {
                           const std::string& symbol, char side);
   // Sends an arbitrary application message given as tag=value pairs (for hostile-input tests).
   absl::Status SendRaw(const std::string& msg_type, const std::vector<std::pair<int, std::string>>& fields);
+  // A repeating group for SendRaw: NumInGroup tag, first (delimiter) tag, and the entries.
+  struct RawGroup {
+    int count_tag = 0;
+    int delimiter = 0;
+    std::vector<std::vector<std::pair<int, std::string>>> entries;
+  };
+  absl::Status SendRaw(const std::string& msg_type, const std::vector<std::pair<int, std::string>>& fields,
+                       const std::vector<RawGroup>& groups);
 
   // Waits for the first received message (since the last Clear, not yet taken) matching
   // `match`, removes it from the inbox and returns it.

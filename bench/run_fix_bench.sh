@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# FIX load benchmark: the same fix-load runs against QuickFIX's echo acceptor and against the
+# full exchange (dazongd: gateway, matching, durable group commit), alternately, ROUNDS times.
+# Both use ThreadedSocketAcceptor, FileStore and the exchange's dictionary with validation.
+#
+# usage: bench/run_fix_bench.sh [BUILD_DIR] [ROUNDS] [DURATION_S]
+# env:   SETUP="cmd"  passed to fix-load --setup for the dazongd runs (seed holdings/cash
+#        once the ledger is enabled; runs after the sessions log on, before the load).
+set -euo pipefail
+SRC="$(cd "$(dirname "$0")/.." && pwd)"
+BUILD="${1:-$SRC/build/default}"
+ROUNDS="${2:-3}"
+DURATION="${3:-10}"
+SESSIONS="HUAXIN-OE,JINLU-OE,HAIBEI-OE,DONGFANG-OE"
+DICT="$SRC/fix_gateway/spec/FIX44-dazong.xml"
+WORK="$(mktemp -d /tmp/dazong-fix-bench.XXXXXX)"
+free_port() { python3 -c "import socket;s=socket.socket();s.bind(('127.0.0.1',0));print(s.getsockname()[1])"; }
+PIDS=()
+cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$WORK"; }
+trap cleanup EXIT
+
+REDIS_PORT=$(free_port)
+redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no --dir "$WORK" >"$WORK/redis.log" 2>&1 &
+PIDS+=($!)
+
+loads() {  # $1 port, $2 label, $3 setup
+  local setup_args=()
+  [ -n "${3:-}" ] && setup_args=(--setup "$3")
+  "$BUILD/bench/fix-load" --port "$1" --sessions "$SESSIONS" --rate 5000 --duration "$DURATION" \
+    --warmup 2 --label "$2 rate=5000" "${setup_args[@]}"
+  "$BUILD/bench/fix-load" --port "$1" --sessions "$SESSIONS" --inflight 100 --duration "$DURATION" \
+    --warmup 2 --label "$2 inflight=100" "${setup_args[@]}"
+}
+
+for round in $(seq 1 "$ROUNDS"); do
+  # QuickFIX echo baseline.
+  EPORT=$(free_port)
+  rm -rf "$WORK/echo"
+  "$BUILD/bench/fix-echo-acceptor" --port "$EPORT" --comp-ids "$SESSIONS" --store file \
+    --store-dir "$WORK/echo" --dictionary "$DICT" >"$WORK/echo.log" 2>&1 &
+  EPID=$!
+  PIDS+=($EPID)
+  for _ in $(seq 50); do grep -q "echo ready" "$WORK/echo.log" && break; sleep 0.1; done
+  loads "$EPORT" "round$round echo"
+  kill "$EPID"; wait "$EPID" 2>/dev/null || true
+
+  # The full exchange: throttles off for the load sessions, a fresh data directory.
+  FPORT=$(free_port)
+  rm -rf "$WORK/data"
+  sed -e "s|data_dir = \"../var/demo\"|data_dir = \"$WORK/data\"|" \
+      -e "s|^port = 9878|port = $FPORT|" -e "s|^port = 6390|port = $REDIS_PORT|" \
+      -e "s|^port = 8088|port = $(free_port)|" \
+      -e "s|dictionary = \"../fix_gateway/spec/FIX44-dazong.xml\"|dictionary = \"$DICT\"|" \
+      -e "/^throttle_per_second/d" -e "/^cancel_on_disconnect/d" \
+      "$SRC/config/demo.toml" >"$WORK/exchange.toml"
+  "$BUILD/exchange/dazongd" --config "$WORK/exchange.toml" >"$WORK/dazongd.log" 2>&1 &
+  DPID=$!
+  PIDS+=($DPID)
+  for _ in $(seq 300); do grep -q "dazongd ready" "$WORK/dazongd.log" && break; sleep 0.1; done
+  loads "$FPORT" "round$round dazongd" "${SETUP:-}"
+  kill "$DPID"; wait "$DPID" 2>/dev/null || true
+done

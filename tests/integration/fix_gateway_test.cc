@@ -1,0 +1,520 @@
+// The FIX gateway's Rules of Engagement against the real daemon (docs/fix-rules-of-engagement.md):
+// session roles, order ownership, logon refusals, throttling, OrderStatusRequest,
+// cancel-on-disconnect, market data, SecurityList, drop copy, a slow consumer that stops
+// reading, and sequence recovery across a daemon restart. Real QuickFIX initiators (and one raw
+// socket for the consumer that never reads) against dazongd with the demo configuration.
+#include <gtest/gtest.h>
+#include <netinet/tcp.h>
+
+#include <algorithm>
+
+#include "../support/process.h"
+#include "../support/temp_dir.h"
+#include "dazong/fix_client/fix_client.h"
+
+namespace dazong {
+namespace {
+
+using fix_client::FixClient;
+using fix_client::ReceivedMessage;
+using testing::ChildProcess;
+using testing::FreePort;
+using testing::WaitUntil;
+using namespace std::chrono_literals;
+using Fields = std::vector<std::pair<int, std::string>>;
+
+const std::string kSourceDir = DAZONG_SOURCE_DIR;
+const std::string kDaemon = DAZONGD_PATH;
+const std::string kRedisServer = REDIS_SERVER_PATH;
+const std::string kSymbol = "RB-HRB400E";
+const std::string kDictionary = kSourceDir + "/fix_gateway/spec/FIX44-dazong.xml";
+
+void ReplaceOnce(std::string& text, const std::string& pattern, const std::string& with,
+                 const std::string& after = "") {
+  size_t start = after.empty() ? 0 : text.find(after);
+  ASSERT_NE(start, std::string::npos) << after;
+  size_t at = text.find(pattern, start);
+  ASSERT_NE(at, std::string::npos) << pattern;
+  text.replace(at, pattern.size(), with);
+}
+
+std::function<bool(const ReceivedMessage&)> Type(const std::string& type) {
+  return [=](const ReceivedMessage& m) { return m.msg_type == type; };
+}
+std::function<bool(const ReceivedMessage&)> Er(const std::string& cl_ord_id, char exec_type) {
+  return [=](const ReceivedMessage& m) {
+    return m.msg_type == "8" && m.Get(11) == cl_ord_id && m.Get(150) == std::string(1, exec_type);
+  };
+}
+
+std::string Frame(const std::string& type, int seq, const std::string& sender, const std::string& body) {
+  std::string inner = "35=" + type + "\x01" + "49=" + sender + "\x01" + "56=DAZONG\x01" + "34=" +
+                      std::to_string(seq) + "\x01" + "52=20260101-00:00:00.000\x01" + body;
+  std::string msg = "8=FIX.4.4\x01" "9=" + std::to_string(inner.size()) + "\x01" + inner;
+  unsigned sum = 0;
+  for (unsigned char c : msg) sum += c;
+  char trailer[16];
+  std::snprintf(trailer, sizeof(trailer), "10=%03u\x01", sum % 256);
+  return msg + trailer;
+}
+
+class FixGatewayTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    redis_port_ = FreePort();
+    fix_port_ = FreePort();
+    redis_ = std::make_unique<ChildProcess>(
+        std::vector<std::string>{kRedisServer, "--port", std::to_string(redis_port_), "--bind",
+                                 "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir_.path()},
+        dir_ / "redis.log");
+    ASSERT_TRUE(redis_->Start());
+    config_ = testing::ReadFile(kSourceDir + "/config/demo.toml");
+    ReplaceOnce(config_, "data_dir = \"../var/demo\"", "data_dir = \"" + dir_.path() + "/data\"");
+    ReplaceOnce(config_, "port = 9878", "port = " + std::to_string(fix_port_), "[fix]");
+    ReplaceOnce(config_, "dictionary = \"../fix_gateway/spec/FIX44-dazong.xml\"",
+                "dictionary = \"" + kDictionary + "\"");
+    ReplaceOnce(config_, "port = 6390", "port = " + std::to_string(redis_port_), "[redis]");
+    ReplaceOnce(config_, "port = 8088", "port = " + std::to_string(FreePort()), "[http]");
+  }
+
+  void StartDaemon() {
+    const std::string path = dir_ / "exchange.toml";
+    std::ofstream(path) << config_;
+    daemon_ = std::make_unique<ChildProcess>(std::vector<std::string>{kDaemon, "--config", path},
+                                             dir_ / "dazongd.log");
+    ASSERT_TRUE(daemon_->Start());
+    ASSERT_TRUE(WaitUntil([&] { return daemon_->log().find("dazongd ready") != std::string::npos; }, 30s))
+        << daemon_->log();
+  }
+
+  // A logged-on client; its session store lives in the test directory so a reconnect
+  // continues the sequence numbers.
+  std::unique_ptr<FixClient> Connect(const std::string& comp_id, bool wait = true,
+                                     const std::string& password = "") {
+    fix_client::FixClientOptions options;
+    options.port = fix_port_;
+    options.sender_comp_id = comp_id;
+    options.password = password.empty() ? "demo-" + comp_id : password;
+    options.dictionary_path = kDictionary;
+    options.store_dir = dir_ / ("client-" + comp_id);
+    options.reconnect_seconds = 1;
+    auto client = FixClient::Create(options);
+    EXPECT_TRUE(client.ok());
+    EXPECT_TRUE((*client)->Start().ok());
+    if (wait) {
+      EXPECT_TRUE((*client)->WaitLoggedOn(20s)) << comp_id << "\n" << daemon_->log();
+    }
+    return std::move(*client);
+  }
+
+  static absl::Status StatusRequest(FixClient& c, const std::string& cl_ord_id, char side = '1') {
+    return c.SendRaw("H", Fields{{11, cl_ord_id}, {55, kSymbol}, {54, std::string(1, side)}});
+  }
+
+  static absl::Status MarketDataRequest(FixClient& c, const std::string& req_id, const std::string& symbol,
+                                        const std::vector<std::string>& types, char sub_type = '1',
+                                        const std::string& depth = "5") {
+    FixClient::RawGroup entry_types{267, 269, {}};
+    for (const std::string& t : types) entry_types.entries.push_back({{269, t}});
+    FixClient::RawGroup symbols{146, 55, {{{55, symbol}}}};
+    return c.SendRaw("V", Fields{{262, req_id}, {263, std::string(1, sub_type)}, {264, depth}, {265, "1"}},
+                     {entry_types, symbols});
+  }
+
+  testing::TempDir dir_;
+  std::string config_;
+  int redis_port_ = 0;
+  int fix_port_ = 0;
+  std::unique_ptr<ChildProcess> redis_;
+  std::unique_ptr<ChildProcess> daemon_;
+};
+
+TEST_F(FixGatewayTest, EachSessionMaySendOnlyWhatItsRoleAllowsAndTouchOnlyItsOwnOrders) {
+  StartDaemon();
+  auto huaxin = Connect("HUAXIN-OE");
+  auto jinlu = Connect("JINLU-OE");
+  auto md = Connect("HUAXIN-MD");
+  auto drop = Connect("SUPV-DC");
+
+  // A market-data session cannot enter orders; an order-entry session cannot subscribe; a
+  // drop-copy session cannot enter orders either.
+  ASSERT_TRUE(md->SendNewOrder({"MD-1", kSymbol, '1', '2', "3650.00", "10000", '0'}).ok());
+  auto refused = md->WaitFor(Type("j"), 10s);
+  ASSERT_TRUE(refused.has_value()) << daemon_->log();
+  EXPECT_EQ(refused->Get(380), "6");
+  EXPECT_EQ(refused->Get(20001), "9");
+  EXPECT_NE(refused->Get(58).find("market_data session cannot send MsgType D"), std::string::npos);
+  ASSERT_TRUE(MarketDataRequest(*huaxin, "R1", kSymbol, {"0", "1"}).ok());
+  auto refused_md = huaxin->WaitFor(Type("j"), 10s);
+  ASSERT_TRUE(refused_md.has_value());
+  EXPECT_EQ(refused_md->Get(380), "6");
+  ASSERT_TRUE(drop->SendNewOrder({"DC-1", kSymbol, '1', '2', "3650.00", "10000", '0'}).ok());
+  ASSERT_TRUE(drop->WaitFor(Type("j"), 10s).has_value());
+
+  // An application message the exchange does not support: BusinessMessageReject 380=3.
+  ASSERT_TRUE(huaxin->SendRaw("AN", Fields{{710, "P1"}, {724, "0"}, {715, "20260101"}, {60, "20260101-00:00:00"}}).ok());
+  auto unsupported = huaxin->WaitFor(Type("j"), 10s);
+  ASSERT_TRUE(unsupported.has_value());
+  EXPECT_EQ(unsupported->Get(380), "3");
+
+  // Jinlu cannot cancel, replace or even see Huaxin's order, though it names its ClOrdID.
+  ASSERT_TRUE(huaxin->SendNewOrder({"H-1", kSymbol, '2', '2', "3700.00", "20000", '1'}).ok());
+  ASSERT_TRUE(huaxin->WaitFor(Er("H-1", '0'), 10s).has_value());
+  ASSERT_TRUE(jinlu->SendCancel("J-C1", "H-1", kSymbol, '2').ok());
+  auto cancel_reject = jinlu->WaitFor(Type("9"), 10s);
+  ASSERT_TRUE(cancel_reject.has_value());
+  EXPECT_EQ(cancel_reject->Get(102), "1");  // unknown order
+  ASSERT_TRUE(StatusRequest(*jinlu, "H-1", '2').ok());
+  auto status = jinlu->WaitFor(Type("8"), 10s);
+  ASSERT_TRUE(status.has_value());
+  EXPECT_EQ(status->Get(150), "I");
+  EXPECT_EQ(status->Get(39), "8");
+  EXPECT_EQ(status->Get(20001), "7");
+  // Huaxin's own order is still open.
+  ASSERT_TRUE(StatusRequest(*huaxin, "H-1", '2').ok());
+  auto own = huaxin->WaitFor(Type("8"), 10s);
+  ASSERT_TRUE(own.has_value());
+  EXPECT_EQ(own->Get(150), "I");
+  EXPECT_EQ(own->Get(39), "0");
+  EXPECT_EQ(own->Get(151), "20000");
+  EXPECT_TRUE(daemon_->running());
+}
+
+TEST_F(FixGatewayTest, LogonRefusals) {
+  StartDaemon();
+  auto first = Connect("JINLU-OE");
+  // A second connection for a CompID that is logged on gets no Logon and is closed (QuickFIX
+  // waits up to 5 s for the session to free up); the first session stays up.
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<uint16_t>(fix_port_));
+  ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  timeval tv{10, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  const std::string logon = Frame("A", 1, "JINLU-OE", "98=0\x01" "108=30\x01" "554=demo-JINLU-OE\x01");
+  ASSERT_GT(send(fd, logon.data(), logon.size(), MSG_NOSIGNAL), 0);
+  char buf[1024];
+  std::string reply;
+  for (ssize_t n; (n = recv(fd, buf, sizeof(buf), 0)) > 0;) reply.append(buf, static_cast<size_t>(n));
+  close(fd);
+  EXPECT_EQ(reply.find("35=A"), std::string::npos) << reply;
+  EXPECT_TRUE(first->logged_on());
+  ASSERT_TRUE(first->SendNewOrder({"J-1", kSymbol, '1', '2', "3600.00", "10000", '0'}).ok());
+  EXPECT_TRUE(first->WaitFor(Er("J-1", '0'), 10s).has_value());
+
+  // A wrong password, a wrong Username and a disabled member's session are refused with a
+  // Logout that says why.
+  auto wrong = Connect("HUAXIN-OE", false, "nope");
+  EXPECT_TRUE(WaitUntil([&] { return !wrong->last_logout_text().empty(); }, 10s));
+  EXPECT_NE(wrong->last_logout_text().find("invalid password"), std::string::npos);
+  wrong->Stop();
+  EXPECT_TRUE(first->logged_on());
+}
+
+TEST_F(FixGatewayTest, OrderStatusFollowsTheOrderAndTheThrottleRefusesTheExcess) {
+  StartDaemon();
+  auto huaxin = Connect("HUAXIN-OE");
+  auto jinlu = Connect("JINLU-OE");
+  ASSERT_TRUE(huaxin->SendNewOrder({"S-1", kSymbol, '2', '2', "3650.00", "30000", '1'}).ok());
+  ASSERT_TRUE(huaxin->WaitFor(Er("S-1", '0'), 10s).has_value());
+  ASSERT_TRUE(jinlu->SendNewOrder({"B-1", kSymbol, '1', '2', "3650.00", "10000", '0'}).ok());
+  ASSERT_TRUE(huaxin->WaitFor(Er("S-1", 'F'), 10s).has_value());
+  ASSERT_TRUE(StatusRequest(*huaxin, "S-1", '2').ok());
+  auto status = huaxin->WaitFor(Er("S-1", 'I'), 10s);
+  ASSERT_TRUE(status.has_value());
+  EXPECT_EQ(status->Get(39), "1");
+  EXPECT_EQ(status->Get(14), "10000");
+  EXPECT_EQ(status->Get(151), "20000");
+  EXPECT_EQ(status->Get(6), "3650.0000");
+
+  // JINLU-OE may send 100 messages per second: 150 status requests at once, and the excess
+  // is refused with RejectCode 16, while the session stays up.
+  for (int i = 0; i < 150; ++i) ASSERT_TRUE(StatusRequest(*jinlu, "B-1").ok());
+  auto throttled = jinlu->WaitFor([](const ReceivedMessage& m) { return m.msg_type == "j" && m.Get(20001) == "16"; }, 10s);
+  ASSERT_TRUE(throttled.has_value()) << daemon_->log();
+  EXPECT_NE(throttled->Get(58).find("more than 100 messages per second"), std::string::npos);
+  std::this_thread::sleep_for(1100ms);
+  ASSERT_TRUE(jinlu->SendNewOrder({"B-2", kSymbol, '1', '2', "3600.00", "10000", '0'}).ok());
+  EXPECT_TRUE(jinlu->WaitFor(Er("B-2", '0'), 10s).has_value());
+}
+
+TEST_F(FixGatewayTest, CancelOnDisconnectCancelsOnlyThatSessionsOrders) {
+  StartDaemon();
+  auto huaxin = Connect("HUAXIN-OE");  // cancel_on_disconnect = true in the demo config
+  auto jinlu = Connect("JINLU-OE");    // cancel_on_disconnect = false
+  ASSERT_TRUE(huaxin->SendNewOrder({"H-1", kSymbol, '2', '2', "3700.00", "10000", '1'}).ok());
+  ASSERT_TRUE(huaxin->WaitFor(Er("H-1", '0'), 10s).has_value());
+  ASSERT_TRUE(jinlu->SendNewOrder({"J-1", kSymbol, '1', '2', "3600.00", "10000", '1'}).ok());
+  ASSERT_TRUE(jinlu->WaitFor(Er("J-1", '0'), 10s).has_value());
+  huaxin->Stop();
+  jinlu->Stop();
+  ASSERT_TRUE(WaitUntil([&] { return daemon_->log().find("cancel on disconnect, 1 open orders") != std::string::npos; }, 10s))
+      << daemon_->log();
+  auto huaxin2 = Connect("HUAXIN-OE");
+  auto jinlu2 = Connect("JINLU-OE");
+  // The cancel reached Huaxin's session while it was away (resent on logon) and the status says so.
+  ASSERT_TRUE(WaitUntil([&] {
+    (void)StatusRequest(*huaxin2, "H-1", '2');
+    auto s = huaxin2->WaitFor(Er("H-1", 'I'), 2s);
+    return s.has_value() && s->Get(39) == "4";
+  }, 10s)) << daemon_->log();
+  ASSERT_TRUE(StatusRequest(*jinlu2, "J-1").ok());
+  auto j = jinlu2->WaitFor(Er("J-1", 'I'), 10s);
+  ASSERT_TRUE(j.has_value());
+  EXPECT_EQ(j->Get(39), "0");
+}
+
+TEST_F(FixGatewayTest, MarketDataSnapshotIncrementalsAndRejects) {
+  StartDaemon();
+  auto huaxin = Connect("HUAXIN-OE");
+  auto jinlu = Connect("JINLU-OE");
+  auto md = Connect("HUAXIN-MD");
+  ASSERT_TRUE(huaxin->SendNewOrder({"S-1", kSymbol, '2', '2', "3660.00", "20000", '1'}).ok());
+  ASSERT_TRUE(huaxin->WaitFor(Er("S-1", '0'), 10s).has_value());
+
+  ASSERT_TRUE(MarketDataRequest(*md, "R1", kSymbol, {"0", "1", "2"}).ok());
+  auto snapshot = md->WaitFor(Type("W"), 10s);
+  ASSERT_TRUE(snapshot.has_value()) << daemon_->log();
+  EXPECT_EQ(snapshot->Get(262), "R1");
+  EXPECT_EQ(snapshot->Get(55), kSymbol);
+  EXPECT_EQ(snapshot->Get(326), "17");
+  EXPECT_EQ(snapshot->Get(625), "3");
+  EXPECT_NE(snapshot->raw.find("269=1|"), std::string::npos) << snapshot->raw;
+  EXPECT_NE(snapshot->raw.find("270=3660.00|271=20000|"), std::string::npos) << snapshot->raw;
+
+  // A new bid level, then a trade: incremental refreshes.
+  ASSERT_TRUE(jinlu->SendNewOrder({"B-1", kSymbol, '1', '2', "3640.00", "10000", '1'}).ok());
+  auto bid = md->WaitFor([](const ReceivedMessage& m) {
+    return m.msg_type == "X" && m.raw.find("269=0|") != std::string::npos && m.raw.find("270=3640.00") != std::string::npos;
+  }, 10s);
+  ASSERT_TRUE(bid.has_value());
+  EXPECT_NE(bid->raw.find("279=0|"), std::string::npos) << bid->raw;
+  ASSERT_TRUE(jinlu->SendNewOrder({"B-2", kSymbol, '1', '2', "3660.00", "10000", '0'}).ok());
+  auto trade = md->WaitFor([](const ReceivedMessage& m) {
+    return m.msg_type == "X" && m.raw.find("269=2|") != std::string::npos;
+  }, 10s);
+  ASSERT_TRUE(trade.has_value());
+  EXPECT_NE(trade->raw.find("270=3660.00|271=10000|"), std::string::npos) << trade->raw;
+  EXPECT_NE(trade->raw.find("20041=1"), std::string::npos) << trade->raw;
+
+  // Rejects: unknown symbol, unsupported entry type, depth too large, duplicate and unknown ids.
+  ASSERT_TRUE(MarketDataRequest(*md, "R2", "NOPE", {"0"}).ok());
+  auto bad_symbol = md->WaitFor(Type("Y"), 10s);
+  ASSERT_TRUE(bad_symbol.has_value());
+  EXPECT_EQ(bad_symbol->Get(281), "0");
+  EXPECT_EQ(bad_symbol->Get(20001), "1");
+  ASSERT_TRUE(MarketDataRequest(*md, "R3", kSymbol, {"9"}).ok());
+  auto bad_type = md->WaitFor(Type("Y"), 10s);
+  ASSERT_TRUE(bad_type.has_value());
+  EXPECT_EQ(bad_type->Get(281), "8");
+  ASSERT_TRUE(MarketDataRequest(*md, "R4", kSymbol, {"0"}, '1', "50").ok());
+  auto bad_depth = md->WaitFor(Type("Y"), 10s);
+  ASSERT_TRUE(bad_depth.has_value());
+  EXPECT_EQ(bad_depth->Get(281), "5");
+  ASSERT_TRUE(MarketDataRequest(*md, "R1", kSymbol, {"0"}).ok());
+  auto duplicate = md->WaitFor(Type("Y"), 10s);
+  ASSERT_TRUE(duplicate.has_value());
+  EXPECT_EQ(duplicate->Get(281), "1");
+  ASSERT_TRUE(MarketDataRequest(*md, "R9", kSymbol, {"0"}, '2').ok());
+  auto unknown = md->WaitFor(Type("Y"), 10s);
+  ASSERT_TRUE(unknown.has_value());
+  EXPECT_EQ(unknown->Get(262), "R9");
+
+  // Unsubscribe: no more incrementals.
+  ASSERT_TRUE(MarketDataRequest(*md, "R1", kSymbol, {"0"}, '2').ok());
+  std::this_thread::sleep_for(300ms);
+  ASSERT_TRUE(jinlu->SendNewOrder({"B-3", kSymbol, '1', '2', "3630.00", "10000", '1'}).ok());
+  ASSERT_TRUE(jinlu->WaitFor(Er("B-3", '0'), 10s).has_value());
+  EXPECT_FALSE(md->WaitFor([](const ReceivedMessage& m) {
+    return m.msg_type == "X" && m.raw.find("270=3630.00") != std::string::npos;
+  }, 1s).has_value());
+}
+
+TEST_F(FixGatewayTest, SecurityListAndDropCopy) {
+  StartDaemon();
+  auto huaxin = Connect("HUAXIN-OE");
+  auto jinlu = Connect("JINLU-OE");
+  auto drop = Connect("SUPV-DC");
+  ASSERT_TRUE(huaxin->SendRaw("x", Fields{{320, "L1"}, {559, "4"}}).ok());
+  auto list = huaxin->WaitFor(Type("y"), 10s);
+  ASSERT_TRUE(list.has_value()) << daemon_->log();
+  EXPECT_EQ(list->Get(560), "0");
+  EXPECT_EQ(list->Get(393), "3");
+  // Rebar: lot 10 t, tick 1.00, reference 3650.00 with a 5% band rounded inward to ticks.
+  EXPECT_NE(list->raw.find("55=RB-HRB400E|"), std::string::npos) << list->raw;
+  EXPECT_NE(list->raw.find("561=10000|"), std::string::npos) << list->raw;
+  EXPECT_NE(list->raw.find("969=1.00|"), std::string::npos) << list->raw;
+  EXPECT_NE(list->raw.find("20020=3468.00|"), std::string::npos) << list->raw;
+  EXPECT_NE(list->raw.find("20021=3832.00|"), std::string::npos) << list->raw;
+  EXPECT_NE(list->raw.find("625=3|"), std::string::npos) << list->raw;
+  ASSERT_TRUE(drop->SendRaw("x", Fields{{320, "L2"}, {559, "0"}, {55, "NOPE"}}).ok());
+  auto none = drop->WaitFor(Type("y"), 10s);
+  ASSERT_TRUE(none.has_value());
+  EXPECT_EQ(none->Get(560), "2");
+
+  ASSERT_TRUE(huaxin->SendNewOrder({"S-1", kSymbol, '2', '2', "3650.00", "10000", '1'}).ok());
+  ASSERT_TRUE(huaxin->WaitFor(Er("S-1", '0'), 10s).has_value());
+  ASSERT_TRUE(jinlu->SendNewOrder({"B-1", kSymbol, '1', '2', "3650.00", "10000", '0'}).ok());
+  auto capture = drop->WaitFor(Type("AE"), 10s);
+  ASSERT_TRUE(capture.has_value()) << daemon_->log();
+  EXPECT_EQ(capture->Get(571), "1");
+  EXPECT_EQ(capture->Get(31), "3650.00");
+  EXPECT_EQ(capture->Get(32), "10000");
+  EXPECT_NE(capture->raw.find("448=M002|"), std::string::npos) << capture->raw;
+  EXPECT_NE(capture->raw.find("448=M001|"), std::string::npos) << capture->raw;
+  EXPECT_NE(capture->raw.find("11=B-1|"), std::string::npos) << capture->raw;
+}
+
+// ---- A consumer that stops reading.
+
+TEST_F(FixGatewayTest, AMemberThatStopsReadingIsDisconnectedAndDoesNotSlowOthers) {
+  ReplaceOnce(config_, "heartbeat_seconds = 30", "heartbeat_seconds = 30\noutbound_queue = 64", "[fix]");
+  StartDaemon();
+  auto jinlu = Connect("JINLU-OE");
+
+  // DONGFANG-OE logs on over a raw socket with a tiny receive buffer, then sends orders and
+  // never reads another byte.
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  int small = 2048;
+  setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<uint16_t>(fix_port_));
+  ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  const std::string logon = Frame("A", 1, "DONGFANG-OE", "98=0\x01" "108=30\x01" "554=demo-DONGFANG-OE\x01");
+  ASSERT_EQ(send(fd, logon.data(), logon.size(), 0), static_cast<ssize_t>(logon.size()));
+  char buf[512];
+  ASSERT_GT(recv(fd, buf, sizeof(buf), 0), 0);
+  std::atomic<bool> blasting{true};
+  std::thread blaster([&] {
+    for (int i = 0; i < 3000 && blasting.load(); ++i) {
+      const std::string order = Frame(
+          "D", i + 2, "DONGFANG-OE",
+          "11=D-" + std::to_string(i) + "\x01" "55=" + kSymbol + "\x01" "54=2\x01" "60=20260101-00:00:00\x01"
+          "38=10000\x01" "40=2\x01" "44=3800.00\x01" "59=0\x01");
+      if (send(fd, order.data(), order.size(), MSG_NOSIGNAL) < 0) return;
+      if (i % 100 == 99) std::this_thread::sleep_for(110ms);  // under its 1,000/s throttle
+    }
+  });
+
+  // Meanwhile Jinlu trades as usual: every order is acknowledged promptly.
+  std::chrono::microseconds worst{0};
+  for (int i = 0; i < 40; ++i) {
+    const std::string id = "J-" + std::to_string(i);
+    const auto start = std::chrono::steady_clock::now();
+    ASSERT_TRUE(jinlu->SendNewOrder({id, kSymbol, '1', '2', "3500.00", "10000", '0'}).ok());
+    ASSERT_TRUE(jinlu->WaitFor(Er(id, '0'), 10s).has_value()) << daemon_->log();
+    worst = std::max(worst, std::chrono::duration_cast<std::chrono::microseconds>(
+                                std::chrono::steady_clock::now() - start));
+    std::this_thread::sleep_for(50ms);
+  }
+  ASSERT_TRUE(WaitUntil([&] { return daemon_->log().find("DONGFANG-OE: slow consumer") != std::string::npos; }, 20s))
+      << daemon_->log();
+  blasting.store(false);
+  blaster.join();
+  close(fd);
+  EXPECT_LT(worst, std::chrono::microseconds(500000)) << "worst order round trip for the other member";
+  EXPECT_TRUE(daemon_->running());
+  ASSERT_TRUE(jinlu->SendNewOrder({"J-last", kSymbol, '1', '2', "3500.00", "10000", '0'}).ok());
+  EXPECT_TRUE(jinlu->WaitFor(Er("J-last", '0'), 10s).has_value());
+}
+
+// ---- Sequence numbers across a restart, and resend of what a session missed.
+
+TEST_F(FixGatewayTest, SequenceNumbersSurviveARestartAndMissedReportsAreResent) {
+  StartDaemon();
+  auto jinlu = Connect("JINLU-OE");  // no cancel-on-disconnect
+  ASSERT_TRUE(jinlu->SendNewOrder({"J-1", kSymbol, '1', '2', "3650.00", "10000", '1'}).ok());
+  ASSERT_TRUE(jinlu->WaitFor(Er("J-1", '0'), 10s).has_value());
+  jinlu->Stop();
+  jinlu.reset();
+
+  // The daemon restarts while Jinlu is away, and Jinlu's order trades.
+  EXPECT_EQ(WEXITSTATUS(daemon_->Kill(SIGTERM)), 0);
+  StartDaemon();
+  auto huaxin = Connect("HUAXIN-OE");
+  ASSERT_TRUE(huaxin->SendNewOrder({"S-1", kSymbol, '2', '2', "3650.00", "10000", '0'}).ok());
+  ASSERT_TRUE(huaxin->WaitFor(Er("S-1", 'F'), 10s).has_value()) << daemon_->log();
+
+  // Jinlu comes back: the exchange's sequence numbers continue, Jinlu asks for the gap, and the
+  // fill is resent with PossDupFlag while admin messages are gap-filled.
+  auto back = Connect("JINLU-OE");
+  auto fill = back->WaitFor(Er("J-1", 'F'), 10s);
+  ASSERT_TRUE(fill.has_value()) << daemon_->log();
+  EXPECT_NE(fill->raw.find("|43=Y|"), std::string::npos) << fill->raw;
+  EXPECT_NE(fill->raw.find("|122="), std::string::npos) << fill->raw;
+  const auto received = back->Received();
+  const auto logon = std::find_if(received.begin(), received.end(), [](const ReceivedMessage& m) { return m.msg_type == "A"; });
+  ASSERT_NE(logon, received.end());
+  const size_t at = logon->raw.find("|34=");
+  ASSERT_NE(at, std::string::npos);
+  EXPECT_GT(std::stoi(logon->raw.substr(at + 4)), 3) << logon->raw;
+}
+
+// A raw session asks for everything again after a restart: admin messages come back as one
+// SequenceReset-GapFill each run, application messages as PossDupFlag=Y copies.
+TEST_F(FixGatewayTest, ResendRequestAfterARestartGapFillsAdminAndResendsReports) {
+  StartDaemon();
+  auto open_raw = [&] {
+    int fd = -1;
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons(static_cast<uint16_t>(fix_port_));
+    EXPECT_TRUE(WaitUntil([&] {
+      if (fd >= 0) close(fd);
+      fd = socket(AF_INET, SOCK_STREAM, 0);
+      return connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+    }, 10s));
+    timeval tv{0, 200000};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    return fd;
+  };
+  auto read_for = [](int fd, std::chrono::milliseconds how_long) {
+    std::string text;
+    const auto until = std::chrono::steady_clock::now() + how_long;
+    char buf[4096];
+    while (std::chrono::steady_clock::now() < until) {
+      const ssize_t n = recv(fd, buf, sizeof(buf), 0);
+      if (n > 0) text.append(buf, static_cast<size_t>(n));
+      if (n == 0) break;
+    }
+    for (char& c : text) c = c == '\x01' ? '|' : c;
+    return text;
+  };
+  auto send_text = [](int fd, const std::string& m) { return send(fd, m.data(), m.size(), MSG_NOSIGNAL); };
+  const std::string logon_body = "98=0\x01" "108=30\x01" "554=demo-HAIBEI-OE\x01";
+
+  int fd = open_raw();
+  send_text(fd, Frame("A", 1, "HAIBEI-OE", logon_body));
+  send_text(fd, Frame("D", 2, "HAIBEI-OE",
+                      "11=HB-1\x01" "55=" + kSymbol + "\x01" "54=1\x01" "60=20260101-00:00:00\x01"
+                      "38=10000\x01" "40=2\x01" "44=3600.00\x01" "59=1\x01"));
+  const std::string first = read_for(fd, 1500ms);
+  ASSERT_NE(first.find("35=A|34=1|"), std::string::npos) << first;
+  ASSERT_NE(first.find("35=8|34=2|"), std::string::npos) << first;
+  close(fd);  // dropped without a Logout
+
+  EXPECT_EQ(WEXITSTATUS(daemon_->Kill(SIGTERM)), 0);
+  StartDaemon();
+  fd = open_raw();
+  send_text(fd, Frame("A", 3, "HAIBEI-OE", logon_body));
+  const std::string relogon = read_for(fd, 1000ms);
+  EXPECT_NE(relogon.find("35=A|34=3|"), std::string::npos) << relogon;  // numbers continue
+  send_text(fd, Frame("2", 4, "HAIBEI-OE", "7=1\x01" "16=0\x01"));
+  const std::string resent = read_for(fd, 1500ms);
+  close(fd);
+  // 1 (Logon) -> gap fill to 2; 2 (the ExecutionReport) resent with PossDupFlag; 3 (Logon) -> gap fill to 4.
+  EXPECT_NE(resent.find("35=4|34=1|43=Y|"), std::string::npos) << resent;
+  EXPECT_NE(resent.find("123=Y"), std::string::npos) << resent;
+  EXPECT_NE(resent.find("36=2|"), std::string::npos) << resent;
+  EXPECT_NE(resent.find("35=8|34=2|43=Y|"), std::string::npos) << resent;
+  EXPECT_NE(resent.find("11=HB-1|"), std::string::npos) << resent;
+  EXPECT_NE(resent.find("35=4|34=3|43=Y|"), std::string::npos) << resent;
+}
+
+}  // namespace
+}  // namespace dazong
