@@ -1,6 +1,8 @@
 #include "dazong/index/engine.h"
 
 #include <algorithm>
+#include <charconv>
+#include <climits>
 #include <functional>
 #include <utility>
 
@@ -23,6 +25,7 @@ struct IndexEngine::InstrumentState {
   InstrumentDay today;
   std::deque<InstrumentDay> past;  // newest last
   std::optional<Bbo> bbo;          // the latest book state
+  std::vector<IndexState*> singles;  // the single indices over this instrument
 };
 
 // What a published fixing needs kept to be corrected later.
@@ -63,12 +66,54 @@ struct IndexEngine::IndexState {
   // Cached for the current day.
   const IndexParameters* params = nullptr;
   Timestamp fixing_time = 0;
+  InstrumentState* inst = nullptr;  // single
+  std::string trade_prefix;         // "T-<id>-"
+  std::string grid_prefix;          // "G-<id>-"
+  std::string hash_suffix;          // "-<first 16 hex digits of the parameter hash>"
 };
 
 namespace {
 
 void AddMember(std::vector<int64_t>& v, uint32_t m) {
   if (v.size() <= m) v.resize(m + 1, 0);
+}
+
+// round_half_even(num / den) for den > 0, as DivRoundHalfEven, with 64-bit arithmetic when
+// num is non-negative and fits (the intraday path's common case).
+int64_t DivHalfEven(Int128 num, int64_t den) {
+  if (den > 0 && num >= 0 && num <= static_cast<Int128>(INT64_MAX)) {
+    const uint64_t n = static_cast<uint64_t>(num), d = static_cast<uint64_t>(den);
+    uint64_t q = n / d;
+    const uint64_t r = n % d;
+    if (2 * r > d || (2 * r == d && (q & 1) != 0)) ++q;
+    return static_cast<int64_t>(q);
+  }
+  return DivRoundHalfEven(num, den).value_or(0);
+}
+
+// VwapValue(pv, volume).value_or(0), exactly, without 128-bit division in the common case:
+// floor(pv × 10^4 / v) = floor(pv / v) × 10^4 + floor((pv mod v) × 10^4 / v), and the
+// remainder of the whole division is that of the second term.
+int64_t FastVwap(Int128 pv, int64_t volume) {
+  if (volume > 0 && volume <= INT64_MAX / kFenToValue && pv >= 0 &&
+      pv <= static_cast<Int128>(INT64_MAX)) {
+    const uint64_t n = static_cast<uint64_t>(pv), d = static_cast<uint64_t>(volume);
+    const uint64_t q1 = n / d;
+    const uint64_t t = (n % d) * static_cast<uint64_t>(kFenToValue);
+    if (q1 <= static_cast<uint64_t>((INT64_MAX - kFenToValue) / kFenToValue)) {
+      uint64_t q = q1 * static_cast<uint64_t>(kFenToValue) + t / d;
+      const uint64_t r = t % d;
+      if (2 * r > d || (2 * r == d && (q & 1) != 0)) ++q;
+      return static_cast<int64_t>(q);
+    }
+  }
+  return VwapValue(pv, volume).value_or(0);
+}
+
+void AppendInt(std::string& s, int64_t v) {
+  char buf[24];
+  const auto res = std::to_chars(buf, buf + sizeof buf, v);
+  s.append(buf, res.ptr);
 }
 
 std::string JoinInts(const std::vector<int64_t>& v) { return absl::StrJoin(v, ","); }
@@ -127,6 +172,11 @@ IndexEngine::IndexEngine(const Methodology& methodology, EngineOptions options)
     index_storage_.push_back(std::move(state));
   }
   for (IndexState* s : order_) {
+    if (s->composite) continue;
+    s->inst = instruments_.at(s->instrument);
+    s->inst->singles.push_back(s);
+  }
+  for (IndexState* s : order_) {
     if (!s->composite) continue;
     for (uint32_t instrument : methodology.Versions(s->id).front().instrument_ids) {
       for (IndexState* single : order_) {
@@ -157,11 +207,19 @@ void IndexEngine::Start(Timestamp t) {
     inst->today.trades.reserve(options_.reserve_trades);
     inst->today.busted.reserve(options_.reserve_trades);
   }
+  if (options_.intraday_records) {
+    for (IndexState* s : order_) s->eligible.reserve(options_.reserve_trades);
+  }
   ComputeNextBoundary();
 }
 
 void IndexEngine::PrepareDay() {
-  for (IndexState* s : order_) s->params = &methodology_.ForDate(s->id, day_);
+  for (IndexState* s : order_) {
+    s->params = &methodology_.ForDate(s->id, day_);
+    s->trade_prefix = absl::StrCat("T-", s->id, "-");
+    s->grid_prefix = absl::StrCat("G-", s->id, "-");
+    s->hash_suffix = absl::StrCat("-", s->params->hash.substr(0, 16));
+  }
   for (IndexState* s : order_) s->fixing_time = FixingTime(*s);
 }
 
@@ -250,21 +308,17 @@ void IndexEngine::OnTrade(const IndexTrade& trade, std::vector<IndexRecord>& out
   day.busted.push_back(0);
   const size_t pos = day.trades.size() - 1;
   if (!options_.intraday_records) return;  // the window only feeds intraday values
-  for (IndexState* s : order_) {
-    if (s->composite || s->instrument != trade.instrument) continue;
-    const IndexParameters& p = *s->params;
-    Evict(*s, trade.time - p.intraday_window_seconds * kNanosPerSecond, /*inclusive=*/true);
+  for (IndexState* s : it->second->singles) {
+    const Timestamp from = trade.time - s->params->intraday_window_seconds * kNanosPerSecond;
+    Evict(*s, from, /*inclusive=*/true);
     AddToWindow(*s, pos);
-    if (options_.intraday_records) {
-      EmitIntraday(*s, trade.time, trade.time - p.intraday_window_seconds * kNanosPerSecond,
-                   trade.time, /*grid=*/false, trade.trade_id, out);
-    }
+    EmitIntraday(*s, trade.time, from, trade.time, /*grid=*/false, trade.trade_id, out);
     s->last_nonempty = s->count > 0;
   }
 }
 
 void IndexEngine::Evict(IndexState& s, Timestamp bound, bool inclusive) {
-  const InstrumentDay& day = instruments_.at(s.instrument)->today;
+  const InstrumentDay& day = s.inst->today;
   while (s.begin < s.end &&
          (inclusive ? day.trades[s.begin].time <= bound : day.trades[s.begin].time < bound)) {
     const IndexTrade& t = day.trades[s.begin];
@@ -286,7 +340,7 @@ void IndexEngine::Evict(IndexState& s, Timestamp bound, bool inclusive) {
 }
 
 void IndexEngine::AddToWindow(IndexState& s, size_t pos) {
-  const InstrumentDay& day = instruments_.at(s.instrument)->today;
+  const InstrumentDay& day = s.inst->today;
   const IndexTrade& t = day.trades[pos];
   const IndexParameters& p = *s.params;
   const bool ok = RuleExclusion(p, t, day.busted[pos] != 0) == Exclusion::kNone;
@@ -314,7 +368,7 @@ void IndexEngine::AddToWindow(IndexState& s, size_t pos) {
 }
 
 void IndexEngine::RebuildExtremes(IndexState& s) {
-  const InstrumentDay& day = instruments_.at(s.instrument)->today;
+  const InstrumentDay& day = s.inst->today;
   s.min_q.clear();
   s.max_q.clear();
   for (size_t i = s.begin; i < s.end; ++i) {
@@ -336,8 +390,8 @@ void IndexEngine::Identify(IndexState& s, const IndexParameters& p, IndexRecord&
 
 void IndexEngine::EmitIntraday(IndexState& s, Timestamp as_of, Timestamp from, Timestamp to,
                                bool grid, uint64_t trade_id, std::vector<IndexRecord>& out) {
-  const IndexParameters& p = methodology_.ForDate(s.id, day_);
-  const InstrumentDay& day = instruments_.at(s.instrument)->today;
+  const IndexParameters& p = *s.params;
+  const InstrumentDay& day = s.inst->today;
   IndexRecord& r = out.emplace_back();
   r.kind = RecordKind::kIntraday;
   r.date = day_;
@@ -350,7 +404,7 @@ void IndexEngine::EmitIntraday(IndexState& s, Timestamp as_of, Timestamp from, T
   r.sellers = s.sellers;
   if (s.count > 0) {
     r.has_value = true;
-    r.value = VwapValue(s.pv, s.volume).value_or(0);
+    r.value = FastVwap(s.pv, s.volume);
     r.level = kLevelWindow;
     r.price_low = day.trades[s.min_q.front()].price;
     r.price_high = day.trades[s.max_q.front()].price;
@@ -361,15 +415,18 @@ void IndexEngine::EmitIntraday(IndexState& s, Timestamp as_of, Timestamp from, T
         r.top_member = static_cast<uint32_t>(m);
       }
     }
-    r.top_share_bps = DivRoundHalfEven(static_cast<Int128>(top) * 10000, s.volume).value_or(0);
+    r.top_share_bps = DivHalfEven(static_cast<Int128>(top) * 10000, s.volume);
   }
-  std::vector<std::string> missed;
-  if (s.count < p.min_trades) missed.push_back("min_trades");
-  if (s.volume < p.min_volume || s.volume == 0) missed.push_back("min_volume");
-  if (s.buyers < p.min_buyers) missed.push_back("min_buyers");
-  if (s.sellers < p.min_sellers) missed.push_back("min_sellers");
-  r.missed = missed.empty() ? "" : absl::StrCat("window:", absl::StrJoin(missed, ","));
-  r.status = missed.empty() ? Status::kIndicative : Status::kInsufficient;
+  // "window:" and the thresholds missed, comma-separated (none: "").
+  const auto miss = [&r](std::string_view name) {
+    r.missed.append(r.missed.empty() ? "window:" : ",");
+    r.missed.append(name);
+  };
+  if (s.count < p.min_trades) miss("min_trades");
+  if (s.volume < p.min_volume || s.volume == 0) miss("min_volume");
+  if (s.buyers < p.min_buyers) miss("min_buyers");
+  if (s.sellers < p.min_sellers) miss("min_sellers");
+  r.status = r.missed.empty() ? Status::kIndicative : Status::kInsufficient;
   if (!grid && trade_id != 0) {
     // Only the triggering trade is new since the index's previous intraday record; the
     // window's earlier exclusions were listed by the records of their own trades.
@@ -380,8 +437,18 @@ void IndexEngine::EmitIntraday(IndexState& s, Timestamp as_of, Timestamp from, T
     }
   }
   Identify(s, p, r);
-  r.calc_id = grid ? absl::StrCat("G-", s.id, "-", as_of, "-", p.hash.substr(0, 16))
-                   : absl::StrCat("T-", s.id, "-", trade_id, "-", p.hash.substr(0, 16));
+  // "G-<id>-<as_of>-<hash16>" or "T-<id>-<trade id>-<hash16>".
+  const std::string& prefix = grid ? s.grid_prefix : s.trade_prefix;
+  r.calc_id.reserve(prefix.size() + 20 + s.hash_suffix.size());
+  r.calc_id.append(prefix);
+  if (grid) {
+    AppendInt(r.calc_id, as_of);
+  } else {
+    char buf[24];
+    const auto res = std::to_chars(buf, buf + sizeof buf, trade_id);
+    r.calc_id.append(buf, res.ptr);
+  }
+  r.calc_id.append(s.hash_suffix);
 }
 
 void IndexEngine::ProcessGrid(IndexState& s, std::vector<IndexRecord>& out) {
