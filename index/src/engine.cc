@@ -14,6 +14,36 @@
 
 namespace dazong::index {
 
+namespace {
+
+// A monotone queue of trade positions (the window's running minimum or maximum): a vector
+// with a moving head instead of a std::deque, compacted when the head passes half of it.
+class PositionQueue {
+ public:
+  bool empty() const { return head_ == v_.size(); }
+  size_t front() const { return v_[head_]; }
+  size_t back() const { return v_.back(); }
+  void pop_front() { ++head_; }
+  void pop_back() { v_.pop_back(); }
+  void push_back(size_t pos) {
+    if (head_ >= 1024 && head_ * 2 >= v_.size()) {
+      v_.erase(v_.begin(), v_.begin() + static_cast<std::ptrdiff_t>(head_));
+      head_ = 0;
+    }
+    v_.push_back(pos);
+  }
+  void clear() {
+    v_.clear();
+    head_ = 0;
+  }
+
+ private:
+  std::vector<size_t> v_;
+  size_t head_ = 0;
+};
+
+}  // namespace
+
 struct IndexEngine::InstrumentDay {
   LocalDay day = 0;
   std::vector<IndexTrade, BigAllocator<IndexTrade>> trades;  // time (and trade id) order
@@ -59,7 +89,15 @@ struct IndexEngine::IndexState {
   int64_t buyers = 0;
   int64_t sellers = 0;
   std::vector<int64_t> buy_n, sell_n, member_volume;
-  std::deque<size_t> min_q, max_q;
+  PositionQueue min_q, max_q;
+  // The member with the largest member_volume (lowest id on ties), kept as volumes change;
+  // recomputed by a scan only after the top member's volume decreased.
+  uint32_t top_id = 0;
+  int64_t top_volume = 0;
+  bool top_dirty = false;
+  // Related-party pairs of the day's parameters as a matrix over member ids < related_dim.
+  std::vector<uint8_t> related;
+  uint32_t related_dim = 0;
   int64_t excluded_in_window = 0;
   bool last_nonempty = false;
   Timestamp next_grid = 0;
@@ -76,6 +114,53 @@ namespace {
 
 void AddMember(std::vector<int64_t>& v, uint32_t m) {
   if (v.size() <= m) v.resize(m + 1, 0);
+}
+
+// RuleExclusion(*s.params, t, busted), with the related-party look-up in the index state's
+// cached matrix (S is IndexEngine::IndexState).
+template <typename S>
+Exclusion Rule(const S& s, const IndexTrade& t, bool busted) {
+  if (busted) return Exclusion::kBusted;
+  if (t.buyer == t.seller) return Exclusion::kSelfTrade;
+  if (t.buyer < s.related_dim && t.seller < s.related_dim) {
+    if (s.related[static_cast<size_t>(t.buyer) * s.related_dim + t.seller] != 0) {
+      return Exclusion::kRelatedParty;
+    }
+  } else if (s.related_dim == 0 && s.params->Related(t.buyer, t.seller)) {
+    return Exclusion::kRelatedParty;  // too many members for the matrix
+  }
+  return Exclusion::kNone;
+}
+
+// member_volume[m] += q (q > 0), keeping the top member.
+template <typename S>
+void AddVolume(S& s, uint32_t m, int64_t q) {
+  const int64_t v = (s.member_volume[m] += q);
+  if (!s.top_dirty && (m == s.top_id || v > s.top_volume || (v == s.top_volume && m < s.top_id))) {
+    s.top_id = m;
+    s.top_volume = v;
+  }
+}
+
+// member_volume[m] -= q (q > 0): only a decrease of the top member can change it.
+template <typename S>
+void RemoveVolume(S& s, uint32_t m, int64_t q) {
+  s.member_volume[m] -= q;
+  if (m == s.top_id) s.top_dirty = true;
+}
+
+template <typename S>
+void RefreshTop(S& s) {
+  if (!s.top_dirty) return;
+  s.top_id = 0;
+  s.top_volume = 0;
+  for (size_t m = 0; m < s.member_volume.size(); ++m) {
+    if (s.member_volume[m] > s.top_volume) {
+      s.top_volume = s.member_volume[m];
+      s.top_id = static_cast<uint32_t>(m);
+    }
+  }
+  s.top_dirty = false;
 }
 
 // round_half_even(num / den) for den > 0, as DivRoundHalfEven, with 64-bit arithmetic when
@@ -219,6 +304,18 @@ void IndexEngine::PrepareDay() {
     s->trade_prefix = absl::StrCat("T-", s->id, "-");
     s->grid_prefix = absl::StrCat("G-", s->id, "-");
     s->hash_suffix = absl::StrCat("-", s->params->hash.substr(0, 16));
+    s->related.clear();
+    s->related_dim = 0;
+    uint32_t dim = 1;
+    for (const auto& [a, b] : s->params->related_pairs) dim = std::max(dim, std::max(a, b) + 1);
+    if (dim <= 2048) {
+      s->related_dim = dim;
+      s->related.assign(static_cast<size_t>(dim) * dim, 0);
+      for (const auto& [a, b] : s->params->related_pairs) {
+        s->related[static_cast<size_t>(a) * dim + b] = 1;
+        s->related[static_cast<size_t>(b) * dim + a] = 1;
+      }
+    }
   }
   for (IndexState* s : order_) s->fixing_time = FixingTime(*s);
 }
@@ -328,8 +425,8 @@ void IndexEngine::Evict(IndexState& s, Timestamp bound, bool inclusive) {
       --s.count;
       if (--s.buy_n[t.buyer] == 0) --s.buyers;
       if (--s.sell_n[t.seller] == 0) --s.sellers;
-      s.member_volume[t.buyer] -= t.quantity;
-      s.member_volume[t.seller] -= t.quantity;
+      RemoveVolume(s, t.buyer, t.quantity);
+      RemoveVolume(s, t.seller, t.quantity);
     } else {
       --s.excluded_in_window;
     }
@@ -342,8 +439,7 @@ void IndexEngine::Evict(IndexState& s, Timestamp bound, bool inclusive) {
 void IndexEngine::AddToWindow(IndexState& s, size_t pos) {
   const InstrumentDay& day = s.inst->today;
   const IndexTrade& t = day.trades[pos];
-  const IndexParameters& p = *s.params;
-  const bool ok = RuleExclusion(p, t, day.busted[pos] != 0) == Exclusion::kNone;
+  const bool ok = Rule(s, t, day.busted[pos] != 0) == Exclusion::kNone;
   if (s.eligible.size() <= pos) s.eligible.resize(pos + 1, 0);
   s.eligible[pos] = ok ? 1 : 0;
   s.end = pos + 1;
@@ -359,8 +455,8 @@ void IndexEngine::AddToWindow(IndexState& s, size_t pos) {
   AddMember(s.member_volume, std::max(t.buyer, t.seller));
   if (s.buy_n[t.buyer]++ == 0) ++s.buyers;
   if (s.sell_n[t.seller]++ == 0) ++s.sellers;
-  s.member_volume[t.buyer] += t.quantity;
-  s.member_volume[t.seller] += t.quantity;
+  AddVolume(s, t.buyer, t.quantity);
+  AddVolume(s, t.seller, t.quantity);
   while (!s.min_q.empty() && day.trades[s.min_q.back()].price >= t.price) s.min_q.pop_back();
   s.min_q.push_back(pos);
   while (!s.max_q.empty() && day.trades[s.max_q.back()].price <= t.price) s.max_q.pop_back();
@@ -408,14 +504,9 @@ void IndexEngine::EmitIntraday(IndexState& s, Timestamp as_of, Timestamp from, T
     r.level = kLevelWindow;
     r.price_low = day.trades[s.min_q.front()].price;
     r.price_high = day.trades[s.max_q.front()].price;
-    int64_t top = 0;
-    for (size_t m = 0; m < s.member_volume.size(); ++m) {
-      if (s.member_volume[m] > top) {
-        top = s.member_volume[m];
-        r.top_member = static_cast<uint32_t>(m);
-      }
-    }
-    r.top_share_bps = DivHalfEven(static_cast<Int128>(top) * 10000, s.volume);
+    RefreshTop(s);
+    r.top_member = s.top_id;
+    r.top_share_bps = DivHalfEven(static_cast<Int128>(s.top_volume) * 10000, s.volume);
   }
   // "window:" and the thresholds missed, comma-separated (none: "").
   const auto miss = [&r](std::string_view name) {
@@ -564,6 +655,9 @@ void IndexEngine::RollDay() {
     s->buy_n.clear();
     s->sell_n.clear();
     s->member_volume.clear();
+    s->top_id = 0;
+    s->top_volume = 0;
+    s->top_dirty = false;
     s->min_q.clear();
     s->max_q.clear();
     s->excluded_in_window = 0;
@@ -610,8 +704,8 @@ absl::Status IndexEngine::OnBust(uint64_t trade_id, Timestamp time, const std::s
           --s->count;
           if (--s->buy_n[trade.buyer] == 0) --s->buyers;
           if (--s->sell_n[trade.seller] == 0) --s->sellers;
-          s->member_volume[trade.buyer] -= trade.quantity;
-          s->member_volume[trade.seller] -= trade.quantity;
+          RemoveVolume(*s, trade.buyer, trade.quantity);
+          RemoveVolume(*s, trade.seller, trade.quantity);
           ++s->excluded_in_window;
           RebuildExtremes(*s);
         }
