@@ -259,6 +259,8 @@ IndexEngine::IndexEngine(const Methodology& methodology, EngineOptions options)
   for (IndexState* s : order_) {
     if (s->composite) continue;
     s->inst = instruments_.at(s->instrument);
+    if (by_instrument_.size() <= s->instrument) by_instrument_.resize(s->instrument + 1, nullptr);
+    by_instrument_[s->instrument] = s->inst;
     s->inst->singles.push_back(s);
   }
   for (IndexState* s : order_) {
@@ -398,14 +400,15 @@ void IndexEngine::OnBbo(const Bbo& bbo, std::vector<IndexRecord>& out) {
 void IndexEngine::OnTrade(const IndexTrade& trade, std::vector<IndexRecord>& out) {
   if (!started_) Start(trade.time);
   Advance(trade.time, out);
-  auto it = instruments_.find(trade.instrument);
-  if (it == instruments_.end()) return;  // not an index instrument
-  InstrumentDay& day = it->second->today;
+  InstrumentState* inst =
+      trade.instrument < by_instrument_.size() ? by_instrument_[trade.instrument] : nullptr;
+  if (inst == nullptr) return;  // not an index instrument
+  InstrumentDay& day = inst->today;
   day.trades.push_back(trade);
   day.busted.push_back(0);
   const size_t pos = day.trades.size() - 1;
   if (!options_.intraday_records) return;  // the window only feeds intraday values
-  for (IndexState* s : it->second->singles) {
+  for (IndexState* s : inst->singles) {
     const Timestamp from = trade.time - s->params->intraday_window_seconds * kNanosPerSecond;
     Evict(*s, from, /*inclusive=*/true);
     AddToWindow(*s, pos);
