@@ -1060,11 +1060,162 @@ absl::Status ParseFixingWindow(const Table& t, IndexConfig* out) {
   return absl::OkStatus();
 }
 
-absl::Status ParseIndex(const Table& t, Context* ctx, IndexConfig* out) {
+constexpr DecimalRule kPercentRule{2, false,
+                                   "must be a positive percentage with at most 2 decimals", "5.00"};
+
+// Weights of a composite: one per instrument, 1..10000 basis points, summing to 10000.
+absl::Status ParseWeights(const Table& t, std::string_view key, Presence presence, size_t count,
+                          std::vector<int64_t>* out) {
+  if (t.Find(key) == nullptr && presence == kOptional) return absl::OkStatus();
+  DZ_RETURN_IF_ERROR(t.Integers(key, kRequired, 1, 10000, out));
+  if (out->size() != count) {
+    return Invalid(t.PathOf(key),
+                   Cat("has ", out->size(), out->size() == 1 ? " weight for " : " weights for ",
+                       count, " instruments; give one weight per instrument"),
+                   t.Find(key));
+  }
+  int64_t sum = 0;
+  for (int64_t w : *out) sum += w;
+  if (sum != 10000) {
+    return Invalid(t.PathOf(key), Cat("must sum to 10000 basis points, sum is ", sum), t.Find(key));
+  }
+  return absl::OkStatus();
+}
+
+// The methodology keys an [[indices]] entry and its [[indices.versions]] share.
+absl::Status ParseIndexMethodology(const Table& t, bool composite, bool version, IndexConfig* out) {
   DZ_RETURN_IF_ERROR(
-      t.CheckKeys({"id", "name", "kind", "instruments", "weights", "fixing_window",
-                   "intraday_window_seconds", "min_trades", "min_volume", "min_distinct_buyers",
-                   "min_distinct_sellers", "outlier_k", "base_date", "base_value"}));
+      t.String("methodology_version", version ? kRequired : kOptional, &out->methodology_version));
+  if (out->methodology_version.size() > 16) {
+    return Invalid(t.PathOf("methodology_version"), "must be at most 16 characters",
+                   t.Find("methodology_version"));
+  }
+  DZ_RETURN_IF_ERROR(t.Date("effective_date", version ? kRequired : kOptional, &out->effective_date));
+  DZ_RETURN_IF_ERROR(t.Integer("intraday_interval_seconds", kOptional, 1, 86400,
+                               &out->intraday_interval_seconds));
+  if (86400 % out->intraday_interval_seconds != 0) {
+    return Invalid(t.PathOf("intraday_interval_seconds"),
+                   Cat("must divide a day (86400 seconds) so the grid starts again at midnight, got ",
+                       out->intraday_interval_seconds),
+                   t.Find("intraday_interval_seconds"));
+  }
+  DZ_RETURN_IF_ERROR(
+      t.Integer("outlier_min_trades", kOptional, 3, kInt64Max, &out->outlier_min_trades));
+  DZ_RETURN_IF_ERROR(t.Bool("weekdays_only", &out->weekdays_only));
+  DZ_RETURN_IF_ERROR(t.Decimal("alert_move_pct", kOptional, kPercentRule, &out->alert_move_bps));
+  DZ_RETURN_IF_ERROR(
+      t.Decimal("alert_largest_share_pct", kOptional, kPercentRule, &out->alert_largest_share_bps));
+  if (out->alert_largest_share_bps > 10000) {
+    return Invalid(t.PathOf("alert_largest_share_pct"), "must be at most 100.00 (percent)",
+                   t.Find("alert_largest_share_pct"));
+  }
+  DZ_RETURN_IF_ERROR(t.Bool("alert_fallback", &out->alert_fallback));
+  DZ_RETURN_IF_ERROR(t.Bool("alert_thresholds_missed", &out->alert_thresholds_missed));
+  if (!composite) return t.Forbid("links", "only composite indices have link dates");
+  if (t.Find("links") == nullptr) return absl::OkStatus();
+  absl::StatusOr<std::vector<Table>> links = t.TableArray("links");
+  if (!links.ok()) return links.status();
+  std::vector<IndexLinkConfig> parsed;
+  for (const Table& l : *links) {
+    DZ_RETURN_IF_ERROR(l.CheckKeys({"date", "weights"}));
+    IndexLinkConfig link;
+    DZ_RETURN_IF_ERROR(l.Date("date", kRequired, &link.date));
+    if (link.date <= out->base_date) {
+      return Invalid(l.PathOf("date"),
+                     Cat("a link date must be after the base date ", Quoted(out->base_date),
+                         ", got ", Quoted(link.date)),
+                     l.Find("date"));
+    }
+    if (!parsed.empty() && link.date <= parsed.back().date) {
+      return Invalid(l.PathOf("date"),
+                     Cat("link dates must be in increasing order, ", Quoted(link.date),
+                         " is not after ", Quoted(parsed.back().date)),
+                     l.Find("date"));
+    }
+    DZ_RETURN_IF_ERROR(ParseWeights(l, "weights", kRequired, out->instruments.size(), &link.weights));
+    parsed.push_back(std::move(link));
+  }
+  out->links = std::move(parsed);
+  return absl::OkStatus();
+}
+
+// The values an [[indices]] entry sets and an [[indices.versions]] entry may override (all
+// optional in a version: absent keys keep the entry's value).
+absl::Status ParseIndexValues(const Table& t, bool composite, bool version, IndexConfig* out) {
+  const Presence required = version ? kOptional : kRequired;
+  if (composite) {
+    DZ_RETURN_IF_ERROR(ParseWeights(t, "weights", required, out->instruments.size(), &out->weights));
+  } else {
+    DZ_RETURN_IF_ERROR(t.Forbid("weights", "only composite indices have weights"));
+  }
+  if (!version || t.Find("fixing_window") != nullptr) DZ_RETURN_IF_ERROR(ParseFixingWindow(t, out));
+  DZ_RETURN_IF_ERROR(
+      t.Integer("intraday_window_seconds", kOptional, 1, 86400, &out->intraday_window_seconds));
+  DZ_RETURN_IF_ERROR(t.Integer("min_trades", required, 1, kInt64Max, &out->min_trades));
+  int64_t min_volume = out->min_volume.raw();
+  DZ_RETURN_IF_ERROR(t.Integer("min_volume", required, 0, kInt64Max, &min_volume));
+  out->min_volume = Quantity::FromRaw(min_volume);
+  DZ_RETURN_IF_ERROR(
+      t.Integer("min_distinct_buyers", required, 1, kInt64Max, &out->min_distinct_buyers));
+  DZ_RETURN_IF_ERROR(
+      t.Integer("min_distinct_sellers", required, 1, kInt64Max, &out->min_distinct_sellers));
+  DZ_RETURN_IF_ERROR(t.Decimal("outlier_k", required, kOutlierKRule, &out->outlier_k_milli));
+  return absl::OkStatus();
+}
+
+absl::Status ParseIndexVersions(const Table& t, bool composite, IndexConfig* out) {
+  absl::StatusOr<std::vector<Table>> versions = t.TableArray("versions");
+  if (!versions.ok()) return versions.status();
+  for (const Table& v : *versions) {
+    DZ_RETURN_IF_ERROR(v.CheckKeys(
+        {"methodology_version", "effective_date", "weights", "fixing_window",
+         "intraday_window_seconds", "min_trades", "min_volume", "min_distinct_buyers",
+         "min_distinct_sellers", "outlier_k", "intraday_interval_seconds", "outlier_min_trades",
+         "weekdays_only", "alert_move_pct", "alert_largest_share_pct", "alert_fallback",
+         "alert_thresholds_missed", "links"}));
+    IndexConfig version = *out;
+    version.versions.clear();
+    DZ_RETURN_IF_ERROR(ParseIndexValues(v, composite, /*version=*/true, &version));
+    DZ_RETURN_IF_ERROR(ParseIndexMethodology(v, composite, /*version=*/true, &version));
+    const std::string& earliest = out->effective_date;
+    if (version.effective_date <= earliest) {
+      return Invalid(v.PathOf("effective_date"),
+                     Cat("a later version must take effect after the entry's effective_date ",
+                         Quoted(earliest)),
+                     v.Find("effective_date"));
+    }
+    for (const IndexConfig& other : out->versions) {
+      if (other.effective_date == version.effective_date) {
+        return Invalid(v.PathOf("effective_date"),
+                       Cat("two versions take effect on ", Quoted(version.effective_date)),
+                       v.Find("effective_date"));
+      }
+    }
+    bool clash = out->methodology_version == version.methodology_version;
+    for (const IndexConfig& other : out->versions) {
+      clash = clash || other.methodology_version == version.methodology_version;
+    }
+    if (clash) {
+      return Invalid(v.PathOf("methodology_version"),
+                     Cat("version ", Quoted(version.methodology_version),
+                         " is already used by this index; give each version its own label"),
+                     v.Find("methodology_version"));
+    }
+    out->versions.push_back(std::move(version));
+  }
+  std::sort(out->versions.begin(), out->versions.end(),
+            [](const IndexConfig& a, const IndexConfig& b) { return a.effective_date < b.effective_date; });
+  return absl::OkStatus();
+}
+
+absl::Status ParseIndex(const Table& t, Context* ctx, IndexConfig* out) {
+  DZ_RETURN_IF_ERROR(t.CheckKeys(
+      {"id", "name", "kind", "instruments", "weights", "fixing_window", "intraday_window_seconds",
+       "min_trades", "min_volume", "min_distinct_buyers", "min_distinct_sellers", "outlier_k",
+       "base_date", "base_value", "methodology_version", "effective_date",
+       "intraday_interval_seconds", "outlier_min_trades", "weekdays_only", "alert_move_pct",
+       "alert_largest_share_pct", "alert_fallback", "alert_thresholds_missed", "links",
+       "versions"}));
   DZ_RETURN_IF_ERROR(t.Name("id", kRequired, kIndexIdRule, &out->id));
   DZ_RETURN_IF_ERROR(Register(&ctx->index_ids, out->id, t.path(), t.PathOf("id"), t.Find("id")));
   DZ_RETURN_IF_ERROR(t.String("name", kRequired, &out->name));
@@ -1104,44 +1255,17 @@ absl::Status ParseIndex(const Table& t, Context* ctx, IndexConfig* out) {
                    t.Find("instruments"));
   }
 
-  if (composite) {
-    DZ_RETURN_IF_ERROR(t.Integers("weights", kRequired, 1, 10000, &out->weights));
-    if (out->weights.size() != out->instruments.size()) {
-      return Invalid(t.PathOf("weights"),
-                     Cat("has ", out->weights.size(),
-                         out->weights.size() == 1 ? " weight for " : " weights for ",
-                         out->instruments.size(), " instruments; give one weight per instrument"),
-                     t.Find("weights"));
-    }
-    int64_t sum = 0;
-    for (int64_t w : out->weights) sum += w;
-    if (sum != 10000) {
-      return Invalid(t.PathOf("weights"), Cat("must sum to 10000 basis points, sum is ", sum),
-                     t.Find("weights"));
-    }
-  } else {
-    DZ_RETURN_IF_ERROR(t.Forbid("weights", "only composite indices have weights"));
+  if (!composite) {
     DZ_RETURN_IF_ERROR(t.Forbid("base_date", "only composite indices have a base date"));
     DZ_RETURN_IF_ERROR(t.Forbid("base_value", "only composite indices have a base value"));
   }
-
-  DZ_RETURN_IF_ERROR(ParseFixingWindow(t, out));
-  DZ_RETURN_IF_ERROR(
-      t.Integer("intraday_window_seconds", kOptional, 1, 86400, &out->intraday_window_seconds));
-  DZ_RETURN_IF_ERROR(t.Integer("min_trades", kRequired, 1, kInt64Max, &out->min_trades));
-  int64_t min_volume = 0;
-  DZ_RETURN_IF_ERROR(t.Integer("min_volume", kRequired, 0, kInt64Max, &min_volume));
-  out->min_volume = Quantity::FromRaw(min_volume);
-  DZ_RETURN_IF_ERROR(
-      t.Integer("min_distinct_buyers", kRequired, 1, kInt64Max, &out->min_distinct_buyers));
-  DZ_RETURN_IF_ERROR(
-      t.Integer("min_distinct_sellers", kRequired, 1, kInt64Max, &out->min_distinct_sellers));
-  DZ_RETURN_IF_ERROR(t.Decimal("outlier_k", kRequired, kOutlierKRule, &out->outlier_k_milli));
+  DZ_RETURN_IF_ERROR(ParseIndexValues(t, composite, /*version=*/false, out));
   if (composite) {
     DZ_RETURN_IF_ERROR(t.Date("base_date", kRequired, &out->base_date));
     DZ_RETURN_IF_ERROR(t.Integer("base_value", kOptional, 1, kInt64Max, &out->base_value));
   }
-  return absl::OkStatus();
+  DZ_RETURN_IF_ERROR(ParseIndexMethodology(t, composite, /*version=*/false, out));
+  return ParseIndexVersions(t, composite, out);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -252,11 +252,11 @@ void AddFixingAlerts(const IndexParameters& p, std::optional<int64_t> previous, 
                        ",threshold_bps=", p.move_alert_bps)});
     }
   }
-  if (out.level != kLevelWindow) {
+  if (p.alert_fallback && out.level != kLevelWindow) {
     out.alerts.push_back(Alert{AlertKind::kFallback,
                                absl::StrCat("level=", out.level, ",status=", std::string(StatusName(out.status)))});
   }
-  if (!out.missed.empty()) {
+  if (p.alert_thresholds_missed && !out.missed.empty()) {
     out.alerts.push_back(Alert{AlertKind::kThresholdsMissed, out.missed});
   }
   if (out.top_share_bps > p.concentration_alert_bps) {

@@ -1,6 +1,8 @@
 #include "dazong/index/engine.h"
 
 #include <algorithm>
+#include <charconv>
+#include <climits>
 #include <functional>
 #include <utility>
 
@@ -11,6 +13,36 @@
 #include "text.h"
 
 namespace dazong::index {
+
+namespace {
+
+// A monotone queue of trade positions (the window's running minimum or maximum): a vector
+// with a moving head instead of a std::deque, compacted when the head passes half of it.
+class PositionQueue {
+ public:
+  bool empty() const { return head_ == v_.size(); }
+  size_t front() const { return v_[head_]; }
+  size_t back() const { return v_.back(); }
+  void pop_front() { ++head_; }
+  void pop_back() { v_.pop_back(); }
+  void push_back(size_t pos) {
+    if (head_ >= 1024 && head_ * 2 >= v_.size()) {
+      v_.erase(v_.begin(), v_.begin() + static_cast<std::ptrdiff_t>(head_));
+      head_ = 0;
+    }
+    v_.push_back(pos);
+  }
+  void clear() {
+    v_.clear();
+    head_ = 0;
+  }
+
+ private:
+  std::vector<size_t> v_;
+  size_t head_ = 0;
+};
+
+}  // namespace
 
 struct IndexEngine::InstrumentDay {
   LocalDay day = 0;
@@ -23,6 +55,7 @@ struct IndexEngine::InstrumentState {
   InstrumentDay today;
   std::deque<InstrumentDay> past;  // newest last
   std::optional<Bbo> bbo;          // the latest book state
+  std::vector<IndexState*> singles;  // the single indices over this instrument
 };
 
 // What a published fixing needs kept to be corrected later.
@@ -56,19 +89,116 @@ struct IndexEngine::IndexState {
   int64_t buyers = 0;
   int64_t sellers = 0;
   std::vector<int64_t> buy_n, sell_n, member_volume;
-  std::deque<size_t> min_q, max_q;
+  PositionQueue min_q, max_q;
+  // The member with the largest member_volume (lowest id on ties), kept as volumes change;
+  // recomputed by a scan only after the top member's volume decreased.
+  uint32_t top_id = 0;
+  int64_t top_volume = 0;
+  bool top_dirty = false;
+  // Related-party pairs of the day's parameters as a matrix over member ids < related_dim.
+  std::vector<uint8_t> related;
+  uint32_t related_dim = 0;
   int64_t excluded_in_window = 0;
   bool last_nonempty = false;
   Timestamp next_grid = 0;
   // Cached for the current day.
   const IndexParameters* params = nullptr;
   Timestamp fixing_time = 0;
+  InstrumentState* inst = nullptr;  // single
+  std::string trade_prefix;         // "T-<id>-"
+  std::string grid_prefix;          // "G-<id>-"
+  std::string hash_suffix;          // "-<first 16 hex digits of the parameter hash>"
 };
 
 namespace {
 
 void AddMember(std::vector<int64_t>& v, uint32_t m) {
   if (v.size() <= m) v.resize(m + 1, 0);
+}
+
+// RuleExclusion(*s.params, t, busted), with the related-party look-up in the index state's
+// cached matrix (S is IndexEngine::IndexState).
+template <typename S>
+Exclusion Rule(const S& s, const IndexTrade& t, bool busted) {
+  if (busted) return Exclusion::kBusted;
+  if (t.buyer == t.seller) return Exclusion::kSelfTrade;
+  if (t.buyer < s.related_dim && t.seller < s.related_dim) {
+    if (s.related[static_cast<size_t>(t.buyer) * s.related_dim + t.seller] != 0) {
+      return Exclusion::kRelatedParty;
+    }
+  } else if (s.related_dim == 0 && s.params->Related(t.buyer, t.seller)) {
+    return Exclusion::kRelatedParty;  // too many members for the matrix
+  }
+  return Exclusion::kNone;
+}
+
+// member_volume[m] += q (q > 0), keeping the top member.
+template <typename S>
+void AddVolume(S& s, uint32_t m, int64_t q) {
+  const int64_t v = (s.member_volume[m] += q);
+  if (!s.top_dirty && (m == s.top_id || v > s.top_volume || (v == s.top_volume && m < s.top_id))) {
+    s.top_id = m;
+    s.top_volume = v;
+  }
+}
+
+// member_volume[m] -= q (q > 0): only a decrease of the top member can change it.
+template <typename S>
+void RemoveVolume(S& s, uint32_t m, int64_t q) {
+  s.member_volume[m] -= q;
+  if (m == s.top_id) s.top_dirty = true;
+}
+
+template <typename S>
+void RefreshTop(S& s) {
+  if (!s.top_dirty) return;
+  s.top_id = 0;
+  s.top_volume = 0;
+  for (size_t m = 0; m < s.member_volume.size(); ++m) {
+    if (s.member_volume[m] > s.top_volume) {
+      s.top_volume = s.member_volume[m];
+      s.top_id = static_cast<uint32_t>(m);
+    }
+  }
+  s.top_dirty = false;
+}
+
+// round_half_even(num / den) for den > 0, as DivRoundHalfEven, with 64-bit arithmetic when
+// num is non-negative and fits (the intraday path's common case).
+int64_t DivHalfEven(Int128 num, int64_t den) {
+  if (den > 0 && num >= 0 && num <= static_cast<Int128>(INT64_MAX)) {
+    const uint64_t n = static_cast<uint64_t>(num), d = static_cast<uint64_t>(den);
+    uint64_t q = n / d;
+    const uint64_t r = n % d;
+    if (2 * r > d || (2 * r == d && (q & 1) != 0)) ++q;
+    return static_cast<int64_t>(q);
+  }
+  return DivRoundHalfEven(num, den).value_or(0);
+}
+
+// VwapValue(pv, volume).value_or(0), exactly, without 128-bit division in the common case:
+// floor(pv × 10^4 / v) = floor(pv / v) × 10^4 + floor((pv mod v) × 10^4 / v), and the
+// remainder of the whole division is that of the second term.
+int64_t FastVwap(Int128 pv, int64_t volume) {
+  if (volume > 0 && volume <= INT64_MAX / kFenToValue && pv >= 0 &&
+      pv <= static_cast<Int128>(INT64_MAX)) {
+    const uint64_t n = static_cast<uint64_t>(pv), d = static_cast<uint64_t>(volume);
+    const uint64_t q1 = n / d;
+    const uint64_t t = (n % d) * static_cast<uint64_t>(kFenToValue);
+    if (q1 <= static_cast<uint64_t>((INT64_MAX - kFenToValue) / kFenToValue)) {
+      uint64_t q = q1 * static_cast<uint64_t>(kFenToValue) + t / d;
+      const uint64_t r = t % d;
+      if (2 * r > d || (2 * r == d && (q & 1) != 0)) ++q;
+      return static_cast<int64_t>(q);
+    }
+  }
+  return VwapValue(pv, volume).value_or(0);
+}
+
+void AppendInt(std::string& s, int64_t v) {
+  char buf[24];
+  const auto res = std::to_chars(buf, buf + sizeof buf, v);
+  s.append(buf, res.ptr);
 }
 
 std::string JoinInts(const std::vector<int64_t>& v) { return absl::StrJoin(v, ","); }
@@ -127,6 +257,13 @@ IndexEngine::IndexEngine(const Methodology& methodology, EngineOptions options)
     index_storage_.push_back(std::move(state));
   }
   for (IndexState* s : order_) {
+    if (s->composite) continue;
+    s->inst = instruments_.at(s->instrument);
+    if (by_instrument_.size() <= s->instrument) by_instrument_.resize(s->instrument + 1, nullptr);
+    by_instrument_[s->instrument] = s->inst;
+    s->inst->singles.push_back(s);
+  }
+  for (IndexState* s : order_) {
     if (!s->composite) continue;
     for (uint32_t instrument : methodology.Versions(s->id).front().instrument_ids) {
       for (IndexState* single : order_) {
@@ -157,11 +294,31 @@ void IndexEngine::Start(Timestamp t) {
     inst->today.trades.reserve(options_.reserve_trades);
     inst->today.busted.reserve(options_.reserve_trades);
   }
+  if (options_.intraday_records) {
+    for (IndexState* s : order_) s->eligible.reserve(options_.reserve_trades);
+  }
   ComputeNextBoundary();
 }
 
 void IndexEngine::PrepareDay() {
-  for (IndexState* s : order_) s->params = &methodology_.ForDate(s->id, day_);
+  for (IndexState* s : order_) {
+    s->params = &methodology_.ForDate(s->id, day_);
+    s->trade_prefix = absl::StrCat("T-", s->id, "-");
+    s->grid_prefix = absl::StrCat("G-", s->id, "-");
+    s->hash_suffix = absl::StrCat("-", s->params->hash.substr(0, 16));
+    s->related.clear();
+    s->related_dim = 0;
+    uint32_t dim = 1;
+    for (const auto& [a, b] : s->params->related_pairs) dim = std::max(dim, std::max(a, b) + 1);
+    if (dim <= 2048) {
+      s->related_dim = dim;
+      s->related.assign(static_cast<size_t>(dim) * dim, 0);
+      for (const auto& [a, b] : s->params->related_pairs) {
+        s->related[static_cast<size_t>(a) * dim + b] = 1;
+        s->related[static_cast<size_t>(b) * dim + a] = 1;
+      }
+    }
+  }
   for (IndexState* s : order_) s->fixing_time = FixingTime(*s);
 }
 
@@ -243,28 +400,25 @@ void IndexEngine::OnBbo(const Bbo& bbo, std::vector<IndexRecord>& out) {
 void IndexEngine::OnTrade(const IndexTrade& trade, std::vector<IndexRecord>& out) {
   if (!started_) Start(trade.time);
   Advance(trade.time, out);
-  auto it = instruments_.find(trade.instrument);
-  if (it == instruments_.end()) return;  // not an index instrument
-  InstrumentDay& day = it->second->today;
+  InstrumentState* inst =
+      trade.instrument < by_instrument_.size() ? by_instrument_[trade.instrument] : nullptr;
+  if (inst == nullptr) return;  // not an index instrument
+  InstrumentDay& day = inst->today;
   day.trades.push_back(trade);
   day.busted.push_back(0);
   const size_t pos = day.trades.size() - 1;
   if (!options_.intraday_records) return;  // the window only feeds intraday values
-  for (IndexState* s : order_) {
-    if (s->composite || s->instrument != trade.instrument) continue;
-    const IndexParameters& p = *s->params;
-    Evict(*s, trade.time - p.intraday_window_seconds * kNanosPerSecond, /*inclusive=*/true);
+  for (IndexState* s : inst->singles) {
+    const Timestamp from = trade.time - s->params->intraday_window_seconds * kNanosPerSecond;
+    Evict(*s, from, /*inclusive=*/true);
     AddToWindow(*s, pos);
-    if (options_.intraday_records) {
-      EmitIntraday(*s, trade.time, trade.time - p.intraday_window_seconds * kNanosPerSecond,
-                   trade.time, /*grid=*/false, trade.trade_id, out);
-    }
+    EmitIntraday(*s, trade.time, from, trade.time, /*grid=*/false, trade.trade_id, out);
     s->last_nonempty = s->count > 0;
   }
 }
 
 void IndexEngine::Evict(IndexState& s, Timestamp bound, bool inclusive) {
-  const InstrumentDay& day = instruments_.at(s.instrument)->today;
+  const InstrumentDay& day = s.inst->today;
   while (s.begin < s.end &&
          (inclusive ? day.trades[s.begin].time <= bound : day.trades[s.begin].time < bound)) {
     const IndexTrade& t = day.trades[s.begin];
@@ -274,8 +428,8 @@ void IndexEngine::Evict(IndexState& s, Timestamp bound, bool inclusive) {
       --s.count;
       if (--s.buy_n[t.buyer] == 0) --s.buyers;
       if (--s.sell_n[t.seller] == 0) --s.sellers;
-      s.member_volume[t.buyer] -= t.quantity;
-      s.member_volume[t.seller] -= t.quantity;
+      RemoveVolume(s, t.buyer, t.quantity);
+      RemoveVolume(s, t.seller, t.quantity);
     } else {
       --s.excluded_in_window;
     }
@@ -286,10 +440,9 @@ void IndexEngine::Evict(IndexState& s, Timestamp bound, bool inclusive) {
 }
 
 void IndexEngine::AddToWindow(IndexState& s, size_t pos) {
-  const InstrumentDay& day = instruments_.at(s.instrument)->today;
+  const InstrumentDay& day = s.inst->today;
   const IndexTrade& t = day.trades[pos];
-  const IndexParameters& p = *s.params;
-  const bool ok = RuleExclusion(p, t, day.busted[pos] != 0) == Exclusion::kNone;
+  const bool ok = Rule(s, t, day.busted[pos] != 0) == Exclusion::kNone;
   if (s.eligible.size() <= pos) s.eligible.resize(pos + 1, 0);
   s.eligible[pos] = ok ? 1 : 0;
   s.end = pos + 1;
@@ -305,8 +458,8 @@ void IndexEngine::AddToWindow(IndexState& s, size_t pos) {
   AddMember(s.member_volume, std::max(t.buyer, t.seller));
   if (s.buy_n[t.buyer]++ == 0) ++s.buyers;
   if (s.sell_n[t.seller]++ == 0) ++s.sellers;
-  s.member_volume[t.buyer] += t.quantity;
-  s.member_volume[t.seller] += t.quantity;
+  AddVolume(s, t.buyer, t.quantity);
+  AddVolume(s, t.seller, t.quantity);
   while (!s.min_q.empty() && day.trades[s.min_q.back()].price >= t.price) s.min_q.pop_back();
   s.min_q.push_back(pos);
   while (!s.max_q.empty() && day.trades[s.max_q.back()].price <= t.price) s.max_q.pop_back();
@@ -314,7 +467,7 @@ void IndexEngine::AddToWindow(IndexState& s, size_t pos) {
 }
 
 void IndexEngine::RebuildExtremes(IndexState& s) {
-  const InstrumentDay& day = instruments_.at(s.instrument)->today;
+  const InstrumentDay& day = s.inst->today;
   s.min_q.clear();
   s.max_q.clear();
   for (size_t i = s.begin; i < s.end; ++i) {
@@ -336,8 +489,8 @@ void IndexEngine::Identify(IndexState& s, const IndexParameters& p, IndexRecord&
 
 void IndexEngine::EmitIntraday(IndexState& s, Timestamp as_of, Timestamp from, Timestamp to,
                                bool grid, uint64_t trade_id, std::vector<IndexRecord>& out) {
-  const IndexParameters& p = methodology_.ForDate(s.id, day_);
-  const InstrumentDay& day = instruments_.at(s.instrument)->today;
+  const IndexParameters& p = *s.params;
+  const InstrumentDay& day = s.inst->today;
   IndexRecord& r = out.emplace_back();
   r.kind = RecordKind::kIntraday;
   r.date = day_;
@@ -350,26 +503,24 @@ void IndexEngine::EmitIntraday(IndexState& s, Timestamp as_of, Timestamp from, T
   r.sellers = s.sellers;
   if (s.count > 0) {
     r.has_value = true;
-    r.value = VwapValue(s.pv, s.volume).value_or(0);
+    r.value = FastVwap(s.pv, s.volume);
     r.level = kLevelWindow;
     r.price_low = day.trades[s.min_q.front()].price;
     r.price_high = day.trades[s.max_q.front()].price;
-    int64_t top = 0;
-    for (size_t m = 0; m < s.member_volume.size(); ++m) {
-      if (s.member_volume[m] > top) {
-        top = s.member_volume[m];
-        r.top_member = static_cast<uint32_t>(m);
-      }
-    }
-    r.top_share_bps = DivRoundHalfEven(static_cast<Int128>(top) * 10000, s.volume).value_or(0);
+    RefreshTop(s);
+    r.top_member = s.top_id;
+    r.top_share_bps = DivHalfEven(static_cast<Int128>(s.top_volume) * 10000, s.volume);
   }
-  std::vector<std::string> missed;
-  if (s.count < p.min_trades) missed.push_back("min_trades");
-  if (s.volume < p.min_volume || s.volume == 0) missed.push_back("min_volume");
-  if (s.buyers < p.min_buyers) missed.push_back("min_buyers");
-  if (s.sellers < p.min_sellers) missed.push_back("min_sellers");
-  r.missed = missed.empty() ? "" : absl::StrCat("window:", absl::StrJoin(missed, ","));
-  r.status = missed.empty() ? Status::kIndicative : Status::kInsufficient;
+  // "window:" and the thresholds missed, comma-separated (none: "").
+  const auto miss = [&r](std::string_view name) {
+    r.missed.append(r.missed.empty() ? "window:" : ",");
+    r.missed.append(name);
+  };
+  if (s.count < p.min_trades) miss("min_trades");
+  if (s.volume < p.min_volume || s.volume == 0) miss("min_volume");
+  if (s.buyers < p.min_buyers) miss("min_buyers");
+  if (s.sellers < p.min_sellers) miss("min_sellers");
+  r.status = r.missed.empty() ? Status::kIndicative : Status::kInsufficient;
   if (!grid && trade_id != 0) {
     // Only the triggering trade is new since the index's previous intraday record; the
     // window's earlier exclusions were listed by the records of their own trades.
@@ -380,8 +531,18 @@ void IndexEngine::EmitIntraday(IndexState& s, Timestamp as_of, Timestamp from, T
     }
   }
   Identify(s, p, r);
-  r.calc_id = grid ? absl::StrCat("G-", s.id, "-", as_of, "-", p.hash.substr(0, 16))
-                   : absl::StrCat("T-", s.id, "-", trade_id, "-", p.hash.substr(0, 16));
+  // "G-<id>-<as_of>-<hash16>" or "T-<id>-<trade id>-<hash16>".
+  const std::string& prefix = grid ? s.grid_prefix : s.trade_prefix;
+  r.calc_id.reserve(prefix.size() + 20 + s.hash_suffix.size());
+  r.calc_id.append(prefix);
+  if (grid) {
+    AppendInt(r.calc_id, as_of);
+  } else {
+    char buf[24];
+    const auto res = std::to_chars(buf, buf + sizeof buf, trade_id);
+    r.calc_id.append(buf, res.ptr);
+  }
+  r.calc_id.append(s.hash_suffix);
 }
 
 void IndexEngine::ProcessGrid(IndexState& s, std::vector<IndexRecord>& out) {
@@ -497,6 +658,9 @@ void IndexEngine::RollDay() {
     s->buy_n.clear();
     s->sell_n.clear();
     s->member_volume.clear();
+    s->top_id = 0;
+    s->top_volume = 0;
+    s->top_dirty = false;
     s->min_q.clear();
     s->max_q.clear();
     s->excluded_in_window = 0;
@@ -543,8 +707,8 @@ absl::Status IndexEngine::OnBust(uint64_t trade_id, Timestamp time, const std::s
           --s->count;
           if (--s->buy_n[trade.buyer] == 0) --s->buyers;
           if (--s->sell_n[trade.seller] == 0) --s->sellers;
-          s->member_volume[trade.buyer] -= trade.quantity;
-          s->member_volume[trade.seller] -= trade.quantity;
+          RemoveVolume(*s, trade.buyer, trade.quantity);
+          RemoveVolume(*s, trade.seller, trade.quantity);
           ++s->excluded_in_window;
           RebuildExtremes(*s);
         }

@@ -165,6 +165,7 @@ void IndexService::CalcLoop() {
   std::vector<Input> batch;
   std::vector<IndexRecord> records;
   std::vector<std::string> encoded;
+  std::vector<Fields> fields;
   for (;;) {
     {
       std::unique_lock<std::mutex> lock(in_mu_);
@@ -194,7 +195,11 @@ void IndexService::CalcLoop() {
     batch.clear();
     late_.store(engine_->late_inputs(), std::memory_order_release);
     encoded.clear();
-    for (const IndexRecord& r : records) encoded.push_back(EncodeFields(RecordFields(r, *methodology_)));
+    fields.clear();
+    for (const IndexRecord& r : records) {
+      fields.push_back(RecordFields(r, *methodology_));
+      encoded.push_back(EncodeFields(fields.back()));
+    }
     std::optional<std::pair<LocalDay, std::string>> checkpoint = engine_->TakeCheckpoint();
     if (encoded.empty() && !checkpoint.has_value()) continue;
     const uint64_t first = outbox_->next();
@@ -208,7 +213,7 @@ void IndexService::CalcLoop() {
     produced_.fetch_add(encoded.size(), std::memory_order_acq_rel);
     {
       std::lock_guard<std::mutex> lock(pub_mu_);  // also: no lost wake-up between check and wait
-      for (size_t i = 0; i < encoded.size(); ++i) fresh_.emplace_back(first + i, std::move(encoded[i]));
+      for (size_t i = 0; i < fields.size(); ++i) fresh_.emplace_back(first + i, std::move(fields[i]));
       while (fresh_.size() > kFreshLimit) fresh_.pop_front();
     }
     pub_cv_.notify_one();
@@ -219,6 +224,7 @@ void IndexService::PublishLoop() {
   RedisIndexPublisher redis(options_.redis);
   std::vector<std::pair<uint64_t, std::string>> entries;
   std::vector<Fields> batch;
+  std::vector<uint64_t> numbers;
   int backoff_ms = 20;
   bool reported_down = false;
   for (;;) {
@@ -234,35 +240,45 @@ void IndexService::PublishLoop() {
     const uint64_t from = outbox_->published() + 1;
     if (from >= outbox_->next()) continue;
     entries.clear();
+    batch.clear();
+    numbers.clear();
     absl::Status s;
     {
       std::lock_guard<std::mutex> lock(pub_mu_);
       while (!fresh_.empty() && fresh_.front().first < from) fresh_.pop_front();
-      if (!fresh_.empty() && fresh_.front().first == from) {
-        for (size_t i = 0; i < fresh_.size() && entries.size() < options_.publish_batch; ++i) {
-          entries.push_back(fresh_[i]);
+      // Taken out: if the publication fails, the next attempt reads them from the outbox.
+      while (!fresh_.empty() && fresh_.front().first == from + batch.size() &&
+             batch.size() < options_.publish_batch) {
+        numbers.push_back(fresh_.front().first);
+        batch.push_back(std::move(fresh_.front().second));
+        fresh_.pop_front();
+      }
+    }
+    if (batch.empty()) {
+      s = outbox_->Read(from, options_.publish_batch, entries);
+      if (!s.ok() || entries.empty() || entries.front().first != from) {
+        spdlog::error("index: outbox read at {} failed: {}", from, s.ToString());
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        continue;
+      }
+      for (const auto& [n, bytes] : entries) {
+        absl::StatusOr<Fields> f = DecodeFields(bytes);
+        if (!f.ok()) {
+          spdlog::error("index: outbox entry {} is corrupt: {}", n, f.status().ToString());
+          break;
         }
+        numbers.push_back(n);
+        batch.push_back(*std::move(f));
       }
-    }
-    if (entries.empty()) s = outbox_->Read(from, options_.publish_batch, entries);
-    if (!s.ok() || entries.empty() || entries.front().first != from) {
-      spdlog::error("index: outbox read at {} failed: {}", from, s.ToString());
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-      continue;
-    }
-    batch.clear();
-    for (const auto& [n, bytes] : entries) {
-      absl::StatusOr<Fields> f = DecodeFields(bytes);
-      if (!f.ok()) {
-        spdlog::error("index: outbox entry {} is corrupt: {}", n, f.status().ToString());
-        break;
+      if (batch.empty()) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        continue;
       }
-      batch.push_back(*std::move(f));
     }
     std::string error;
     const size_t done = redis.PublishBatch(batch, &error);
     if (done > 0) {
-      s = outbox_->MarkPublished(entries[done - 1].first);
+      s = outbox_->MarkPublished(numbers[done - 1]);
       if (!s.ok()) spdlog::error("index: outbox mark failed: {}", s.ToString());
       published_.fetch_add(done, std::memory_order_acq_rel);
     }

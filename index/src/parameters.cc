@@ -58,6 +58,9 @@ std::string Canonical(const IndexParameters& p, const std::vector<std::string>& 
   lines.push_back(absl::StrCat("move_alert_bps=", p.move_alert_bps));
   lines.push_back(absl::StrCat("concentration_alert_bps=", p.concentration_alert_bps));
   lines.push_back(absl::StrCat("weekdays_only=", p.weekdays_only ? "true" : "false"));
+  // Listed only when switched off, so parameter sets from before these keys keep their hash.
+  if (!p.alert_fallback) lines.push_back("alert_fallback=false");
+  if (!p.alert_thresholds_missed) lines.push_back("alert_thresholds_missed=false");
   lines.push_back(absl::StrCat("fallback_ladder=window,session,bbo_mid,previous"));
   lines.push_back(absl::StrCat("value_decimals=6,rounding=half_even"));
   if (p.kind == IndexKind::kComposite) {
@@ -92,6 +95,21 @@ const LinkSpec* IndexParameters::LinkOn(LocalDay day) const {
     if (l.date == day) return &l;
   }
   return nullptr;
+}
+
+ParameterAdditions AdditionsOf(const IndexConfig& index) {
+  ParameterAdditions a;
+  a.methodology_version = index.methodology_version;
+  if (!index.effective_date.empty()) a.effective_date = index.effective_date;
+  a.intraday_interval_seconds = index.intraday_interval_seconds;
+  a.outlier_min_trades = index.outlier_min_trades;
+  a.move_alert_bps = index.alert_move_bps;
+  a.concentration_alert_bps = index.alert_largest_share_bps;
+  a.weekdays_only = index.weekdays_only;
+  a.alert_fallback = index.alert_fallback;
+  a.alert_thresholds_missed = index.alert_thresholds_missed;
+  for (const IndexLinkConfig& l : index.links) a.links.emplace_back(l.date, l.weights);
+  return a;
 }
 
 absl::StatusOr<IndexParameters> BuildParameters(const ExchangeConfig& exchange,
@@ -161,6 +179,8 @@ absl::StatusOr<IndexParameters> BuildParameters(const ExchangeConfig& exchange,
   p.move_alert_bps = additions.move_alert_bps;
   p.concentration_alert_bps = additions.concentration_alert_bps;
   p.weekdays_only = additions.weekdays_only;
+  p.alert_fallback = additions.alert_fallback;
+  p.alert_thresholds_missed = additions.alert_thresholds_missed;
   for (const auto& [date, weights] : additions.links) {
     if (index.kind != IndexKind::kComposite) return Bad(index, "links are for composites only");
     absl::StatusOr<LocalDay> d = ParseDate(date);
@@ -217,7 +237,7 @@ absl::StatusOr<Methodology> Methodology::Build(
       if (index.kind != pass) continue;
       auto it = additions.find(index.id);
       absl::StatusOr<IndexParameters> p =
-          BuildParameters(exchange, index, it == additions.end() ? ParameterAdditions{} : it->second);
+          BuildParameters(exchange, index, it == additions.end() ? AdditionsOf(index) : it->second);
       if (!p.ok()) return p.status();
       if (m.versions_.count(index.id) != 0) {
         return absl::InvalidArgumentError(absl::StrCat("duplicate index id ", index.id));
@@ -226,7 +246,12 @@ absl::StatusOr<Methodology> Methodology::Build(
       m.versions_[index.id].push_back(*std::move(p));
     }
   }
-  for (const VersionSpec& v : versions) {
+  std::vector<VersionSpec> all;
+  for (const IndexConfig& index : exchange.indices) {
+    for (const IndexConfig& v : index.versions) all.push_back(VersionSpec{v, AdditionsOf(v)});
+  }
+  all.insert(all.end(), versions.begin(), versions.end());
+  for (const VersionSpec& v : all) {
     auto it = m.versions_.find(v.index.id);
     if (it == m.versions_.end()) {
       return absl::InvalidArgumentError(absl::StrCat("version for unknown index ", v.index.id));

@@ -308,6 +308,93 @@ schedule = { utc_offset_minutes = 480, phases = [
   EXPECT_EQ(s.phases[4].phase, Phase::kClosed);
 }
 
+TEST(ConfigTest, IndexMethodologyDefaults) {
+  absl::StatusOr<ExchangeConfig> cfg = ParseBase();
+  ASSERT_TRUE(cfg.ok()) << cfg.status();
+  const IndexConfig& single = cfg->indices[0];
+  EXPECT_EQ(single.methodology_version, "1");
+  EXPECT_EQ(single.effective_date, "");
+  EXPECT_EQ(single.intraday_interval_seconds, 60);
+  EXPECT_EQ(single.outlier_min_trades, 3);
+  EXPECT_TRUE(single.weekdays_only);
+  EXPECT_EQ(single.alert_move_bps, 500);
+  EXPECT_EQ(single.alert_largest_share_bps, 8000);
+  EXPECT_TRUE(single.alert_fallback);
+  EXPECT_TRUE(single.alert_thresholds_missed);
+  EXPECT_TRUE(single.links.empty());
+  EXPECT_TRUE(single.versions.empty());
+}
+
+TEST(ConfigTest, IndexMethodologyVersionsAlertsAndLinks) {
+  absl::StatusOr<ExchangeConfig> cfg = ParseConfig(
+      Mutate("base_value = 100\n", R"(base_value = 100
+methodology_version = "2026.1"
+effective_date = "2026-01-05"
+intraday_interval_seconds = 30
+outlier_min_trades = 5
+weekdays_only = false
+alert_move_pct = "2.50"
+alert_largest_share_pct = "60"
+alert_fallback = false
+alert_thresholds_missed = false
+links = [
+  { date = "2026-03-02", weights = [5000, 5000] },
+  { date = 2026-06-01, weights = [7000, 3000] },
+]
+
+[[indices.versions]]
+methodology_version = "2026.3"
+effective_date = "2026-09-01"
+min_trades = 7
+alert_move_pct = "10"
+
+[[indices.versions]]
+methodology_version = "2026.2"
+effective_date = "2026-04-01"
+fixing_window = ["14:00", "14:30"]
+weights = [5500, 4500]
+)"),
+      "/");
+  ASSERT_TRUE(cfg.ok()) << cfg.status();
+  const IndexConfig& c = cfg->indices[1];
+  EXPECT_EQ(c.methodology_version, "2026.1");
+  EXPECT_EQ(c.effective_date, "2026-01-05");
+  EXPECT_EQ(c.intraday_interval_seconds, 30);
+  EXPECT_EQ(c.outlier_min_trades, 5);
+  EXPECT_FALSE(c.weekdays_only);
+  EXPECT_EQ(c.alert_move_bps, 250);
+  EXPECT_EQ(c.alert_largest_share_bps, 6000);
+  EXPECT_FALSE(c.alert_fallback);
+  EXPECT_FALSE(c.alert_thresholds_missed);
+  ASSERT_EQ(c.links.size(), 2u);
+  EXPECT_EQ(c.links[1].date, "2026-06-01");
+  EXPECT_EQ(c.links[1].weights, (std::vector<int64_t>{7000, 3000}));
+  // Versions in effective-date order; each a full copy with its overrides.
+  ASSERT_EQ(c.versions.size(), 2u);
+  const IndexConfig& v2 = c.versions[0];
+  EXPECT_EQ(v2.methodology_version, "2026.2");
+  EXPECT_EQ(v2.fixing_window_start, "14:00");
+  EXPECT_EQ(v2.weights, (std::vector<int64_t>{5500, 4500}));
+  EXPECT_EQ(v2.min_trades, 5);           // inherited
+  EXPECT_EQ(v2.alert_move_bps, 250);     // inherited
+  EXPECT_EQ(v2.links.size(), 2u);        // inherited
+  EXPECT_EQ(c.versions[1].min_trades, 7);
+  EXPECT_EQ(c.versions[1].alert_move_bps, 1000);
+  // Overrides apply to the [[indices]] entry, not to the previous version.
+  EXPECT_EQ(v2.fixing_window_end, "14:30");
+  EXPECT_EQ(c.versions[1].fixing_window_end, "15:00");
+  EXPECT_EQ(c.versions[1].weights, (std::vector<int64_t>{6000, 4000}));
+  EXPECT_TRUE(c.versions[1].versions.empty());
+}
+
+TEST(ConfigTest, IndexErrorsNameTheLine) {
+  absl::StatusOr<ExchangeConfig> cfg = ParseConfig(
+      Mutate("base_value = 100\n", "base_value = 100\nintraday_interval_seconds = 7\n"), "/");
+  ASSERT_FALSE(cfg.ok());
+  EXPECT_NE(std::string(cfg.status().message()).find("(line "), std::string::npos)
+      << cfg.status();
+}
+
 TEST(ConfigTest, Lookups) {
   absl::StatusOr<ExchangeConfig> cfg = ParseBase();
   ASSERT_TRUE(cfg.ok()) << cfg.status();
@@ -813,6 +900,58 @@ schedule = { timezone = "Asia/Shanghai", phases = [ { at = "09:00", phase = "con
      "must not be negative"},
     {"IndexMissingMinTrades", "min_trades = 3\n", "", "indices[0].min_trades",
      "required key is missing"},
+    // Index methodology: versions, alert thresholds, link dates.
+    {"AlertMovePctFloat", "base_value = 100\n", "base_value = 100\nalert_move_pct = 5.0\n",
+     "indices[1].alert_move_pct", "must be a quoted decimal string"},
+    {"AlertLargestShareOver100", "base_value = 100\n",
+     "base_value = 100\nalert_largest_share_pct = \"120.00\"\n",
+     "indices[1].alert_largest_share_pct", "at most 100.00"},
+    {"AlertFallbackNotBool", "base_value = 100\n", "base_value = 100\nalert_fallback = \"no\"\n",
+     "indices[1].alert_fallback", "must be a boolean"},
+    {"IntervalNotDividingDay", "base_value = 100\n",
+     "base_value = 100\nintraday_interval_seconds = 7\n", "indices[1].intraday_interval_seconds",
+     "must divide a day"},
+    {"OutlierMinTradesTwo", "base_value = 100\n", "base_value = 100\noutlier_min_trades = 2\n",
+     "indices[1].outlier_min_trades", "must be at least 3, got 2"},
+    {"LinksOnSingle", R"(outlier_k = "3.0")",
+     "outlier_k = \"3.0\"\nlinks = [{ date = \"2026-03-02\", weights = [10000] }]",
+     "indices[0].links", "only composite indices have link dates"},
+    {"LinkBeforeBaseDate", "base_value = 100\n",
+     "base_value = 100\nlinks = [{ date = \"2026-01-05\", weights = [5000, 5000] }]\n",
+     "indices[1].links[0].date", "must be after the base date"},
+    {"LinkWeightSum", "base_value = 100\n",
+     "base_value = 100\nlinks = [{ date = \"2026-03-02\", weights = [5000, 4000] }]\n",
+     "indices[1].links[0].weights", "must sum to 10000"},
+    {"LinkDatesOutOfOrder", "base_value = 100\n",
+     "base_value = 100\nlinks = [{ date = \"2026-03-02\", weights = [5000, 5000] }, "
+     "{ date = \"2026-02-02\", weights = [5000, 5000] }]\n",
+     "indices[1].links[1].date", "increasing order"},
+    {"LinkUnknownKey", "base_value = 100\n",
+     "base_value = 100\nlinks = [{ day = \"2026-03-02\", weights = [5000, 5000] }]\n",
+     "indices[1].links[0].day", "unknown key"},
+    {"VersionMissingEffectiveDate", "", "\n[[indices.versions]]\nmethodology_version = \"2\"\n",
+     "indices[1].versions[0].effective_date", "required key is missing"},
+    {"VersionMissingLabel", "", "\n[[indices.versions]]\neffective_date = \"2026-03-02\"\n",
+     "indices[1].versions[0].methodology_version", "required key is missing"},
+    {"VersionReusesLabel", "",
+     "\n[[indices.versions]]\nmethodology_version = \"1\"\neffective_date = \"2026-03-02\"\n",
+     "indices[1].versions[0].methodology_version", "already used by this index"},
+    {"VersionUnknownKey", "",
+     "\n[[indices.versions]]\nmethodology_version = \"2\"\neffective_date = \"2026-03-02\"\n"
+     "instruments = [\"RB-1\"]\n",
+     "indices[1].versions[0].instruments", "unknown key"},
+    {"VersionsSameDate", "",
+     "\n[[indices.versions]]\nmethodology_version = \"2\"\neffective_date = \"2026-03-02\"\n"
+     "\n[[indices.versions]]\nmethodology_version = \"3\"\neffective_date = \"2026-03-02\"\n",
+     "indices[1].versions[1].effective_date", "two versions take effect on \"2026-03-02\""},
+    {"VersionBeforeEntry", "base_value = 100\n",
+     "base_value = 100\neffective_date = \"2026-02-01\"\n"
+     "\n[[indices.versions]]\nmethodology_version = \"2\"\neffective_date = \"2026-01-15\"\n",
+     "indices[1].versions[0].effective_date", "must take effect after"},
+    {"VersionBadOverride", "",
+     "\n[[indices.versions]]\nmethodology_version = \"2\"\neffective_date = \"2026-03-02\"\n"
+     "weights = [10000]\n",
+     "indices[1].versions[0].weights", "one weight per instrument"},
 };
 
 INSTANTIATE_TEST_SUITE_P(Config, BadConfigTest, testing::ValuesIn(kBadCases),

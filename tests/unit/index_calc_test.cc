@@ -616,5 +616,63 @@ TEST(IndexParametersTest, HashCoversEveryParameterAndValidation) {
   EXPECT_FALSE(Methodology::Build(MakeIndexTestConfig(), {{"DZ-RB", a}}).ok());
 }
 
+// The configuration's methodology keys reach the parameter sets: a configured version takes
+// effect from its date only, the version before it keeps its hash (its values stay
+// reproducible), and the alert switches and thresholds apply.
+TEST(IndexParametersTest, ConfiguredVersionsAndAlertSettings) {
+  const ExchangeConfig plain = MakeIndexTestConfig();
+  const std::string v1_hash = Build(plain).ForDate("DZ-RB", *ParseDate("2026-01-06")).hash;
+  ExchangeConfig config = MakeIndexTestConfig();
+  IndexConfig v2 = config.indices[0];
+  v2.methodology_version = "2";
+  v2.effective_date = "2026-01-06";
+  v2.min_trades = 4;
+  v2.alert_move_bps = 100;
+  config.indices[0].versions = {v2};
+  const Methodology m = Build(config);
+  ASSERT_EQ(m.Versions("DZ-RB").size(), 2u);
+  const IndexParameters& before = m.ForDate("DZ-RB", *ParseDate("2026-01-05"));
+  const IndexParameters& after = m.ForDate("DZ-RB", *ParseDate("2026-01-06"));
+  EXPECT_EQ(before.methodology_version, "1");
+  EXPECT_EQ(before.hash, v1_hash);
+  EXPECT_EQ(after.methodology_version, "2");
+  EXPECT_EQ(after.min_trades, 4);
+  EXPECT_EQ(after.move_alert_bps, 100);
+  EXPECT_NE(after.canonical.find("effective_date=2026-01-06\n"), std::string::npos);
+
+  // Alert switches: listed in the canonical text (and so the hash) only when off.
+  EXPECT_EQ(before.canonical.find("alert_fallback"), std::string::npos);
+  ExchangeConfig quiet = MakeIndexTestConfig();
+  quiet.indices[0].alert_fallback = false;
+  quiet.indices[0].alert_thresholds_missed = false;
+  quiet.indices[0].alert_largest_share_bps = 9000;
+  const Methodology q = Build(quiet);
+  const IndexParameters& qp = q.ForDate("DZ-RB", 0);
+  EXPECT_NE(qp.hash, Build(plain).ForDate("DZ-RB", 0).hash);
+  EXPECT_NE(qp.canonical.find("alert_fallback=false\n"), std::string::npos);
+  EXPECT_NE(qp.canonical.find("alert_thresholds_missed=false\n"), std::string::npos);
+  IndexRecord r;
+  r.has_value = true;
+  r.value = 3650000000;
+  r.level = kLevelPrevious;
+  r.status = Status::kFallback;
+  r.missed = "window:min_trades";
+  r.top_share_bps = 8500;
+  AddFixingAlerts(Build(plain).ForDate("DZ-RB", 0), std::nullopt, r);
+  ASSERT_EQ(r.alerts.size(), 3u);  // FALLBACK, THRESHOLDS_MISSED, CONCENTRATION (> 80 %)
+  r.alerts.clear();
+  AddFixingAlerts(qp, std::nullopt, r);
+  EXPECT_TRUE(r.alerts.empty());  // switched off; 85 % is under the 90 % threshold
+
+  // Links and the base date from the configuration.
+  ExchangeConfig linked = MakeIndexTestConfig();
+  linked.indices[2].links = {IndexLinkConfig{"2026-01-07", {5000, 5000}}};
+  const Methodology lm = Build(linked);
+  const IndexParameters& lp = lm.ForDate("DZ-BULK", 0);
+  ASSERT_EQ(lp.links.size(), 1u);
+  EXPECT_EQ(lp.links[0].date, *ParseDate("2026-01-07"));
+  EXPECT_EQ(lp.base_date, *ParseDate("2026-01-05"));
+}
+
 }  // namespace
 }  // namespace dazong::index

@@ -137,6 +137,13 @@ struct OperatorConfig {
 
 enum class IndexKind : uint8_t { kSingle = 1, kComposite = 2 };
 
+// A composite's weight re-set: from the day after `date` the weights (basis points) apply,
+// chained to the level of `date`.
+struct IndexLinkConfig {
+  std::string date;  // YYYY-MM-DD
+  std::vector<int64_t> weights;
+};
+
 struct IndexConfig {
   std::string id;    // e.g. "DZ-RB"; unique
   std::string name;
@@ -153,6 +160,20 @@ struct IndexConfig {
   int64_t outlier_k_milli = 3000;        // MAD multiplier k × 1000
   std::string base_date;                 // YYYY-MM-DD (composite)
   int64_t base_value = 1000;
+  // Methodology (docs/configuration.md, [[indices]]; docs/index-methodology.md).
+  std::string methodology_version = "1";
+  std::string effective_date;              // YYYY-MM-DD; "" = from the beginning
+  int64_t intraday_interval_seconds = 60;  // divides 86400
+  int64_t outlier_min_trades = 3;
+  bool weekdays_only = true;
+  int64_t alert_move_bps = 500;            // alert_move_pct × 100
+  int64_t alert_largest_share_bps = 8000;  // alert_largest_share_pct × 100
+  bool alert_fallback = true;
+  bool alert_thresholds_missed = true;
+  std::vector<IndexLinkConfig> links;      // composite: weight re-sets, date order
+  // Later methodology versions ([[indices.versions]]): complete copies of this entry with the
+  // version's overrides applied, in effective-date order; their own `versions` are empty.
+  std::vector<IndexConfig> versions;
 };
 
 struct FixConfig {

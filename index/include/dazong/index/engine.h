@@ -104,6 +104,7 @@ class IndexEngine {
   std::vector<IndexState*> order_;
   std::map<std::string, IndexState*> by_id_;
   std::map<uint32_t, InstrumentState*> instruments_;
+  std::vector<InstrumentState*> by_instrument_;  // the same, indexed by instrument id
   std::optional<std::pair<LocalDay, std::string>> checkpoint_;
   std::vector<std::unique_ptr<IndexState>> index_storage_;
   std::vector<std::unique_ptr<InstrumentState>> instrument_storage_;

@@ -112,7 +112,8 @@ class IndexService final : public EventSink {
   std::condition_variable pub_cv_;
   // Records just appended to the outbox, handed to the publisher without a read back (bounded;
   // the publisher reads the outbox when it is behind this window).
-  std::deque<std::pair<uint64_t, std::string>> fresh_;
+  // They are handed over as field lists, so the publisher does not decode what was just encoded.
+  std::deque<std::pair<uint64_t, Fields>> fresh_;
   bool stop_pub_ = false;
   int64_t pub_deadline_ms_ = 0;
 

@@ -33,8 +33,13 @@ struct ParameterAdditions {
   int64_t move_alert_bps = 500;               // |fixing / previous - 1| above this: MOVE alert
   int64_t concentration_alert_bps = 8000;     // largest participant's share above this
   bool weekdays_only = true;                  // no fixing on Saturdays and Sundays
+  bool alert_fallback = true;                 // FALLBACK alerts
+  bool alert_thresholds_missed = true;        // THRESHOLDS_MISSED alerts
   std::vector<std::pair<std::string, std::vector<int64_t>>> links;  // "YYYY-MM-DD", weights
 };
+
+// The additions an [[indices]] entry (or one of its versions) of the configuration sets.
+ParameterAdditions AdditionsOf(const IndexConfig& index);
 
 struct IndexParameters {
   // From IndexConfig.
@@ -61,6 +66,8 @@ struct IndexParameters {
   int64_t move_alert_bps = 500;
   int64_t concentration_alert_bps = 8000;
   bool weekdays_only = true;
+  bool alert_fallback = true;
+  bool alert_thresholds_missed = true;
   std::vector<LinkSpec> links;  // sorted by date
   // Exchange-wide: related-party pairs (lower member id first), sorted, symmetric closure of
   // members[].related_members.
@@ -89,8 +96,9 @@ struct VersionSpec {
 // Every index's parameter versions, ordered by effective date.
 class Methodology {
  public:
-  // Version 1 of every configured index uses `additions[id]` (or the defaults); `versions`
-  // adds later versions. Errors: invalid parameters, a version for an unknown index, two
+  // The first version of every configured index uses `additions[id]` if given, else the
+  // entry's own methodology keys (AdditionsOf); its configured [[indices.versions]] and then
+  // `versions` add later versions. Errors: invalid parameters, a version for an unknown index, two
   // versions of one index with the same effective date, a composite before its constituents.
   static absl::StatusOr<Methodology> Build(
       const ExchangeConfig& exchange,
