@@ -21,6 +21,7 @@
 #include "dazong/quickfix.h"
 #include "spdlog/spdlog.h"
 #include "redacting_log.h"
+#include "spill_queue.h"
 #include "translate.h"
 
 namespace dazong::fix_gateway {
@@ -43,53 +44,6 @@ struct Outbound {
   Event event;
   uint32_t exec_n = 0;  // ExecID suffix of the first report this event causes
   std::shared_ptr<const FIX::Message> message;
-};
-
-// A bounded lock-free queue that never blocks or loses a push: when it is full, items go to a
-// mutex-protected spill list (allocation only then) and Push() returns false so the caller can
-// act on the overflow. Many producers, one consumer.
-template <typename T>
-class SpillQueue {
- public:
-  explicit SpillQueue(size_t capacity) : queue_(capacity) {}
-
-  bool Push(const T& item) {
-    if (!spilling_.load(std::memory_order_acquire) && queue_.TryPush(item)) return true;
-    std::lock_guard lock(mu_);
-    if (!spilling_.load(std::memory_order_relaxed) && queue_.TryPush(item)) return true;
-    spilling_.store(true, std::memory_order_release);
-    spill_.push_back(item);
-    return false;
-  }
-
-  // Consumer: next item, or false when there is none now.
-  bool Pop(T& out) {
-    if (queue_.TryPop(out)) return true;
-    if (taken_.empty() && spilling_.load(std::memory_order_acquire)) {
-      std::lock_guard lock(mu_);
-      taken_.swap(spill_);
-      if (taken_.empty()) spilling_.store(false, std::memory_order_release);
-    }
-    if (taken_.empty()) return false;
-    out = std::move(taken_.front());
-    taken_.pop_front();
-    return true;
-  }
-
-  void Wait() {
-    if (!taken_.empty() || spilling_.load(std::memory_order_acquire)) return;
-    queue_.WaitNonEmpty();
-  }
-  void Interrupt() { queue_.Interrupt(); }
-  bool interrupted() const { return queue_.interrupted(); }
-  size_t capacity() const { return queue_.capacity(); }
-
- private:
-  BoundedMpscQueue<T> queue_;
-  std::atomic<bool> spilling_{false};
-  std::mutex mu_;
-  std::deque<T> spill_;
-  std::deque<T> taken_;  // consumer only
 };
 
 // What the gateway knows about one of a member's orders (from the reports it sent).
