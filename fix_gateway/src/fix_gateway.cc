@@ -263,6 +263,15 @@ class FixGateway::Impl final : public FIX::Application {
 
   // ---- Sequencer thread: route and return. No lock, no allocation unless a queue spills.
   void Enqueue(std::span<const Event> events) {
+    // Public market data first: a member who has seen a report and then asks for a snapshot
+    // must find the book already showing what the report said.
+    for (const Event& e : events) {
+      if (std::holds_alternative<TradeEvent>(e.body) || std::holds_alternative<PhaseChanged>(e.body) ||
+          std::holds_alternative<DepthChanged>(e.body)) {
+        md_queue_.Push(MdItem{e, nullptr});
+      }
+      // BboChanged is the top of DepthChanged; AuctionIndicative is not published on FIX.
+    }
     for (const Event& e : events) {
       if (e.seq != route_seq_) {
         route_seq_ = e.seq;
@@ -287,11 +296,7 @@ class FixGateway::Impl final : public FIX::Application {
               Route(body.buy.session, e, n);
               if (body.sell.session != body.buy.session) Route(body.sell.session, e, n);
               for (uint32_t dc : drop_copy_) Route(dc, e, n);
-              md_queue_.Push(MdItem{e, nullptr});
-            } else if constexpr (std::is_same_v<T, PhaseChanged> || std::is_same_v<T, DepthChanged>) {
-              md_queue_.Push(MdItem{e, nullptr});
             }
-            // BboChanged is the top of DepthChanged; AuctionIndicative is not published on FIX.
           },
           e.body);
     }
