@@ -341,7 +341,6 @@ class FixGateway::Impl final : public FIX::Application {
     if (!VerifySecret(slot->config->password_hash, msg.getField(FIX::FIELD::Password))) {
       throw FIX::RejectLogon("invalid password");
     }
-    if (slot->logged_on.load()) throw FIX::RejectLogon("CompID is already logged on");
   }
 
   void fromApp(const FIX::Message& msg, const FIX::SessionID& id) override {
