@@ -4,7 +4,11 @@
 # Both use ThreadedSocketAcceptor, FileStore and the exchange's dictionary with validation.
 #
 # usage: bench/run_fix_bench.sh [BUILD_DIR] [ROUNDS] [DURATION_S]
-# env:   SETUP="cmd"  passed to fix-load --setup for the dazongd runs (seed holdings/cash
+# env:   DATA_BASE=/dev/shm  put dazongd's data directory there (tmpfs: fsync costs nothing,
+#        which separates the gateway's and core's cost from the disk's sync latency).
+#        DAZONGD=/path/to/dazongd  another daemon build (e.g. to compare two commits);
+#        SKIP_ECHO=1  only the daemon.
+#        SETUP="cmd"  passed to fix-load --setup for the dazongd runs (seed holdings/cash
 #        once the ledger is enabled; runs after the sessions log on, before the load).
 set -euo pipefail
 SRC="$(cd "$(dirname "$0")/.." && pwd)"
@@ -32,7 +36,9 @@ loads() {  # $1 port, $2 label, $3 setup
     --warmup 2 --label "$2 inflight=100" "${setup_args[@]}"
 }
 
+DAZONGD="${DAZONGD:-$BUILD/exchange/dazongd}"
 for round in $(seq 1 "$ROUNDS"); do
+  if [ -z "${SKIP_ECHO:-}" ]; then
   # QuickFIX echo baseline.
   EPORT=$(free_port)
   rm -rf "$WORK/echo"
@@ -43,20 +49,23 @@ for round in $(seq 1 "$ROUNDS"); do
   for _ in $(seq 50); do grep -q "echo ready" "$WORK/echo.log" && break; sleep 0.1; done
   loads "$EPORT" "round$round echo"
   kill "$EPID"; wait "$EPID" 2>/dev/null || true
+  fi
 
   # The full exchange: throttles off for the load sessions, a fresh data directory.
   FPORT=$(free_port)
-  rm -rf "$WORK/data"
-  sed -e "s|data_dir = \"../var/demo\"|data_dir = \"$WORK/data\"|" \
+  DATA="${DATA_BASE:-$WORK}/dazong-fix-bench-data.$$"
+  rm -rf "$DATA"
+  sed -e "s|data_dir = \"../var/demo\"|data_dir = \"$DATA\"|" \
       -e "s|^port = 9878|port = $FPORT|" -e "s|^port = 6390|port = $REDIS_PORT|" \
       -e "s|^port = 8088|port = $(free_port)|" \
       -e "s|dictionary = \"../fix_gateway/spec/FIX44-dazong.xml\"|dictionary = \"$DICT\"|" \
       -e "/^throttle_per_second/d" -e "/^cancel_on_disconnect/d" \
       "$SRC/config/demo.toml" >"$WORK/exchange.toml"
-  "$BUILD/exchange/dazongd" --config "$WORK/exchange.toml" >"$WORK/dazongd.log" 2>&1 &
+  "$DAZONGD" --config "$WORK/exchange.toml" >"$WORK/dazongd.log" 2>&1 &
   DPID=$!
   PIDS+=($DPID)
   for _ in $(seq 300); do grep -q "dazongd ready" "$WORK/dazongd.log" && break; sleep 0.1; done
   loads "$FPORT" "round$round dazongd" "${SETUP:-}"
   kill "$DPID"; wait "$DPID" 2>/dev/null || true
+  rm -rf "$DATA"
 done

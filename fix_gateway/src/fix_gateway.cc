@@ -21,6 +21,7 @@
 #include "dazong/quickfix.h"
 #include "spdlog/spdlog.h"
 #include "redacting_log.h"
+#include "spill_queue.h"
 #include "translate.h"
 
 namespace dazong::fix_gateway {
@@ -43,53 +44,6 @@ struct Outbound {
   Event event;
   uint32_t exec_n = 0;  // ExecID suffix of the first report this event causes
   std::shared_ptr<const FIX::Message> message;
-};
-
-// A bounded lock-free queue that never blocks or loses a push: when it is full, items go to a
-// mutex-protected spill list (allocation only then) and Push() returns false so the caller can
-// act on the overflow. Many producers, one consumer.
-template <typename T>
-class SpillQueue {
- public:
-  explicit SpillQueue(size_t capacity) : queue_(capacity) {}
-
-  bool Push(const T& item) {
-    if (!spilling_.load(std::memory_order_acquire) && queue_.TryPush(item)) return true;
-    std::lock_guard lock(mu_);
-    if (!spilling_.load(std::memory_order_relaxed) && queue_.TryPush(item)) return true;
-    spilling_.store(true, std::memory_order_release);
-    spill_.push_back(item);
-    return false;
-  }
-
-  // Consumer: next item, or false when there is none now.
-  bool Pop(T& out) {
-    if (queue_.TryPop(out)) return true;
-    if (taken_.empty() && spilling_.load(std::memory_order_acquire)) {
-      std::lock_guard lock(mu_);
-      taken_.swap(spill_);
-      if (taken_.empty()) spilling_.store(false, std::memory_order_release);
-    }
-    if (taken_.empty()) return false;
-    out = std::move(taken_.front());
-    taken_.pop_front();
-    return true;
-  }
-
-  void Wait() {
-    if (!taken_.empty() || spilling_.load(std::memory_order_acquire)) return;
-    queue_.WaitNonEmpty();
-  }
-  void Interrupt() { queue_.Interrupt(); }
-  bool interrupted() const { return queue_.interrupted(); }
-  size_t capacity() const { return queue_.capacity(); }
-
- private:
-  BoundedMpscQueue<T> queue_;
-  std::atomic<bool> spilling_{false};
-  std::mutex mu_;
-  std::deque<T> spill_;
-  std::deque<T> taken_;  // consumer only
 };
 
 // What the gateway knows about one of a member's orders (from the reports it sent).
@@ -309,6 +263,15 @@ class FixGateway::Impl final : public FIX::Application {
 
   // ---- Sequencer thread: route and return. No lock, no allocation unless a queue spills.
   void Enqueue(std::span<const Event> events) {
+    // Public market data first: a member who has seen a report and then asks for a snapshot
+    // must find the book already showing what the report said.
+    for (const Event& e : events) {
+      if (std::holds_alternative<TradeEvent>(e.body) || std::holds_alternative<PhaseChanged>(e.body) ||
+          std::holds_alternative<DepthChanged>(e.body)) {
+        md_queue_.Push(MdItem{e, nullptr});
+      }
+      // BboChanged is the top of DepthChanged; AuctionIndicative is not published on FIX.
+    }
     for (const Event& e : events) {
       if (e.seq != route_seq_) {
         route_seq_ = e.seq;
@@ -333,11 +296,7 @@ class FixGateway::Impl final : public FIX::Application {
               Route(body.buy.session, e, n);
               if (body.sell.session != body.buy.session) Route(body.sell.session, e, n);
               for (uint32_t dc : drop_copy_) Route(dc, e, n);
-              md_queue_.Push(MdItem{e, nullptr});
-            } else if constexpr (std::is_same_v<T, PhaseChanged> || std::is_same_v<T, DepthChanged>) {
-              md_queue_.Push(MdItem{e, nullptr});
             }
-            // BboChanged is the top of DepthChanged; AuctionIndicative is not published on FIX.
           },
           e.body);
     }
@@ -382,7 +341,6 @@ class FixGateway::Impl final : public FIX::Application {
     if (!VerifySecret(slot->config->password_hash, msg.getField(FIX::FIELD::Password))) {
       throw FIX::RejectLogon("invalid password");
     }
-    if (slot->logged_on.load()) throw FIX::RejectLogon("CompID is already logged on");
   }
 
   void fromApp(const FIX::Message& msg, const FIX::SessionID& id) override {
