@@ -10,6 +10,7 @@
 
 #include "../support/process.h"
 #include "../support/temp_dir.h"
+#include "../support/seed.h"
 #include "dazong/fix_client/fix_client.h"
 
 namespace dazong {
@@ -74,7 +75,8 @@ class FixGatewayTest : public ::testing::Test {
     ReplaceOnce(config_, "dictionary = \"../fix_gateway/spec/FIX44-dazong.xml\"",
                 "dictionary = \"" + kDictionary + "\"");
     ReplaceOnce(config_, "port = 6390", "port = " + std::to_string(redis_port_), "[redis]");
-    ReplaceOnce(config_, "port = 8088", "port = " + std::to_string(FreePort()), "[http]");
+    http_port_ = FreePort();
+    ReplaceOnce(config_, "port = 8088", "port = " + std::to_string(http_port_), "[http]");
   }
 
   void StartDaemon() {
@@ -85,6 +87,13 @@ class FixGatewayTest : public ::testing::Test {
     ASSERT_TRUE(daemon_->Start());
     ASSERT_TRUE(WaitUntil([&] { return daemon_->log().find("dazongd ready") != std::string::npos; }, 30s))
         << daemon_->log();
+    if (!seeded_) {
+      // With the ledger attached a sell needs receipts and a buy needs cash: the demo
+      // warehouses and bank provide them through the API, once (the journal keeps them).
+      testing::ApiClient api(http_port_);
+      ASSERT_EQ(testing::SeedDemoLedger(api), "");
+      seeded_ = true;
+    }
   }
 
   // A logged-on client; its session store lives in the test directory so a reconnect
@@ -125,6 +134,8 @@ class FixGatewayTest : public ::testing::Test {
   std::string config_;
   int redis_port_ = 0;
   int fix_port_ = 0;
+  int http_port_ = 0;
+  bool seeded_ = false;
   std::unique_ptr<ChildProcess> redis_;
   std::unique_ptr<ChildProcess> daemon_;
 };
