@@ -17,6 +17,7 @@
 #include "dazong/exchange/journal_store.h"
 #include "dazong/exchange/sequencer.h"
 #include "dazong/exchange/trade_publisher.h"
+#include "dazong/api/ledger_positions.h"
 #include "dazong/fix_gateway/fix_gateway.h"
 #include "dazong/index/index_service.h"
 #include "dazong/warehouse_receipts/ledger.h"
@@ -126,6 +127,10 @@ int Run(const std::string& config_path) {
   sequencer.AddSink(&publisher);
   sequencer.AddSink(index_service->get());
   std::unique_ptr<api::ApiServer> http_api = api::AttachApi(*config, commands, ledger, core, sequencer);
+  // RequestForPositions (AN) over FIX: read from the ledger on the sequencer thread.
+  api::LedgerPositions positions(*config, commands, ledger, SystemClock::Instance());
+  sequencer.SetQueryRunner(QueryClient::kFixGateway, &positions);
+  (*gateway)->SetPositionsSource(&positions);
   publisher.Start(core.last_trade_id());
 
   absl::Status sequencer_status;

@@ -114,7 +114,7 @@ absl::Status Sequencer::ProcessAvailable() {
   SequencedCommand cmd;
   while (batch_.command_count() < kMaxGroup && commands_.TryPop(cmd.body)) {
     if (const auto* query = std::get_if<QueryCommand>(&cmd.body)) {
-      queries_.push_back(query->ticket);
+      queries_.push_back(*query);
       continue;
     }
     cmd.seq = SeqNo(++seq);
@@ -148,7 +148,13 @@ absl::Status Sequencer::ProcessAvailable() {
           r.ticket, r.seq,
           std::span<const receipts::LedgerEvent>(ledger_events_.data() + r.begin, r.end - r.begin));
     }
-    for (uint64_t ticket : queries_) hooks_->RunQuery(ticket);
+  }
+  for (const QueryCommand& query : queries_) {
+    if (query.client == QueryClient::kApi) {
+      if (hooks_ != nullptr) hooks_->RunQuery(query.ticket);
+    } else if (QueryRunner* runner = runners_[static_cast<size_t>(query.client)]; runner != nullptr) {
+      runner->RunQuery(query.ticket);
+    }
   }
   return absl::OkStatus();
 }

@@ -7,6 +7,8 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdio>
+#include <ctime>
 #include <deque>
 #include <filesystem>
 #include <map>
@@ -174,6 +176,8 @@ class FixGateway::Impl final : public FIX::Application {
   }
 
   ~Impl() override { Stop(); }
+
+  void SetPositionsSource(PositionsSource* source) { positions_ = source; }
 
   void Seed(const std::vector<MarketSeed>& seeds) {
     for (const MarketSeed& seed : seeds) {
@@ -357,8 +361,9 @@ class FixGateway::Impl final : public FIX::Application {
                              type == FIX::MsgType_OrderMassCancelRequest;
     const bool market_data = type == FIX::MsgType_MarketDataRequest;
     const bool reference = type == FIX::MsgType_SecurityListRequest;
-    if (!order_entry && !market_data && !reference) throw FIX::UnsupportedMessageType();
-    if ((order_entry && (role != SessionRole::kOrderEntry || slot.member == nullptr)) ||
+    const bool positions = type == FIX::MsgType_RequestForPositions && positions_ != nullptr;
+    if (!order_entry && !market_data && !reference && !positions) throw FIX::UnsupportedMessageType();
+    if (((order_entry || positions) && (role != SessionRole::kOrderEntry || slot.member == nullptr)) ||
         (market_data && role != SessionRole::kMarketData)) {
       BusinessReject(msg, slot, FIX::BusinessRejectReason_NOT_AUTHORIZED, RejectReason::kNotAuthorized,
                      absl::StrCat("a ", std::string(SessionRoleName(role)), " session cannot send MsgType ", type));
@@ -382,6 +387,7 @@ class FixGateway::Impl final : public FIX::Application {
       return;
     }
     if (market_data) return OnMarketDataRequest(msg, slot);
+    if (positions) return OnRequestForPositions(msg, slot);
     if (reference) return OnSecurityListRequest(msg, slot);
     if (type == FIX::MsgType_OrderStatusRequest) return OnOrderStatusRequest(msg, slot);
     if (type == FIX::MsgType_OrderCancelReplaceRequest) {
@@ -559,6 +565,112 @@ class FixGateway::Impl final : public FIX::Application {
   }
 
   // ---- Security list (x -> y)
+  // RequestForPositions (AN): one PositionReport (AP) per instrument (or the one named in
+  // Symbol), each with the member's receipt quantities by state and its cash, answered from
+  // the ledger after everything the member sent before is committed.
+  void OnRequestForPositions(const FIX::Message& msg, const SessionSlot& slot) {
+    const uint32_t slot_index = SlotIndex(slot);
+    const MemberConfig& member = *slot.member;
+    PositionsRequest request;
+    request.pos_req_id = FieldText(msg, FIX::FIELD::PosReqID);
+    request.account = member.code;
+    const std::string account = FieldText(msg, FIX::FIELD::Account);
+    const std::string symbol = FieldText(msg, FIX::FIELD::Symbol);
+    if (!account.empty() && account != member.code) {
+      return Deliver(slot_index, PositionsRefusal(request, 3, RejectReason::kNotAuthorized,
+                                                  "Account(1) must be your member code " + member.code));
+    }
+    if (!symbol.empty()) {
+      const InstrumentConfig* instrument = config_.FindInstrument(symbol);
+      if (instrument == nullptr) {
+        return Deliver(slot_index,
+                       PositionsRefusal(request, 2, RejectReason::kUnknownInstrument, "unknown Symbol(55) " + symbol));
+      }
+      request.only = instrument->id;
+    }
+    positions_->Request(member.id, [this, slot_index, request](absl::StatusOr<MemberPositions> result) {
+      if (!result.ok()) {
+        Deliver(slot_index, PositionsRefusal(request, 99, RejectReason::kSystemUnavailable,
+                                             std::string(result.status().message())));
+        return;
+      }
+      for (Outbound& report : PositionReports(request, *result)) Deliver(slot_index, report);
+    });
+  }
+
+  struct PositionsRequest {
+    std::string pos_req_id;
+    std::string account;
+    InstrumentId only;  // invalid: every instrument
+  };
+
+  FIX::Message PositionReportHeader(const PositionsRequest& request, int result) {
+    FIX::Message ap = NewMessage(FIX::MsgType_PositionReport);
+    ap.setField(FIX::FIELD::PosMaintRptID, absl::StrCat("P", start_ms_, ".", ++position_reports_));
+    ap.setField(FIX::FIELD::PosReqID, request.pos_req_id);
+    ap.setField(FIX::FIELD::PosReqType, "0");
+    ap.setField(FIX::FIELD::PosReqResult, absl::StrCat(result));
+    ap.setField(FIX::FIELD::ClearingBusinessDate, LocalBusinessDate());
+    ap.setField(FIX::FIELD::Account, request.account);
+    return ap;
+  }
+
+  Outbound PositionsRefusal(const PositionsRequest& request, int result, RejectReason reason,
+                            const std::string& text) {
+    FIX::Message ap = PositionReportHeader(request, result);
+    ap.setField(FIX::FIELD::TotalNumPosReports, "0");
+    ap.setField(FIX::Text(absl::StrCat(RejectReasonCode(reason), ": ", text)));
+    ap.setField(kRejectCodeTag, absl::StrCat(RejectReasonCode(reason)));
+    return Outbound{Event{}, 0, std::make_shared<FIX::Message>(std::move(ap))};
+  }
+
+  std::vector<Outbound> PositionReports(const PositionsRequest& request, const MemberPositions& p) {
+    std::vector<const InstrumentHoldings*> chosen;
+    for (const InstrumentHoldings& h : p.instruments) {
+      if (!request.only.valid() || h.instrument == request.only) chosen.push_back(&h);
+    }
+    std::vector<Outbound> out;
+    for (const InstrumentHoldings* h : chosen) {
+      const InstrumentConfig* instrument = config_.FindInstrument(h->instrument);
+      FIX::Message ap = PositionReportHeader(request, 0);
+      ap.setField(FIX::FIELD::TotalNumPosReports, absl::StrCat(chosen.size()));
+      ap.setField(FIX::FIELD::Symbol, instrument->symbol);
+      ap.setField(FIX::FIELD::Currency, "CNY");
+      const std::pair<const char*, Quantity> totals[] = {
+          {"AVL", h->available}, {"RSV", h->reserved}, {"PLG", h->pledged}, {"FRZ", h->frozen}};
+      for (const auto& [type, quantity] : totals) {
+        FIX::Group g(FIX::FIELD::NoPositions, FIX::FIELD::PosType);
+        g.setField(FIX::FIELD::PosType, type);
+        g.setField(FIX::FIELD::LongQty, absl::StrCat(quantity.raw()));
+        g.setField(FIX::FIELD::ShortQty, "0");
+        ap.addGroup(g);
+      }
+      ap.setField(kCashAvailableTag, FormatDecimal(p.cash_available.raw(), 2));
+      ap.setField(kCashReservedTag, FormatDecimal(p.cash_reserved.raw(), 2));
+      for (const ReceiptHolding& r : h->receipts) {
+        FIX::Group g(kNoReceiptsTag, kReceiptIdTag);
+        g.setField(kReceiptIdTag, r.receipt);
+        g.setField(kReceiptQtyTag, absl::StrCat(r.quantity.raw()));
+        g.setField(kWarehouseCodeTag, r.warehouse);
+        g.setField(kReceiptStatusTag, HoldingStateName(r.state));
+        g.setField(kReceiptGradeTag, r.grade);
+        ap.addGroup(g);
+      }
+      out.push_back(Outbound{Event{}, 0, std::make_shared<FIX::Message>(std::move(ap))});
+    }
+    return out;
+  }
+
+  // Today in Beijing time (the exchange's business day), YYYYMMDD.
+  static std::string LocalBusinessDate() {
+    const std::time_t t = static_cast<std::time_t>(NowMs() / 1000 + 8 * 3600);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char text[64];
+    std::snprintf(text, sizeof(text), "%04d%02d%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+    return text;
+  }
+
   void OnSecurityListRequest(const FIX::Message& msg, const SessionSlot& slot) {
     FIX::Message y = NewMessage(FIX::MsgType_SecurityList);
     y.setField(FIX::FIELD::SecurityReqID, FieldText(msg, FIX::FIELD::SecurityReqID));
@@ -1097,6 +1209,8 @@ class FixGateway::Impl final : public FIX::Application {
   std::thread reaper_;
   std::atomic<bool> stopped_{false};
   std::atomic<uint64_t> edge_exec_ids_{0};
+  std::atomic<uint64_t> position_reports_{0};
+  PositionsSource* positions_ = nullptr;  // set before Start(); null: AN is unsupported
   std::atomic<uint64_t> cod_ids_{0};
   const int64_t start_ms_ = NowMs();
 };
@@ -1116,6 +1230,7 @@ absl::StatusOr<std::unique_ptr<FixGateway>> FixGateway::Create(const ExchangeCon
 }
 
 void FixGateway::SeedMarketData(const std::vector<MarketSeed>& seeds) { impl_->Seed(seeds); }
+void FixGateway::SetPositionsSource(PositionsSource* source) { impl_->SetPositionsSource(source); }
 absl::Status FixGateway::Start() { return impl_->Start(); }
 void FixGateway::Stop() { impl_->Stop(); }
 void FixGateway::OnEvents(std::span<const Event> events) { impl_->Enqueue(events); }

@@ -22,6 +22,14 @@ inline constexpr int kReferencePriceTag = 20022;
 inline constexpr int kPriceUnitQtyTag = 20023;
 inline constexpr int kBaseUnitTag = 20024;
 inline constexpr int kAggressorSideTag = 20041;
+inline constexpr int kNoReceiptsTag = 20010;
+inline constexpr int kReceiptIdTag = 20011;
+inline constexpr int kReceiptQtyTag = 20012;
+inline constexpr int kWarehouseCodeTag = 20013;
+inline constexpr int kReceiptStatusTag = 20014;
+inline constexpr int kReceiptGradeTag = 20015;
+inline constexpr int kCashAvailableTag = 20030;
+inline constexpr int kCashReservedTag = 20031;
 
 // An instrument's static price band as the gateway publishes it.
 struct PriceBandView {

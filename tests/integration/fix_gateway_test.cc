@@ -162,11 +162,17 @@ TEST_F(FixGatewayTest, EachSessionMaySendOnlyWhatItsRoleAllowsAndTouchOnlyItsOwn
   ASSERT_TRUE(drop->SendNewOrder({"DC-1", kSymbol, '1', '2', "3650.00", "10000", '0'}).ok());
   ASSERT_TRUE(drop->WaitFor(Type("j"), 10s).has_value());
 
-  // An application message the exchange does not support: BusinessMessageReject 380=3.
-  ASSERT_TRUE(huaxin->SendRaw("AN", Fields{{710, "P1"}, {724, "0"}, {715, "20260101"}, {60, "20260101-00:00:00"}}).ok());
+  // An application message the exchange does not accept from members (a BusinessMessageReject
+  // of its own): BusinessMessageReject 380=3.
+  ASSERT_TRUE(huaxin->SendRaw("j", Fields{{372, "D"}, {380, "0"}}).ok());
   auto unsupported = huaxin->WaitFor(Type("j"), 10s);
   ASSERT_TRUE(unsupported.has_value());
   EXPECT_EQ(unsupported->Get(380), "3");
+  // Positions are for order-entry sessions only.
+  ASSERT_TRUE(md->SendRaw("AN", Fields{{710, "P0"}, {724, "0"}, {60, "20260101-00:00:00"}}).ok());
+  auto no_positions = md->WaitFor(Type("j"), 10s);
+  ASSERT_TRUE(no_positions.has_value());
+  EXPECT_EQ(no_positions->Get(380), "6");
 
   // Jinlu cannot cancel, replace or even see Huaxin's order, though it names its ClOrdID.
   ASSERT_TRUE(huaxin->SendNewOrder({"H-1", kSymbol, '2', '2', "3700.00", "20000", '1'}).ok());
@@ -379,6 +385,57 @@ TEST_F(FixGatewayTest, SecurityListAndDropCopy) {
 }
 
 // ---- A consumer that stops reading.
+
+TEST_F(FixGatewayTest, RequestForPositionsReportsReceiptsByStateAndCash) {
+  StartDaemon();
+  auto huaxin = Connect("HUAXIN-OE");  // M001: two 100 t rebar receipts, 500 million yuan
+  ASSERT_TRUE(huaxin->SendNewOrder({"S-1", kSymbol, '2', '2', "3700.00", "20000", '1'}).ok());
+  ASSERT_TRUE(huaxin->WaitFor(Er("S-1", '0'), 10s).has_value());
+
+  auto position_report = [&](const std::string& req_id) {
+    return [req_id](const ReceivedMessage& m) { return m.msg_type == "AP" && m.Get(710) == req_id; };
+  };
+  ASSERT_TRUE(huaxin->SendRaw("AN", Fields{{710, "P1"}, {724, "0"}, {55, kSymbol}, {60, "20260101-00:00:00"}}).ok());
+  auto ap = huaxin->WaitFor(position_report("P1"), 10s);
+  ASSERT_TRUE(ap.has_value()) << daemon_->log();
+  EXPECT_EQ(ap->Get(728), "0");
+  EXPECT_EQ(ap->Get(727), "1");
+  EXPECT_EQ(ap->Get(1), "M001");
+  EXPECT_EQ(ap->Get(55), kSymbol);
+  EXPECT_EQ(ap->Get(715).size(), 8u);
+  EXPECT_EQ(ap->Get(20030), "500000000.00");  // cash available (the sell reserves no cash)
+  EXPECT_EQ(ap->Get(20031), "0.00");
+  // The sell of 20 t reserved part of the oldest receipt: per state, then per receipt.
+  EXPECT_NE(ap->raw.find("|703=AVL|704=180000|"), std::string::npos) << ap->raw;
+  EXPECT_NE(ap->raw.find("|703=RSV|704=20000|"), std::string::npos) << ap->raw;
+  EXPECT_NE(ap->raw.find("|703=PLG|704=0|"), std::string::npos) << ap->raw;
+  EXPECT_NE(ap->raw.find("|20012=20000|20013=WH-SH-01|20014=RESERVED|"), std::string::npos) << ap->raw;
+  EXPECT_NE(ap->raw.find("|20012=100000|20013=WH-SH-01|20014=AVAILABLE|"), std::string::npos) << ap->raw;
+
+  // Every instrument: one report each, numbered.
+  ASSERT_TRUE(huaxin->SendRaw("AN", Fields{{710, "P2"}, {724, "0"}, {60, "20260101-00:00:00"}}).ok());
+  std::set<std::string> symbols;
+  for (int i = 0; i < 3; ++i) {
+    auto report = huaxin->WaitFor(position_report("P2"), 10s);
+    ASSERT_TRUE(report.has_value()) << i;
+    EXPECT_EQ(report->Get(727), "3");
+    symbols.insert(report->Get(55));
+  }
+  EXPECT_EQ(symbols.size(), 3u);
+
+  // Refusals: someone else's account, an unknown symbol.
+  ASSERT_TRUE(huaxin->SendRaw("AN", Fields{{710, "P3"}, {724, "0"}, {1, "M002"}, {60, "20260101-00:00:00"}}).ok());
+  auto not_yours = huaxin->WaitFor(position_report("P3"), 10s);
+  ASSERT_TRUE(not_yours.has_value());
+  EXPECT_EQ(not_yours->Get(728), "3");
+  EXPECT_EQ(not_yours->Get(727), "0");
+  EXPECT_FALSE(not_yours->Has(702));
+  ASSERT_TRUE(huaxin->SendRaw("AN", Fields{{710, "P4"}, {724, "0"}, {55, "NOPE"}, {60, "20260101-00:00:00"}}).ok());
+  auto unknown = huaxin->WaitFor(position_report("P4"), 10s);
+  ASSERT_TRUE(unknown.has_value());
+  EXPECT_EQ(unknown->Get(728), "2");
+  EXPECT_NE(unknown->Get(58).find("unknown Symbol(55) NOPE"), std::string::npos);
+}
 
 TEST_F(FixGatewayTest, AMemberThatStopsReadingIsDisconnectedAndDoesNotSlowOthers) {
   ReplaceOnce(config_, "heartbeat_seconds = 30", "heartbeat_seconds = 30\noutbound_queue = 64", "[fix]");

@@ -94,8 +94,11 @@ struct LedgerCommandEnvelope {
 
 // A read: the sequencer runs the query registered under `ticket` on its own thread after the
 // group commit that follows everything queued before it. Never journaled, no sequence number.
+// Who registered a query, so the sequencer hands it to the right runner.
+enum class QueryClient : uint8_t { kApi = 0, kFixGateway = 1 };
 struct QueryCommand {
   uint64_t ticket = 0;
+  QueryClient client = QueryClient::kApi;
 };
 
 using CommandBody = std::variant<NewOrderCommand, CancelOrderCommand, ReplaceOrderCommand,

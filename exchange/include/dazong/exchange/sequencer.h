@@ -26,16 +26,22 @@
 
 namespace dazong::exchange {
 
-// What the API side of the sequencer gets, on the sequencer thread, after each commit.
-class SequencerHooks {
+// Runs the reads a client queued as QueryCommands, on the sequencer thread, after the commit
+// of everything queued before them.
+class QueryRunner {
  public:
-  virtual ~SequencerHooks() = default;
+  virtual ~QueryRunner() = default;
+  // Runs the read registered under `ticket`.
+  virtual void RunQuery(uint64_t ticket) = 0;
+};
+
+// What the API side of the sequencer gets, on the sequencer thread, after each commit.
+class SequencerHooks : public QueryRunner {
+ public:
   // The result of the ledger command sent with `ticket`, now durable at `seq`: its events, or
   // one Rejected event.
   virtual void OnLedgerResult(uint64_t ticket, SeqNo seq,
                               std::span<const receipts::LedgerEvent> events) = 0;
-  // Runs the read registered under `ticket`; everything queued before it is committed.
-  virtual void RunQuery(uint64_t ticket) = 0;
 };
 
 class Sequencer {
@@ -49,6 +55,10 @@ class Sequencer {
 
   // Sets the receiver of ledger results and queries; call before Run().
   void SetHooks(SequencerHooks* hooks) { hooks_ = hooks; }
+  // Sets the runner of the queries other clients than the API queue; call before Run().
+  void SetQueryRunner(QueryClient client, QueryRunner* runner) {
+    runners_[static_cast<size_t>(client)] = runner;
+  }
 
   // Adds a sink; call before Run(). Sinks get events in the order they were added.
   void AddSink(EventSink* sink) { sinks_.push_back(sink); }
@@ -92,7 +102,8 @@ class Sequencer {
   SequencerHooks* hooks_ = nullptr;
   std::vector<receipts::LedgerEvent> ledger_events_;
   std::vector<LedgerResult> ledger_results_;
-  std::vector<uint64_t> queries_;
+  std::vector<QueryCommand> queries_;
+  QueryRunner* runners_[2] = {nullptr, nullptr};  // by QueryClient; kApi goes to hooks_
   std::atomic<uint64_t> last_seq_{0};
   Timestamp last_time_ = 0;
 };

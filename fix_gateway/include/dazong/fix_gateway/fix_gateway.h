@@ -24,6 +24,7 @@
 #include "absl/status/statusor.h"
 #include "dazong/common/config.h"
 #include "dazong/common/event_sink.h"
+#include "dazong/common/positions.h"
 
 namespace dazong::fix_gateway {
 
@@ -52,6 +53,9 @@ class FixGateway final : public EventSink {
 
   // Call before Start(): the recovered public state of each instrument.
   void SeedMarketData(const std::vector<MarketSeed>& seeds);
+  // Call before Start(): where RequestForPositions (AN) is answered from (the ledger). Without
+  // one, AN gets BusinessMessageReject 380=3. `source` must outlive the gateway's sessions.
+  void SetPositionsSource(PositionsSource* source);
 
   // Starts accepting connections on config.fix.port.
   absl::Status Start();
