@@ -133,6 +133,8 @@ class ApiServer::Impl {
 
   absl::Status Start() {
     server_.set_payload_max_length(1 << 20);
+    const size_t threads = options_.threads;
+    server_.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
     if (!server_.bind_to_port(config_.http.host.c_str(), config_.http.port)) {
       return absl::UnavailableError("HTTP API: cannot listen on " + config_.http.host + ":" +
                                     std::to_string(config_.http.port));
