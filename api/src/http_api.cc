@@ -133,6 +133,7 @@ class ApiServer::Impl {
 
   absl::Status Start() {
     server_.set_payload_max_length(1 << 20);
+    server_.set_keep_alive_max_count(1000);
     const size_t threads = options_.threads;
     server_.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
     if (!server_.bind_to_port(config_.http.host.c_str(), config_.http.port)) {
