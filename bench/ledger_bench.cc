@@ -228,6 +228,7 @@ int main(int argc, char** argv) {
     std::atomic<int64_t> next{static_cast<int64_t>(trades) + 1};
     const int64_t last = trades + api_receipts;
     std::atomic<int64_t> ok{0};
+    std::atomic<int64_t> failures{0};
     // Warm the token cache (argon2 once).
     {
       httplib::Client c("127.0.0.1", port);
@@ -247,7 +248,13 @@ int main(int argc, char** argv) {
                            {"storage_fee_terms", "x"}, {"insurance", "y"}};
           nlohmann::json body{{"serial", s}, {"holder", "M003"}, {"elements", e}};
           auto res = c.Post("/api/v1/receipts", h, body.dump(), "application/json");
-          if (res && res->status == 200) ++ok;
+          if (res && res->status == 200) {
+            ++ok;
+          } else if (failures.fetch_add(1) < 3) {
+            std::fprintf(stderr, "registration %lld failed: %s\n", static_cast<long long>(s),
+                         res ? (std::to_string(res->status) + " " + res->body).c_str()
+                             : httplib::to_string(res.error()).c_str());
+          }
         }
       });
     }
