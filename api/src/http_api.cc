@@ -136,10 +136,20 @@ class ApiServer::Impl {
     server_.set_keep_alive_max_count(1000);
     const size_t threads = options_.threads;
     server_.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+    // cpp-httplib 0.11 listens with a backlog of 5, so a burst of new connections overflows
+    // it and some clients wait seconds for their SYN to be retried. Keep the socket to listen
+    // on it again with a real backlog (Linux updates the backlog of a listening socket).
+    int listen_fd = -1;
+    server_.set_socket_options([&listen_fd](socket_t sock) {
+      int yes = 1;
+      setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+      listen_fd = sock;
+    });
     if (!server_.bind_to_port(config_.http.host.c_str(), config_.http.port)) {
       return absl::UnavailableError("HTTP API: cannot listen on " + config_.http.host + ":" +
                                     std::to_string(config_.http.port));
     }
+    if (listen_fd >= 0) ::listen(listen_fd, 1024);
     thread_ = std::thread([this] { server_.listen_after_bind(); });
     return absl::OkStatus();
   }
