@@ -163,6 +163,9 @@ absl::Status JournalStore::Commit(Batch& batch) {
   }
   rocksdb::WriteOptions options;
   options.sync = true;
+  ++stats_.batches;
+  stats_.entries += batch.batch_->Count();
+  stats_.bytes += batch.batch_->GetDataSize();
   return FromRocks(db_->Write(options, batch.batch_.get()), "journal commit");
 }
 

@@ -2,11 +2,13 @@
 // group commit and recovery.
 #include <gtest/gtest.h>
 
+#include "../support/ledger_test_support.h"
 #include "../support/temp_dir.h"
 #include "../support/test_config.h"
 #include "dazong/exchange/journal_codec.h"
 #include "dazong/exchange/journal_store.h"
 #include "dazong/exchange/sequencer.h"
+#include "dazong/warehouse_receipts/codec.h"
 
 namespace dazong::exchange {
 namespace {
@@ -66,6 +68,7 @@ TEST(JournalCodecTest, EveryCommandKindRoundTrips) {
       mass,
       PhaseCommand{InstrumentId(1), PhaseCommand::Action::kSetPhase, Phase::kClosingAuction},
       TimerCommand{},
+      LedgerCommandEnvelope{77, "warehouse:WH1", std::string("\x01\x00ledger", 8)},
   };
   uint64_t seq = 0;
   for (const CommandBody& body : bodies) {
@@ -78,6 +81,9 @@ TEST(JournalCodecTest, EveryCommandKindRoundTrips) {
     EncodeCommand(*decoded, again);
     EXPECT_EQ(bytes, again);
   }
+  std::string query;
+  EncodeCommand({SeqNo(1), 5, QueryCommand{3}}, query);
+  EXPECT_EQ(DecodeCommand(query).status().code(), absl::StatusCode::kDataLoss);  // never journaled
   std::string bytes;
   EncodeCommand({SeqNo(1), 5, PhaseCommand{InstrumentId(1), PhaseCommand::Action::kSetPhase, Phase::kHalted}}, bytes);
   bytes.back() = 9;  // not a phase
@@ -254,6 +260,129 @@ TEST(JournalStoreTest, ReadOnlyOpenOfAMissingStoreFails) {
   testing::TempDir dir;
   auto store = JournalStore::Open(dir / "nothing", JournalStore::Mode::kReadOnly);
   EXPECT_FALSE(store.ok());
+}
+
+// Records what the sequencer hands the API, and checks it is durable by then.
+class RecordingHooks final : public SequencerHooks {
+ public:
+  explicit RecordingHooks(const JournalStore& store) : store_(store) {}
+  void OnLedgerResult(uint64_t ticket, SeqNo seq, std::span<const receipts::LedgerEvent> events) override {
+    EXPECT_GE(*store_.LastSeq(), seq.value());  // durable before it is answered
+    results.push_back({ticket, std::vector<receipts::LedgerEvent>(events.begin(), events.end())});
+  }
+  void RunQuery(uint64_t ticket) override { queries.push_back({ticket, *store_.LastSeq()}); }
+  std::vector<std::pair<uint64_t, std::vector<receipts::LedgerEvent>>> results;
+  std::vector<std::pair<uint64_t, uint64_t>> queries;
+
+ private:
+  const JournalStore& store_;
+};
+
+CommandBody Envelope(uint64_t ticket, const receipts::LedgerCommand& cmd) {
+  LedgerCommandEnvelope env;
+  env.ticket = ticket;
+  env.principal = receipts::PrincipalString(receipts::CommandActor(cmd));
+  receipts::EncodeLedgerCommand(cmd, env.payload);
+  return env;
+}
+
+TEST(SequencerLedgerTest, LedgerCommandsAndSettlementAreDurableWithTheJournalAndRecover) {
+  testing::TempDir dir;
+  const ExchangeConfig config = testing::MakeLedgerConfig();
+  const Timestamp t0 = testing::LedgerT0();
+  using receipts::Principal;
+  receipts::LedgerSnapshot before;
+  {
+    auto store = JournalStore::Open(dir / "journal");
+    ASSERT_TRUE(store.ok());
+    receipts::Ledger ledger(config);
+    ExchangeCore core(config, &ledger);
+    CommandQueue queue(64);
+    ManualClock clock(t0);
+    Sequencer sequencer(core, **store, clock, queue, &ledger);
+    RecordingHooks hooks(**store);
+    sequencer.SetHooks(&hooks);
+    ASSERT_TRUE(sequencer.Recover().ok());
+    const auto wh = Principal::Warehouse("WH1");
+    ASSERT_TRUE(queue.TryPush(Envelope(1, receipts::ReportStock{wh, "rebar", "HRB400E", Quantity::FromRaw(100000)})));
+    ASSERT_TRUE(queue.TryPush(Envelope(2, receipts::RegisterReceipt{wh, 1, "M1", testing::Elements("rebar", "HRB400E", 5000, {"L1"})})));
+    ASSERT_TRUE(queue.TryPush(Envelope(3, receipts::RegisterReceipt{wh, 2, "M1", testing::Elements("rebar", "HRB400E", 5000, {"L2"})})));
+    ASSERT_TRUE(queue.TryPush(Envelope(4, receipts::Deposit{Principal::Bank("B1"), "M2", Money::FromRaw(100'000'000), "d"})));
+    // A forged envelope (the principal is not the command's actor) and a garbage payload.
+    LedgerCommandEnvelope forged = std::get<LedgerCommandEnvelope>(
+        Envelope(5, receipts::Deposit{Principal::Bank("B1"), "M2", Money::FromRaw(1), "x"}));
+    forged.principal = "bank:B2";
+    ASSERT_TRUE(queue.TryPush(forged));
+    ASSERT_TRUE(queue.TryPush(LedgerCommandEnvelope{6, "bank:B1", "garbage"}));
+    ASSERT_TRUE(queue.TryPush(QueryCommand{7}));
+    ASSERT_TRUE(sequencer.ProcessAvailable().ok());
+    ASSERT_EQ(hooks.results.size(), 6u);
+    EXPECT_EQ(hooks.results[1].first, 2u);
+    EXPECT_TRUE(std::holds_alternative<receipts::ReceiptIssued>(hooks.results[1].second.at(0).body));
+    EXPECT_TRUE(std::holds_alternative<receipts::Rejected>(hooks.results[4].second.at(0).body));
+    EXPECT_TRUE(std::holds_alternative<receipts::Rejected>(hooks.results[5].second.at(0).body));
+    ASSERT_EQ(hooks.queries.size(), 1u);
+    EXPECT_EQ(hooks.queries[0].second, 6u);  // after the commit of everything queued before it
+
+    // A sell of 8 t across both receipts, bought by M2: settled in the same group commit.
+    ASSERT_TRUE(queue.TryPush(Order(1, "s", Side::kSell, 365000, 8000)));
+    ASSERT_TRUE(queue.TryPush(Order(2, "b", Side::kBuy, 365000, 8000)));
+    ASSERT_TRUE(sequencer.ProcessAvailable().ok());
+    EXPECT_EQ(core.last_trade_id(), 1u);
+    EXPECT_EQ(ledger.state().settled_trades.size(), 1u);
+    EXPECT_EQ(ledger.settlement_anomalies(), 0u);
+    // The store holds exactly the ledger's state.
+    auto stored = (*store)->ReadLedgerSnapshot();
+    ASSERT_TRUE(stored.ok()) << stored.status();
+    before = ledger.Snapshot();
+    EXPECT_EQ(stored->receipts, before.receipts);
+    EXPECT_EQ(stored->accounts, before.accounts);
+    EXPECT_EQ(stored->orders, before.orders);
+    EXPECT_EQ(stored->settled_trades, before.settled_trades);
+    EXPECT_EQ(stored->meta, before.meta);
+    EXPECT_EQ(stored->history.size(), before.history.size());
+    auto restored = receipts::Ledger::Restore(config, {}, *stored);
+    ASSERT_TRUE(restored.ok()) << restored.status();
+  }
+  // Recovery replays the journal into a fresh ledger, equal to the stored records.
+  auto store = JournalStore::Open(dir / "journal");
+  receipts::Ledger ledger(config);
+  ExchangeCore core(config, &ledger);
+  CommandQueue queue(64);
+  ManualClock clock(t0);
+  Sequencer sequencer(core, **store, clock, queue, &ledger);
+  ASSERT_TRUE(sequencer.Recover().ok());
+  EXPECT_EQ(ledger.Snapshot().receipts, before.receipts);
+  EXPECT_EQ(ledger.state().meta, before.meta);
+}
+
+TEST(SequencerLedgerTest, RecoveryRefusesLedgerRecordsThatDifferFromTheJournal) {
+  testing::TempDir dir;
+  const ExchangeConfig config = testing::MakeLedgerConfig();
+  {
+    auto store = JournalStore::Open(dir / "journal");
+    receipts::Ledger ledger(config);
+    ExchangeCore core(config, &ledger);
+    CommandQueue queue(64);
+    ManualClock clock(testing::LedgerT0());
+    Sequencer sequencer(core, **store, clock, queue, &ledger);
+    ASSERT_TRUE(queue.TryPush(Envelope(1, receipts::Deposit{receipts::Principal::Bank("B1"), "M2", Money::FromRaw(500), "d"})));
+    ASSERT_TRUE(sequencer.ProcessAvailable().ok());
+    // A ledger record written behind the sequencer's back (no journal record for it).
+    receipts::Ledger other(config);
+    std::vector<receipts::LedgerEvent> out;
+    other.Apply(receipts::Deposit{receipts::Principal::Bank("B1"), "M2", Money::FromRaw(900), "d"}, SeqNo(1), 1, out);
+    JournalStore::Batch batch;
+    batch.AddLedgerChanges(other, other.TakeChanges());
+    ASSERT_TRUE((*store)->Commit(batch).ok());
+  }
+  auto store = JournalStore::Open(dir / "journal");
+  receipts::Ledger ledger(config);
+  ExchangeCore core(config, &ledger);
+  CommandQueue queue(64);
+  ManualClock clock(1);
+  Sequencer sequencer(core, **store, clock, queue, &ledger);
+  EXPECT_EQ(sequencer.Recover().code(), absl::StatusCode::kDataLoss);
 }
 
 }  // namespace

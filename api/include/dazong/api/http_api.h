@@ -30,6 +30,7 @@ namespace dazong::api {
 
 struct ApiOptions {
   int request_timeout_ms = 15000;  // how long a handler waits for the sequencer
+  size_t threads = 32;             // HTTP worker threads (requests served concurrently)
 };
 
 class ApiServer final : public exchange::SequencerHooks, public EventSink {

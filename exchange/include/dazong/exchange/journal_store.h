@@ -66,6 +66,15 @@ class JournalStore {
   // Writes the batch with sync=true. On error nothing of the batch is visible.
   absl::Status Commit(Batch& batch);
 
+  // What Commit() has written so far (for benchmarks): batches, entries (puts and deletes) and
+  // WriteBatch bytes.
+  struct CommitStats {
+    uint64_t batches = 0;
+    uint64_t entries = 0;
+    uint64_t bytes = 0;
+  };
+  CommitStats commit_stats() const { return stats_; }
+
   // The last journaled sequence number (0 when empty).
   absl::StatusOr<uint64_t> LastSeq() const;
   // Visits journaled commands with seq >= from_seq in order; stops at the first error
@@ -84,6 +93,7 @@ class JournalStore {
  private:
   explicit JournalStore(std::unique_ptr<rocksdb::DB> db);
   std::unique_ptr<rocksdb::DB> db_;
+  CommitStats stats_;  // written by the committing thread only
 };
 
 }  // namespace dazong::exchange
