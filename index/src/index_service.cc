@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "absl/strings/str_cat.h"
+#include "dazong/index/journal_inputs.h"
 #include "spdlog/spdlog.h"
 
 namespace dazong::index {
@@ -148,6 +149,11 @@ void IndexService::OnEvents(std::span<const Event> events) {
       trade.buyer = t->buy.member.value();
       trade.seller = t->sell.member.value();
       inputs_.push_back(std::move(in));
+    } else if (const auto* b = std::get_if<BboChanged>(&e.body)) {
+      Input in;
+      in.type = Input::Type::kBbo;
+      in.bbo = BboOf(*b, e.time);
+      inputs_.push_back(std::move(in));
     }
   }
   if (!events.empty()) {
@@ -157,6 +163,12 @@ void IndexService::OnEvents(std::span<const Event> events) {
     inputs_.push_back(std::move(in));
   }
   in_cv_.notify_one();
+}
+
+absl::Status IndexService::CatchUpFromJournal(const exchange::JournalStore& store) {
+  return ReplayJournal(config_, store, [&](std::span<const Event> events) {
+    if (events.front().time >= resume_from_) OnEvents(events);
+  });
 }
 
 uint64_t IndexService::backlog() const { return outbox_->next() - 1 - outbox_->published(); }
