@@ -125,6 +125,7 @@ class IndexService final : public EventSink {
 
   std::atomic<uint64_t> produced_{0};
   std::atomic<uint64_t> published_{0};
+  std::atomic<uint64_t> sent_{0};  // last outbox number in Redis (the outbox's mark may lag)
   std::atomic<uint64_t> late_{0};
   std::atomic<bool> redis_up_{false};
   std::thread calc_thread_;
