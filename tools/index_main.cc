@@ -12,6 +12,9 @@
 //                          [--until TIME] [--fixings-only] [--index ID]
 //                                                            the same calculation, offline
 //   dazong-index export-trades --config F                   journal trades as recompute CSV
+//   dazong-index export-quotes --config F                   the book states (best bid and
+//                                                            offer) the journal determines,
+//                                                            as recompute quotes CSV
 //   dazong-index params    --config F --index ID [--date D]  the canonical parameter text
 //
 // Dates are YYYY-MM-DD (Asia/Shanghai); TIME is ns since the epoch or an ISO time with
@@ -33,6 +36,7 @@
 #include "dazong/exchange/journal_store.h"
 #include "dazong/index/calc.h"
 #include "dazong/index/engine.h"
+#include "dazong/index/journal_inputs.h"
 #include "dazong/index/record_codec.h"
 #include "dazong/index/redis_publisher.h"
 
@@ -46,7 +50,7 @@ constexpr int kUsage = 2;
 
 int Usage() {
   std::fprintf(stderr,
-               "usage: dazong-index latest|history|explain|asof|recompute|export-trades|params "
+               "usage: dazong-index latest|history|explain|asof|recompute|export-trades|export-quotes|params "
                "--config FILE [options]\n(see the header of tools/index_main.cc)\n");
   return kUsage;
 }
@@ -231,6 +235,29 @@ int ExportTrades(const ExchangeConfig& config) {
   return 0;
 }
 
+// Replays the journal through the exchange core and prints every best bid/offer change.
+int ExportQuotes(const ExchangeConfig& config) {
+  auto store = exchange::JournalStore::Open(config.data_dir + "/journal",
+                                            exchange::JournalStore::Mode::kReadOnly);
+  if (!store.ok()) {
+    std::fprintf(stderr, "dazong-index: %s\n", store.status().ToString().c_str());
+    return kUsage;
+  }
+  std::printf("time,instrument,bid,ask\n");
+  absl::Status s = ReplayJournal(config, **store, [&](std::span<const Event> events) {
+    for (const Event& e : events) {
+      if (const auto* b = std::get_if<BboChanged>(&e.body)) {
+        std::printf("%s\n", QuoteCsvLine(BboOf(*b, e.time), config).c_str());
+      }
+    }
+  });
+  if (!s.ok()) {
+    std::fprintf(stderr, "dazong-index: %s\n", s.ToString().c_str());
+    return kUsage;
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -260,6 +287,7 @@ int main(int argc, char** argv) {
     return RunRecompute(*config, args);
   }
   if (args.command == "export-trades") return ExportTrades(*config);
+  if (args.command == "export-quotes") return ExportQuotes(*config);
   if (args.command == "params") {
     absl::StatusOr<Methodology> m = Methodology::Build(*config);
     if (!m.ok() || !args.Has("index")) return Usage();

@@ -101,7 +101,7 @@ int Run(const std::string& config_path) {
     (*gateway)->SeedMarketData(seeds);
   }
   // The price-index service: resumes from its last checkpoint, so it is fed the journal's
-  // trades from that point (in journal order) before any live event.
+  // trades and book states from that point (in journal order) before any live event.
   index::IndexServiceOptions index_options;
   index_options.data_dir = (data_dir / "index").string();
   auto index_service = index::IndexService::Create(*config, index_options);
@@ -113,12 +113,7 @@ int Run(const std::string& config_path) {
     spdlog::critical("index service: {}", s.ToString());
     return 1;
   }
-  const Timestamp index_from = (*index_service)->resume_from();
-  if (absl::Status s = (*store)->ReadTrades([&](const exchange::TradeRecord& trade) {
-        if (trade.time >= index_from) (*index_service)->OnTrade(trade);
-        return absl::OkStatus();
-      });
-      !s.ok()) {
+  if (absl::Status s = (*index_service)->CatchUpFromJournal(**store); !s.ok()) {
     spdlog::critical("index service catch-up: {}", s.ToString());
     return 1;
   }

@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "absl/strings/str_cat.h"
+#include "dazong/index/journal_inputs.h"
 #include "spdlog/spdlog.h"
 
 namespace dazong::index {
@@ -148,6 +149,11 @@ void IndexService::OnEvents(std::span<const Event> events) {
       trade.buyer = t->buy.member.value();
       trade.seller = t->sell.member.value();
       inputs_.push_back(std::move(in));
+    } else if (const auto* b = std::get_if<BboChanged>(&e.body)) {
+      Input in;
+      in.type = Input::Type::kBbo;
+      in.bbo = BboOf(*b, e.time);
+      inputs_.push_back(std::move(in));
     }
   }
   if (!events.empty()) {
@@ -159,7 +165,15 @@ void IndexService::OnEvents(std::span<const Event> events) {
   in_cv_.notify_one();
 }
 
-uint64_t IndexService::backlog() const { return outbox_->next() - 1 - outbox_->published(); }
+absl::Status IndexService::CatchUpFromJournal(const exchange::JournalStore& store) {
+  return ReplayJournal(config_, store, [&](std::span<const Event> events) {
+    if (events.front().time >= resume_from_) OnEvents(events);
+  });
+}
+
+uint64_t IndexService::backlog() const {
+  return outbox_->next() - 1 - sent_.load(std::memory_order_acquire);
+}
 
 void IndexService::CalcLoop() {
   std::vector<Input> batch;
@@ -227,17 +241,35 @@ void IndexService::PublishLoop() {
   std::vector<uint64_t> numbers;
   int backoff_ms = 20;
   bool reported_down = false;
+  // What is in Redis (sent_) is recorded in the outbox (MarkPublished, a RocksDB write that
+  // also deletes the entries) when the publisher goes idle, and at most every kMarkEveryMs
+  // while records keep coming, not after every batch: after a crash the unmarked tail is
+  // published again and recognised by calc id (no duplicate).
+  constexpr int64_t kMarkEveryMs = 100;
+  int64_t last_mark_ms = NowMs();
+  sent_.store(outbox_->published(), std::memory_order_release);
+  const auto mark = [&] {
+    const uint64_t sent = sent_.load(std::memory_order_acquire);
+    if (sent <= outbox_->published()) return;
+    absl::Status s = outbox_->MarkPublished(sent);
+    if (!s.ok()) spdlog::error("index: outbox mark failed: {}", s.ToString());
+    last_mark_ms = NowMs();
+  };
   for (;;) {
+    if (sent_.load(std::memory_order_acquire) + 1 >= outbox_->next()) mark();  // idle
     {
       std::unique_lock<std::mutex> lock(pub_mu_);
       pub_cv_.wait_for(lock, std::chrono::milliseconds(200), [&] {
-        return stop_pub_ || outbox_->published() + 1 < outbox_->next();
+        return stop_pub_ || sent_.load(std::memory_order_acquire) + 1 < outbox_->next();
       });
-      if (stop_pub_ && (outbox_->published() + 1 >= outbox_->next() || NowMs() > pub_deadline_ms_)) {
+      if (stop_pub_ && (sent_.load(std::memory_order_acquire) + 1 >= outbox_->next() ||
+                        NowMs() > pub_deadline_ms_)) {
+        lock.unlock();
+        mark();
         return;
       }
     }
-    const uint64_t from = outbox_->published() + 1;
+    const uint64_t from = sent_.load(std::memory_order_acquire) + 1;
     if (from >= outbox_->next()) continue;
     entries.clear();
     batch.clear();
@@ -278,9 +310,9 @@ void IndexService::PublishLoop() {
     std::string error;
     const size_t done = redis.PublishBatch(batch, &error);
     if (done > 0) {
-      s = outbox_->MarkPublished(numbers[done - 1]);
-      if (!s.ok()) spdlog::error("index: outbox mark failed: {}", s.ToString());
+      sent_.store(numbers[done - 1], std::memory_order_release);
       published_.fetch_add(done, std::memory_order_acq_rel);
+      if (NowMs() - last_mark_ms >= kMarkEveryMs) mark();
     }
     if (done < batch.size()) {
       redis_up_.store(false, std::memory_order_release);

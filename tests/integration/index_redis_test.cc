@@ -4,18 +4,25 @@
 //    killed mid-stream, trading goes on, it is restarted, and every record appears once, in
 //    sequence order, identical to an offline recompute of the same trades;
 //  - `dazong-index recompute` on a trades file (with a bust) prints exactly what was
-//    published, and the supervisor commands (latest, explain, asof) read it back.
+//    published, and the supervisor commands (latest, explain, asof) read it back;
+//  - a fixing at fallback level 3 (best bid/offer midpoint at the close), computed live from
+//    the sequencer's events, is reproduced exactly by `recompute` from the journal's
+//    `export-trades` and `export-quotes`.
 #include <gtest/gtest.h>
 #include <hiredis/hiredis.h>
 #include <signal.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <set>
 
 #include "../support/process.h"
 #include "../support/temp_dir.h"
+#include "dazong/exchange/core.h"
+#include "dazong/exchange/journal_store.h"
+#include "dazong/exchange/sequencer.h"
 #include "dazong/index/engine.h"
 #include "dazong/index/index_service.h"
 #include "dazong/index/record_codec.h"
@@ -178,6 +185,30 @@ class IndexRedisTest : public ::testing::Test {
     return out;
   }
 
+  // The records `dazong-index recompute` printed, keyed (index, seq).
+  static std::map<std::pair<std::string, uint64_t>, Fields> ParseRecords(const std::string& out) {
+    std::map<std::pair<std::string, uint64_t>, Fields> records;
+    size_t start = 0;
+    while (start < out.size()) {
+      size_t eol = out.find('\n', start);
+      if (eol == std::string::npos) eol = out.size();
+      const std::string line = out.substr(start, eol - start);
+      start = eol + 1;
+      Fields f;
+      size_t p = 0;
+      while (p <= line.size()) {
+        size_t tab = line.find('\t', p);
+        if (tab == std::string::npos) tab = line.size();
+        const std::string kv = line.substr(p, tab - p);
+        const size_t eq = kv.find('=');
+        f.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
+        p = tab + 1;
+      }
+      records[{FieldValue(f, "index"), std::stoull(FieldValue(f, "seq"))}] = f;
+    }
+    return records;
+  }
+
   dazong::testing::TempDir dir_;
   int redis_port_ = 0;
   std::unique_ptr<ChildProcess> redis_;
@@ -337,6 +368,104 @@ TEST_F(IndexRedisTest, RecomputeFromATradesFileEqualsWhatWasPublished) {
   EXPECT_EQ(status, 0);
   EXPECT_NE(history.find("2026-01-05\t"), std::string::npos);
   EXPECT_NE(history.find("CORRECTION"), std::string::npos);
+}
+
+NewOrderCommand Limit(uint32_t member, const std::string& cl, Side side, int64_t price_fen,
+                      int64_t qty) {
+  NewOrderCommand o;
+  o.session = 100 + member;
+  o.member = MemberId(member);
+  o.instrument = InstrumentId(1);  // RB-HRB400E
+  o.cl_ord_id = ClOrdId::FromView(cl);
+  o.side = side;
+  o.tif = TimeInForce::kGtc;
+  o.price = Price::FromRaw(price_fen);
+  o.quantity = Quantity::FromRaw(qty);
+  return o;
+}
+
+TEST_F(IndexRedisTest, LevelThreeFixingFromTheSequencerIsReproducedFromTheJournal) {
+  // The live path: the sequencer journals the commands and hands their events (trades and
+  // BboChanged) to the index service, as in dazongd.
+  IndexServiceOptions options;
+  options.data_dir = dir_ / "index";
+  options.watermark_lag_ns = 0;
+  absl::StatusOr<std::unique_ptr<IndexService>> service = IndexService::Create(config_, options);
+  ASSERT_TRUE(service.ok()) << service.status();
+  ASSERT_TRUE((*service)->Start().ok());
+  const Timestamp until = *ParseTime("2026-01-05 15:10:00");
+  {
+    std::filesystem::create_directories(config_.data_dir);
+    auto store = exchange::JournalStore::Open(config_.data_dir + "/journal");
+    ASSERT_TRUE(store.ok()) << store.status();
+    exchange::ExchangeCore core(config_);
+    CommandQueue queue(64);
+    ManualClock clock(*ParseTime("2026-01-05 10:00:00"));
+    exchange::Sequencer sequencer(core, **store, clock, queue);
+    sequencer.AddSink(service->get());
+    ASSERT_TRUE(sequencer.Recover().ok());
+    ASSERT_TRUE((*service)->CatchUpFromJournal(**store).ok());  // empty journal: nothing
+    const auto at = [&](const char* local, std::vector<CommandBody> commands) {
+      clock.Set(*ParseTime(std::string("2026-01-05 ") + local));
+      for (CommandBody& c : commands) ASSERT_TRUE(queue.TryPush(std::move(c)));
+      ASSERT_TRUE(sequencer.ProcessAvailable().ok());
+    };
+    // One trade in the morning (not enough for levels 1 and 2: min_trades is 3), then a book
+    // of 3641.00 / 3660.00, improved to 3645.00 at 14:50: the close midpoint is 3652.50.
+    at("10:00:00", {Limit(2, "s1", Side::kSell, 365000, 10000)});
+    at("10:00:01", {Limit(1, "b1", Side::kBuy, 365000, 10000)});
+    at("10:05:00", {Limit(3, "b2", Side::kBuy, 364100, 10000), Limit(4, "s2", Side::kSell, 366000, 10000)});
+    at("14:50:00", {Limit(3, "b3", Side::kBuy, 364500, 10000)});
+    at("15:00:00", {Limit(4, "s3", Side::kSell, 367000, 10000)});  // at the end: not "before"
+    at("15:10:00", {TimerCommand{}});
+  }
+  IndexService& s = **service;
+  ASSERT_TRUE(WaitUntil([&] {
+    return s.backlog() == 0 && !Stream(Key("DZ-RB", "fixings")).empty() &&
+           !Stream(Key("DZ-BULK", "fixings")).empty();
+  }, 20s));
+  s.Stop();
+  const std::vector<Entry> rb = Stream(Key("DZ-RB", "fixings"));
+  ASSERT_EQ(rb.size(), 1u);
+  EXPECT_EQ(FieldValue(rb[0].second, "level"), "3");
+  EXPECT_EQ(FieldValue(rb[0].second, "status"), "FALLBACK");
+  EXPECT_EQ(FieldValue(rb[0].second, "value"), "3652.500000");
+  EXPECT_NE(FieldValue(rb[0].second, "inputs").find("bid=364500,ask=366000,"), std::string::npos)
+      << FieldValue(rb[0].second, "inputs");
+
+  // The auditor's path: the journal's trades and quotes, recomputed offline.
+  int status = -1;
+  const std::string trades = Tool("export-trades --config " + config_path_, &status);
+  ASSERT_EQ(status, 0) << dazong::testing::ReadFile(dir_ / "tool.err");
+  const std::string quotes = Tool("export-quotes --config " + config_path_, &status);
+  ASSERT_EQ(status, 0) << dazong::testing::ReadFile(dir_ / "tool.err");
+  EXPECT_NE(quotes.find(",RB-HRB400E,3645.00,3660.00\n"), std::string::npos) << quotes;
+  std::ofstream(dir_ / "trades.csv") << trades;
+  std::ofstream(dir_ / "quotes.csv") << quotes;
+  const std::string out =
+      Tool("recompute --config " + config_path_ + " --trades " + (dir_ / "trades.csv") +
+               " --quotes " + (dir_ / "quotes.csv") + " --until " + std::to_string(until),
+           &status);
+  ASSERT_EQ(status, 0) << dazong::testing::ReadFile(dir_ / "tool.err");
+  const auto recomputed = ParseRecords(out);
+  const auto published = Published();
+  ASSERT_EQ(recomputed.size(), published.size());
+  for (const auto& [key, f] : published) {
+    auto it = recomputed.find(key);
+    ASSERT_NE(it, recomputed.end()) << key.first << " " << key.second;
+    EXPECT_EQ(it->second, f) << key.first << " " << key.second;
+  }
+  // Without the quotes the same trades give a different fixing (level 4 or none): the quotes
+  // are an input of the published value.
+  const std::string without = Tool("recompute --config " + config_path_ + " --trades " +
+                                       (dir_ / "trades.csv") + " --until " + std::to_string(until),
+                                   &status);
+  ASSERT_EQ(status, 0);
+  bool differs = false;
+  for (const auto& [key, f] : ParseRecords(without)) {
+    if (key.first == "DZ-RB" && FieldValue(f, "kind") == "FIXING") differs = FieldValue(f, "level") != "3";
+  }
+  EXPECT_TRUE(differs);
 }
 
 }  // namespace

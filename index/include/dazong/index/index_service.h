@@ -29,6 +29,7 @@
 #include "dazong/common/config.h"
 #include "dazong/common/event_sink.h"
 #include "dazong/exchange/journal_codec.h"
+#include "dazong/exchange/journal_store.h"
 #include "dazong/index/engine.h"
 #include "dazong/index/outbox.h"
 #include "dazong/index/parameters.h"
@@ -70,8 +71,13 @@ class IndexService final : public EventSink {
   void OnBook(InstrumentId instrument, Price best_bid, Price best_ask, Timestamp time);
   void OnTime(Timestamp now);
   void OnBust(TradeId trade, Timestamp time, std::string reason);
-  // EventSink: TradeEvents become trades; every event's time advances the watermark.
+  // EventSink: TradeEvents become trades, BboChanged events book states (the close quotes of
+  // fallback level 3); every event's time advances the watermark.
   void OnEvents(std::span<const Event> events) override;
+  // The catch-up after Start(), before live events: replays the journal through a fresh
+  // exchange core (ReplayJournal) and passes the events of every command with time >=
+  // resume_from() to OnEvents, exactly as the sequencer passed them live.
+  absl::Status CatchUpFromJournal(const exchange::JournalStore& store);
 
   const Methodology& methodology() const { return *methodology_; }
   uint64_t records_produced() const { return produced_.load(std::memory_order_acquire); }
@@ -119,6 +125,7 @@ class IndexService final : public EventSink {
 
   std::atomic<uint64_t> produced_{0};
   std::atomic<uint64_t> published_{0};
+  std::atomic<uint64_t> sent_{0};  // last outbox number in Redis (the outbox's mark may lag)
   std::atomic<uint64_t> late_{0};
   std::atomic<bool> redis_up_{false};
   std::thread calc_thread_;
