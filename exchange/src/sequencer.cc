@@ -14,8 +14,8 @@ Sequencer::Sequencer(ExchangeCore& core, JournalStore& store, const Clock& clock
   events_.reserve(kMaxGroup * 8);
 }
 
-void Sequencer::ApplyLedger(const LedgerCommandEnvelope& envelope, SeqNo seq, Timestamp time,
-                            std::vector<receipts::LedgerEvent>& out) {
+void ApplyLedgerEnvelope(receipts::Ledger* ledger, const LedgerCommandEnvelope& envelope, SeqNo seq,
+                         Timestamp time, std::vector<receipts::LedgerEvent>& out) {
   auto refuse = [&](receipts::LedgerReason reason, std::string text) {
     receipts::LedgerEvent e;
     e.seq = seq;
@@ -24,7 +24,7 @@ void Sequencer::ApplyLedger(const LedgerCommandEnvelope& envelope, SeqNo seq, Ti
     e.body = receipts::Rejected{reason, std::move(text), ""};
     out.push_back(std::move(e));
   };
-  if (ledger_ == nullptr) {
+  if (ledger == nullptr) {
     return refuse(receipts::LedgerReason::kInvalidElement, "this exchange runs without a ledger");
   }
   absl::StatusOr<receipts::LedgerCommand> cmd = receipts::DecodeLedgerCommand(envelope.payload);
@@ -36,7 +36,22 @@ void Sequencer::ApplyLedger(const LedgerCommandEnvelope& envelope, SeqNo seq, Ti
     return refuse(receipts::LedgerReason::kWrongRole,
                   "the command's actor is not the authenticated principal");
   }
-  ledger_->Apply(*cmd, seq, time, out);
+  ledger->Apply(*cmd, seq, time, out);
+}
+
+void ApplyJournaled(const SequencedCommand& cmd, ExchangeCore& core, receipts::Ledger* ledger,
+                    std::vector<Event>& events, std::vector<receipts::LedgerEvent>& ledger_events) {
+  if (const auto* envelope = std::get_if<LedgerCommandEnvelope>(&cmd.body)) {
+    ApplyLedgerEnvelope(ledger, *envelope, cmd.seq, cmd.time, ledger_events);
+    return;
+  }
+  if (ledger != nullptr) ledger->BeginCommand(cmd.seq, cmd.time);
+  core.Apply(cmd, events);
+}
+
+void Sequencer::ApplyLedger(const LedgerCommandEnvelope& envelope, SeqNo seq, Timestamp time,
+                            std::vector<receipts::LedgerEvent>& out) {
+  ApplyLedgerEnvelope(ledger_, envelope, seq, time, out);
 }
 
 absl::Status Sequencer::Recover() {
@@ -46,12 +61,7 @@ absl::Status Sequencer::Recover() {
   absl::Status s = store_.ReadJournal(1, [&](const SequencedCommand& cmd) {
     discarded.clear();
     discarded_ledger.clear();
-    if (const auto* envelope = std::get_if<LedgerCommandEnvelope>(&cmd.body)) {
-      ApplyLedger(*envelope, cmd.seq, cmd.time, discarded_ledger);
-    } else {
-      if (ledger_ != nullptr) ledger_->BeginCommand(cmd.seq, cmd.time);
-      core_.Apply(cmd, discarded);
-    }
+    ApplyJournaled(cmd, core_, ledger_, discarded, discarded_ledger);
     last = cmd.seq.value();
     last_time_ = std::max(last_time_, cmd.time);
     return absl::OkStatus();

@@ -4,16 +4,23 @@
 
 #include "absl/strings/str_cat.h"
 #include "dazong/exchange/core.h"
+#include "dazong/exchange/sequencer.h"
+#include "dazong/warehouse_receipts/ledger.h"
 
 namespace dazong::index {
 
 absl::Status ReplayJournal(const ExchangeConfig& config, const exchange::JournalStore& store,
                            const std::function<void(std::span<const Event>)>& visit) {
-  exchange::ExchangeCore core(config);
+  // The same ledger the daemon runs: its reservations decide which orders the core accepted.
+  receipts::Ledger ledger(config);
+  exchange::ExchangeCore core(config, &ledger);
   std::vector<Event> events;
+  std::vector<receipts::LedgerEvent> ledger_events;
   return store.ReadJournal(1, [&](const SequencedCommand& cmd) {
     events.clear();
-    core.Apply(cmd, events);
+    ledger_events.clear();
+    exchange::ApplyJournaled(cmd, core, &ledger, events, ledger_events);
+    ledger.TakeChanges();  // already in the store; nothing is written here
     if (!events.empty()) visit(events);
     return absl::OkStatus();
   });

@@ -44,6 +44,13 @@ class SequencerHooks : public QueryRunner {
                               std::span<const receipts::LedgerEvent> events) = 0;
 };
 
+// Applies one journaled command exactly as the sequencer did: a ledger command to `ledger`
+// (decoded, its actor checked against the envelope's principal), any other command to `core`
+// after stamping `ledger` with its (seq, time). For recovery and for auditors' replays
+// (`dazong-index export-quotes`), which must see the same events the live run produced.
+void ApplyJournaled(const SequencedCommand& cmd, ExchangeCore& core, receipts::Ledger* ledger,
+                    std::vector<Event>& events, std::vector<receipts::LedgerEvent>& ledger_events);
+
 class Sequencer {
  public:
   // Most commands one group commit takes.
