@@ -19,6 +19,7 @@
 #include <set>
 
 #include "../support/process.h"
+#include "../support/ledger_test_support.h"
 #include "../support/temp_dir.h"
 #include "dazong/exchange/core.h"
 #include "dazong/exchange/journal_store.h"
@@ -26,6 +27,7 @@
 #include "dazong/index/engine.h"
 #include "dazong/index/index_service.h"
 #include "dazong/index/record_codec.h"
+#include "dazong/warehouse_receipts/codec.h"
 
 namespace dazong::index {
 namespace {
@@ -384,6 +386,16 @@ NewOrderCommand Limit(uint32_t member, const std::string& cl, Side side, int64_t
   return o;
 }
 
+// The demo config's rebar grade (config/demo.toml).
+constexpr const char* kDemoRebarGrade = "HRB400E 20mm, GB/T 1499.2-2018";
+
+CommandBody LedgerEnvelope(const receipts::LedgerCommand& cmd) {
+  LedgerCommandEnvelope env;
+  env.principal = receipts::PrincipalString(receipts::CommandActor(cmd));
+  receipts::EncodeLedgerCommand(cmd, env.payload);
+  return env;
+}
+
 TEST_F(IndexRedisTest, LevelThreeFixingFromTheSequencerIsReproducedFromTheJournal) {
   // The live path: the sequencer journals the commands and hands their events (trades and
   // BboChanged) to the index service, as in dazongd.
@@ -398,10 +410,12 @@ TEST_F(IndexRedisTest, LevelThreeFixingFromTheSequencerIsReproducedFromTheJourna
     std::filesystem::create_directories(config_.data_dir);
     auto store = exchange::JournalStore::Open(config_.data_dir + "/journal");
     ASSERT_TRUE(store.ok()) << store.status();
-    exchange::ExchangeCore core(config_);
+    // As in dazongd, the warehouse-receipt ledger reserves for every order.
+    receipts::Ledger ledger(config_);
+    exchange::ExchangeCore core(config_, &ledger);
     CommandQueue queue(64);
     ManualClock clock(*ParseTime("2026-01-05 10:00:00"));
-    exchange::Sequencer sequencer(core, **store, clock, queue);
+    exchange::Sequencer sequencer(core, **store, clock, queue, &ledger);
     sequencer.AddSink(service->get());
     ASSERT_TRUE(sequencer.Recover().ok());
     ASSERT_TRUE((*service)->CatchUpFromJournal(**store).ok());  // empty journal: nothing
@@ -410,12 +424,27 @@ TEST_F(IndexRedisTest, LevelThreeFixingFromTheSequencerIsReproducedFromTheJourna
       for (CommandBody& c : commands) ASSERT_TRUE(queue.TryPush(std::move(c)));
       ASSERT_TRUE(sequencer.ProcessAvailable().ok());
     };
+    // Receipts for the sellers (M002, M004) and cash for the buyers (M001, M003).
+    const receipts::Principal warehouse = receipts::Principal::Warehouse("WH-SH-01");
+    const receipts::Principal bank = receipts::Principal::Bank("B001");
+    const Timestamp expiry = *ParseTime("2099-12-31 00:00:00");
+    at("09:00:00", {LedgerEnvelope(receipts::ReportStock{warehouse, "rebar", kDemoRebarGrade,
+                                                          Quantity::FromRaw(1'000'000)}),
+                    LedgerEnvelope(receipts::RegisterReceipt{
+                        warehouse, 1, "M002", testing::Elements("rebar", kDemoRebarGrade, 100000, {"L1"}, expiry)}),
+                    LedgerEnvelope(receipts::RegisterReceipt{
+                        warehouse, 2, "M004", testing::Elements("rebar", kDemoRebarGrade, 100000, {"L2"}, expiry)}),
+                    LedgerEnvelope(receipts::Deposit{bank, "M001", Money::FromRaw(100'000'000), "d1"}),
+                    LedgerEnvelope(receipts::Deposit{bank, "M003", Money::FromRaw(100'000'000), "d3"})});
     // One trade in the morning (not enough for levels 1 and 2: min_trades is 3), then a book
     // of 3641.00 / 3660.00, improved to 3645.00 at 14:50: the close midpoint is 3652.50.
     at("10:00:00", {Limit(2, "s1", Side::kSell, 365000, 10000)});
     at("10:00:01", {Limit(1, "b1", Side::kBuy, 365000, 10000)});
     at("10:05:00", {Limit(3, "b2", Side::kBuy, 364100, 10000), Limit(4, "s2", Side::kSell, 366000, 10000)});
     at("14:50:00", {Limit(3, "b3", Side::kBuy, 364500, 10000)});
+    // M005 has no cash: the ledger refuses this bid, so it is not in the closing book (a
+    // replay without the ledger would put it there and move the midpoint to 3657.50).
+    at("14:55:00", {Limit(5, "b-unfunded", Side::kBuy, 365500, 10000)});
     at("15:00:00", {Limit(4, "s3", Side::kSell, 367000, 10000)});  // at the end: not "before"
     at("15:10:00", {TimerCommand{}});
   }
