@@ -121,16 +121,14 @@ void OrderBook::EraseIdAt(size_t hole) {
   ids_[hole] = IdEntry{0, kNil};
 }
 
-bool OrderBook::WindowCanHold(int64_t price_ticks) const {
+bool OrderBook::WindowCanGrowTo(int64_t price_ticks) const {
   const int64_t size = static_cast<int64_t>(bids_.levels.size());
-  const int64_t index = price_ticks - base_ticks_;
-  if (index >= 0 && index < size) return true;
   const int64_t low = std::min(price_ticks, base_ticks_);
   const int64_t high = std::max(price_ticks, base_ticks_ + size);
   return high - low <= kMaxWindowLevels / 2;
 }
 
-bool OrderBook::EnsureWindow(int64_t price_ticks) {
+bool OrderBook::GrowWindow(int64_t price_ticks) {
   const int64_t size = static_cast<int64_t>(bids_.levels.size());
   int64_t index = price_ticks - base_ticks_;
   if (index >= 0 && index < size) return true;
@@ -311,8 +309,7 @@ uint32_t OrderBook::RankOf(Side side, int64_t index, uint32_t limit) const {
   return rank;
 }
 
-void OrderBook::LevelChanged(Side side, int64_t index, bool removed) {
-  if (market_data_ == nullptr || config_.depth_levels == 0) return;
+void OrderBook::PublishLevel(Side side, int64_t index, bool removed) {
   const uint32_t n = config_.depth_levels;
   const uint32_t rank = RankOf(side, index, n);
   if (rank >= n) return;
@@ -347,8 +344,7 @@ Bbo OrderBook::bbo() const {
   return b;
 }
 
-void OrderBook::AfterCommand() {
-  if (market_data_ == nullptr) return;
+void OrderBook::PublishAfterCommand() {
   const Bbo now = bbo();
   if (!(now == last_bbo_)) {
     last_bbo_ = now;

@@ -167,8 +167,14 @@ class OrderBook {
 
   RejectReason CheckPrice(Price price) const;
   RejectReason CheckReplaceOf(const Node& node, Price price, Quantity leaves) const;
-  bool WindowCanHold(int64_t price_ticks) const;
-  bool EnsureWindow(int64_t price_ticks);
+  bool InWindow(int64_t price_ticks) const {
+    const int64_t index = price_ticks - base_ticks_;
+    return index >= 0 && index < static_cast<int64_t>(bids_.levels.size());
+  }
+  bool WindowCanHold(int64_t price_ticks) const { return InWindow(price_ticks) || WindowCanGrowTo(price_ticks); }
+  bool WindowCanGrowTo(int64_t price_ticks) const;
+  bool EnsureWindow(int64_t price_ticks) { return InWindow(price_ticks) || GrowWindow(price_ticks); }
+  bool GrowWindow(int64_t price_ticks);  // off the hot path
   // Prices in ticks; the division is skipped for a tick of 1 (replays, benchmarks).
   int64_t Ticks(int64_t price) const { return tick_is_one_ ? price : price / config_.tick.raw(); }
   bool OnTick(int64_t price) const { return tick_is_one_ || price % config_.tick.raw() == 0; }
@@ -205,8 +211,15 @@ class OrderBook {
   void Uncross(Timestamp now);
   void ExpireDay();
   void ExpireDue(Timestamp now);
-  void LevelChanged(Side side, int64_t index, bool removed);
-  void AfterCommand();
+  // Market-data hooks; the checks are inline so a book without market data pays no call.
+  void LevelChanged(Side side, int64_t index, bool removed) {
+    if (market_data_ != nullptr && config_.depth_levels != 0) PublishLevel(side, index, removed);
+  }
+  void PublishLevel(Side side, int64_t index, bool removed);
+  void AfterCommand() {
+    if (market_data_ != nullptr) PublishAfterCommand();
+  }
+  void PublishAfterCommand();
   uint32_t RankOf(Side side, int64_t index, uint32_t limit) const;
 
   BookConfig config_;
