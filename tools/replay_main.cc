@@ -544,6 +544,11 @@ int RunMeasure(const Loaded& loaded, uint64_t warmup, int runs, uint32_t depth, 
   std::printf("operations over 10 us: %zu in this pass, %zu in a second identical pass, %zu the same "
               "operation in both\n",
               slow[0].size(), slow[1].size(), slow_both.size());
+  for (size_t k = 0; k < slow_both.size() && k < 5; ++k) {
+    const ReplayOp& op = loaded.ops[slow_both[k]];
+    std::printf("  slow in both: operation %zu (line kind %c, id %llu)\n", slow_both[k],
+                "AMCR"[static_cast<int>(op.kind)], static_cast<unsigned long long>(op.id));
+  }
   std::printf("memory: %zu bytes; %.1f bytes per resting order (peak %u resting)\n", bytes,
               peak > 0 ? static_cast<double>(bytes) / peak : 0.0, peak);
   std::printf("rejected by the engine or unfilled: %zu; reused ids refused by the tool: %llu\n",
