@@ -1514,4 +1514,16 @@ absl::StatusOr<ExchangeConfig> LoadConfigFile(const std::string& path) {
   return config;
 }
 
+PriceBand ComputePriceBand(const InstrumentConfig& instrument) {
+  const Wide ref = instrument.reference_price.raw();
+  const Wide tick = instrument.tick.raw();
+  const Wide lo = ref * (10000 - instrument.price_band_bps);
+  const Wide hi = ref * (10000 + instrument.price_band_bps);
+  // Inward to whole ticks: low rounds up, high rounds down.
+  const Wide lo_ticks = (lo + tick * 10000 - 1) / (tick * 10000);
+  const Wide hi_ticks = hi / (tick * 10000);
+  return {Price::FromRaw(static_cast<int64_t>(lo_ticks * tick)),
+          Price::FromRaw(static_cast<int64_t>(hi_ticks * tick))};
+}
+
 }  // namespace dazong

@@ -9,18 +9,6 @@ using matching::Order;
 using matching::OrderBook;
 using matching::OrderRequest;
 
-PriceBand ComputePriceBand(const InstrumentConfig& instrument) {
-  const Int128 ref = instrument.reference_price.raw();
-  const Int128 tick = instrument.tick.raw();
-  const Int128 lo = ref * (10000 - instrument.price_band_bps);
-  const Int128 hi = ref * (10000 + instrument.price_band_bps);
-  // Inward to whole ticks: low rounds up, high rounds down.
-  const Int128 lo_ticks = (lo + tick * 10000 - 1) / (tick * 10000);
-  const Int128 hi_ticks = hi / (tick * 10000);
-  return {Price::FromRaw(static_cast<int64_t>(lo_ticks * tick)),
-          Price::FromRaw(static_cast<int64_t>(hi_ticks * tick))};
-}
-
 matching::BookConfig MakeBookConfig(const InstrumentConfig& instrument) {
   const PriceBand band = ComputePriceBand(instrument);
   matching::BookConfig c;

@@ -439,14 +439,8 @@ class FixGateway::Impl final : public FIX::Application {
 
  private:
   static PriceBandView DefaultBand(const InstrumentConfig& instrument) {
-    const Int128 ref = instrument.reference_price.raw();
-    const Int128 tick = instrument.tick.raw();
-    const Int128 lo = ref * (10000 - instrument.price_band_bps);
-    const Int128 hi = ref * (10000 + instrument.price_band_bps);
-    const Int128 lo_ticks = (lo + tick * 10000 - 1) / (tick * 10000);
-    const Int128 hi_ticks = hi / (tick * 10000);
-    return {Price::FromRaw(static_cast<int64_t>(lo_ticks * tick)),
-            Price::FromRaw(static_cast<int64_t>(hi_ticks * tick))};
+    const PriceBand band = ComputePriceBand(instrument);
+    return {band.low, band.high};
   }
 
   uint32_t SlotIndex(const SessionSlot& slot) const {

@@ -18,6 +18,7 @@
 namespace dazong {
 namespace {
 
+using testing::ReplaceOnce;
 using fix_client::FixClient;
 using fix_client::ReceivedMessage;
 using testing::ChildProcess;
@@ -31,15 +32,6 @@ const std::string kRedisServer = REDIS_SERVER_PATH;
 const std::string kSymbol = "RB-HRB400E";
 
 // Replaces the first match of `pattern` (which must exist) after `from` in `text`.
-void ReplaceOnce(std::string& text, const std::string& pattern, const std::string& with,
-                 const std::string& after = "") {
-  size_t start = after.empty() ? 0 : text.find(after);
-  ASSERT_NE(start, std::string::npos) << after;
-  size_t at = text.find(pattern, start);
-  ASSERT_NE(at, std::string::npos) << pattern;
-  text.replace(at, pattern.size(), with);
-}
-
 class ExchangeEndToEndTest : public ::testing::Test {
  protected:
   void SetUp() override {

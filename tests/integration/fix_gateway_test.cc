@@ -16,6 +16,7 @@
 namespace dazong {
 namespace {
 
+using testing::ReplaceOnce;
 using fix_client::FixClient;
 using fix_client::ReceivedMessage;
 using testing::ChildProcess;
@@ -29,15 +30,6 @@ const std::string kDaemon = DAZONGD_PATH;
 const std::string kRedisServer = REDIS_SERVER_PATH;
 const std::string kSymbol = "RB-HRB400E";
 const std::string kDictionary = kSourceDir + "/fix_gateway/spec/FIX44-dazong.xml";
-
-void ReplaceOnce(std::string& text, const std::string& pattern, const std::string& with,
-                 const std::string& after = "") {
-  size_t start = after.empty() ? 0 : text.find(after);
-  ASSERT_NE(start, std::string::npos) << after;
-  size_t at = text.find(pattern, start);
-  ASSERT_NE(at, std::string::npos) << pattern;
-  text.replace(at, pattern.size(), with);
-}
 
 std::function<bool(const ReceivedMessage&)> Type(const std::string& type) {
   return [=](const ReceivedMessage& m) { return m.msg_type == type; };

@@ -389,13 +389,6 @@ NewOrderCommand Limit(uint32_t member, const std::string& cl, Side side, int64_t
 // The demo config's rebar grade (config/demo.toml).
 constexpr const char* kDemoRebarGrade = "HRB400E 20mm, GB/T 1499.2-2018";
 
-CommandBody LedgerEnvelope(const receipts::LedgerCommand& cmd) {
-  LedgerCommandEnvelope env;
-  env.principal = receipts::PrincipalString(receipts::CommandActor(cmd));
-  receipts::EncodeLedgerCommand(cmd, env.payload);
-  return env;
-}
-
 TEST_F(IndexRedisTest, LevelThreeFixingFromTheSequencerIsReproducedFromTheJournal) {
   // The live path: the sequencer journals the commands and hands their events (trades and
   // BboChanged) to the index service, as in dazongd.
@@ -428,14 +421,14 @@ TEST_F(IndexRedisTest, LevelThreeFixingFromTheSequencerIsReproducedFromTheJourna
     const receipts::Principal warehouse = receipts::Principal::Warehouse("WH-SH-01");
     const receipts::Principal bank = receipts::Principal::Bank("B001");
     const Timestamp expiry = *ParseTime("2099-12-31 00:00:00");
-    at("09:00:00", {LedgerEnvelope(receipts::ReportStock{warehouse, "rebar", kDemoRebarGrade,
+    at("09:00:00", {testing::LedgerEnvelope(receipts::ReportStock{warehouse, "rebar", kDemoRebarGrade,
                                                           Quantity::FromRaw(1'000'000)}),
-                    LedgerEnvelope(receipts::RegisterReceipt{
+                    testing::LedgerEnvelope(receipts::RegisterReceipt{
                         warehouse, 1, "M002", testing::Elements("rebar", kDemoRebarGrade, 100000, {"L1"}, expiry)}),
-                    LedgerEnvelope(receipts::RegisterReceipt{
+                    testing::LedgerEnvelope(receipts::RegisterReceipt{
                         warehouse, 2, "M004", testing::Elements("rebar", kDemoRebarGrade, 100000, {"L2"}, expiry)}),
-                    LedgerEnvelope(receipts::Deposit{bank, "M001", Money::FromRaw(100'000'000), "d1"}),
-                    LedgerEnvelope(receipts::Deposit{bank, "M003", Money::FromRaw(100'000'000), "d3"})});
+                    testing::LedgerEnvelope(receipts::Deposit{bank, "M001", Money::FromRaw(100'000'000), "d1"}),
+                    testing::LedgerEnvelope(receipts::Deposit{bank, "M003", Money::FromRaw(100'000'000), "d3"})});
     // One trade in the morning (not enough for levels 1 and 2: min_trades is 3), then a book
     // of 3641.00 / 3660.00, improved to 3645.00 at 14:50: the close midpoint is 3652.50.
     at("10:00:00", {Limit(2, "s1", Side::kSell, 365000, 10000)});

@@ -18,6 +18,7 @@
 namespace dazong {
 namespace {
 
+using testing::ReplaceOnce;
 using nlohmann::json;
 using testing::ApiClient;
 using testing::ApiReply;
@@ -28,15 +29,6 @@ using namespace std::chrono_literals;
 
 const std::string kSourceDir = DAZONG_SOURCE_DIR;
 const std::string kDaemon = DAZONGD_PATH;
-
-void ReplaceOnce(std::string& text, const std::string& pattern, const std::string& with,
-                 const std::string& after = "") {
-  size_t start = after.empty() ? 0 : text.find(after);
-  ASSERT_NE(start, std::string::npos) << after;
-  size_t at = text.find(pattern, start);
-  ASSERT_NE(at, std::string::npos) << pattern;
-  text.replace(at, pattern.size(), with);
-}
 
 // Cash one resting buy of 10 t at 3500.00 reserves (docs/receipts.md, buy reservation):
 // ceil(350000 × 10000 × 10002 / 10^7) + 1 lot × (500 + 3 + 1).

@@ -12,6 +12,7 @@
 namespace dazong {
 namespace {
 
+using testing::ReplaceOnce;
 using fix_client::FixClient;
 using fix_client::ReceivedMessage;
 using nlohmann::json;
@@ -25,15 +26,6 @@ using namespace std::chrono_literals;
 const std::string kSourceDir = DAZONG_SOURCE_DIR;
 const std::string kDaemon = DAZONGD_PATH;
 const std::string kSymbol = "RB-HRB400E";
-
-void ReplaceOnce(std::string& text, const std::string& pattern, const std::string& with,
-                 const std::string& after = "") {
-  size_t start = after.empty() ? 0 : text.find(after);
-  ASSERT_NE(start, std::string::npos) << after;
-  size_t at = text.find(pattern, start);
-  ASSERT_NE(at, std::string::npos) << pattern;
-  text.replace(at, pattern.size(), with);
-}
 
 class ReceiptsApiTest : public ::testing::Test {
  protected:

@@ -9,6 +9,8 @@
 #include <vector>
 
 #include "dazong/common/config.h"
+#include "dazong/common/commands.h"
+#include "dazong/warehouse_receipts/codec.h"
 #include "dazong/warehouse_receipts/ledger.h"
 
 namespace dazong::testing {
@@ -85,6 +87,16 @@ inline ExchangeConfig MakeLedgerConfig() {
   s.name = "Supervisor";
   config.supervisors.push_back(s);
   return config;
+}
+
+// A ledger command as the HTTP API queues it for the sequencer: encoded, with its actor as
+// the authenticated principal.
+inline CommandBody LedgerEnvelope(const receipts::LedgerCommand& cmd, uint64_t ticket = 0) {
+  LedgerCommandEnvelope env;
+  env.ticket = ticket;
+  env.principal = receipts::PrincipalString(receipts::CommandActor(cmd));
+  receipts::EncodeLedgerCommand(cmd, env.payload);
+  return env;
 }
 
 inline receipts::ReceiptElements Elements(std::string commodity, std::string grade, int64_t kg,

@@ -18,6 +18,8 @@
 #include <thread>
 #include <vector>
 
+#include <gtest/gtest.h>
+
 namespace dazong::testing {
 
 // Returns a TCP port on 127.0.0.1 that was free a moment ago.
@@ -42,6 +44,18 @@ inline bool WaitUntil(const std::function<bool()>& condition, std::chrono::milli
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   return condition();
+}
+
+// Replaces the first `pattern` after the first `after` (from the start if empty) in `text`
+// (the integration tests' way of deriving a test config from config/demo.toml). Fails the
+// test if either is missing.
+inline void ReplaceOnce(std::string& text, const std::string& pattern, const std::string& with,
+                        const std::string& after = "") {
+  const size_t start = after.empty() ? 0 : text.find(after);
+  ASSERT_NE(start, std::string::npos) << after;
+  const size_t at = text.find(pattern, start);
+  ASSERT_NE(at, std::string::npos) << pattern;
+  text.replace(at, pattern.size(), with);
 }
 
 inline std::string ReadFile(const std::string& path) {

@@ -279,11 +279,7 @@ class RecordingHooks final : public SequencerHooks {
 };
 
 CommandBody Envelope(uint64_t ticket, const receipts::LedgerCommand& cmd) {
-  LedgerCommandEnvelope env;
-  env.ticket = ticket;
-  env.principal = receipts::PrincipalString(receipts::CommandActor(cmd));
-  receipts::EncodeLedgerCommand(cmd, env.payload);
-  return env;
+  return testing::LedgerEnvelope(cmd, ticket);
 }
 
 TEST(SequencerLedgerTest, LedgerCommandsAndSettlementAreDurableWithTheJournalAndRecover) {

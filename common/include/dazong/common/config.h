@@ -227,6 +227,14 @@ struct ExchangeConfig {
   std::optional<SessionOwner> FindSession(std::string_view comp_id) const;
 };
 
+// The static price band of an instrument: prices in [low, high] are accepted.
+struct PriceBand {
+  Price low;
+  Price high;
+};
+// Band = reference × (1 ± bps/10000), rounded inward to whole ticks.
+PriceBand ComputePriceBand(const InstrumentConfig& instrument);
+
 // Parses and validates TOML text. `base_dir` resolves relative paths.
 absl::StatusOr<ExchangeConfig> ParseConfig(std::string_view toml_text, std::string_view base_dir);
 // Reads, parses and validates a file; errors name the file.

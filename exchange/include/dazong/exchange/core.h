@@ -21,13 +21,7 @@
 
 namespace dazong::exchange {
 
-// The static price band of an instrument: prices in [low, high] are accepted.
-struct PriceBand {
-  Price low;
-  Price high;
-};
-// Band = reference × (1 ± bps/10000), rounded inward to whole ticks.
-PriceBand ComputePriceBand(const InstrumentConfig& instrument);
+// PriceBand and ComputePriceBand live with the instrument configuration (common/config.h).
 
 // The matching core's configuration for an instrument.
 matching::BookConfig MakeBookConfig(const InstrumentConfig& instrument);
