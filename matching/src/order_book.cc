@@ -32,7 +32,6 @@ OrderBook::OrderBook(const BookConfig& config, OrderListener& orders, MarketData
   while (table < static_cast<size_t>(config_.max_orders) * 2) table <<= 1;
   ids_.assign(table, IdEntry{0, kNil});
   id_mask_ = table - 1;
-  id_shift_ = 64 - static_cast<uint32_t>(std::countr_zero(table));
 
   Price low = config_.window_low.is_positive() ? config_.window_low : config_.band_low;
   Price high = config_.window_high.is_positive() ? config_.window_high : config_.band_high;
@@ -52,14 +51,13 @@ OrderBook::OrderBook(const BookConfig& config, OrderListener& orders, MarketData
 
 OrderBook::~OrderBook() = default;
 
-// The id table maps an order id to its pool slot: open addressing with linear probing and
-// backward-shift deletion (no tombstones). An id's home is its Fibonacci hash (the id times
-// 2^64/phi, top bits). The identity (low bits) was tried first for its locality, but ids that
-// wrap around the table land on the homes of long-lived orders one table size older: on the
-// 50k-order workload clusters grew to thousands of entries and single lookups took over
-// 10 µs. The hash spreads consecutive ids evenly, so clusters stay short at the table's load
-// (at most one half). Because no entry is ever more than `id_max_probe_` from its home,
-// lookups and deletions stop after that many steps.
+// The id table maps an order id to its pool slot. Ids come from the sequencer in increasing
+// order, so the identity (low bits) is the best hash: consecutive ids land in consecutive
+// entries, an id's entry is usually at its home, and the previous holder of that home (an id
+// one table size older) has almost always closed. Linear probing with backward-shift deletion
+// keeps no tombstones; because no entry is ever more than `id_max_probe_` from its home,
+// lookups and deletions stop after that many steps instead of running to the next empty
+// entry (which, with dense consecutive ids, could be far).
 void OrderBook::PrefetchOrder(OrderId id) const {
   const IdEntry& home = ids_[IdHome(id)];
   if (home.key != id.value()) return;  // displaced or absent: not worth a probe
@@ -113,7 +111,7 @@ void OrderBook::EraseIdAt(size_t hole) {
   for (size_t distance = 1; distance <= id_max_probe_; ++distance) {
     j = (j + 1) & id_mask_;
     if (ids_[j].key == 0) break;
-    const size_t displacement = (j - IdHome(OrderId(ids_[j].key))) & id_mask_;
+    const size_t displacement = (j - (static_cast<size_t>(ids_[j].key) & id_mask_)) & id_mask_;
     if (displacement >= distance) {
       ids_[hole] = ids_[j];
       hole = j;

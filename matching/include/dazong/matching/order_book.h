@@ -163,9 +163,7 @@ class OrderBook {
   // The id-table entry holding `id`, or kNoEntry.
   static constexpr size_t kNoEntry = ~size_t{0};
   size_t FindEntry(OrderId id) const;
-  size_t IdHome(OrderId id) const {
-    return static_cast<size_t>((id.value() * uint64_t{0x9E3779B97F4A7C15}) >> id_shift_);
-  }
+  size_t IdHome(OrderId id) const { return static_cast<size_t>(id.value()) & id_mask_; }
 
   RejectReason CheckPrice(Price price) const;
   RejectReason CheckReplaceOf(const Node& node, Price price, Quantity leaves) const;
@@ -242,7 +240,6 @@ class OrderBook {
   };
   std::vector<IdEntry> ids_;
   size_t id_mask_ = 0;
-  uint32_t id_shift_ = 64;  // 64 - log2(table size)
   size_t id_max_probe_ = 0;  // no entry is further than this from its home
 
   int64_t base_ticks_ = 0;  // price (in ticks) of level index 0
