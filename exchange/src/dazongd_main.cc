@@ -66,7 +66,23 @@ int Run(const std::string& config_path) {
   exchange::ExchangeCore core(*config, &ledger);
   CommandQueue commands(kCommandQueueCapacity);
   exchange::Sequencer sequencer(core, **store, SystemClock::Instance(), commands, &ledger);
-  if (absl::Status s = sequencer.Recover(); !s.ok()) {
+  // The price-index service: resumes from its last checkpoint, so recovery feeds it the
+  // journal's trades and book states from that point (in journal order) before any live event.
+  index::IndexServiceOptions index_options;
+  index_options.data_dir = (data_dir / "index").string();
+  auto index_service = index::IndexService::Create(*config, index_options);
+  if (!index_service.ok()) {
+    spdlog::critical("index service: {}", index_service.status().ToString());
+    return 1;
+  }
+  if (absl::Status s = (*index_service)->Start(); !s.ok()) {
+    spdlog::critical("index service: {}", s.ToString());
+    return 1;
+  }
+  if (absl::Status s = sequencer.Recover([&](std::span<const Event> events) {
+        (*index_service)->OnRecoveredEvents(events);
+      });
+      !s.ok()) {
     spdlog::critical("recovery failed: {}", s.ToString());
     return 1;
   }
@@ -99,23 +115,6 @@ int Run(const std::string& config_path) {
       seeds.push_back(std::move(seed));
     }
     (*gateway)->SeedMarketData(seeds);
-  }
-  // The price-index service: resumes from its last checkpoint, so it is fed the journal's
-  // trades and book states from that point (in journal order) before any live event.
-  index::IndexServiceOptions index_options;
-  index_options.data_dir = (data_dir / "index").string();
-  auto index_service = index::IndexService::Create(*config, index_options);
-  if (!index_service.ok()) {
-    spdlog::critical("index service: {}", index_service.status().ToString());
-    return 1;
-  }
-  if (absl::Status s = (*index_service)->Start(); !s.ok()) {
-    spdlog::critical("index service: {}", s.ToString());
-    return 1;
-  }
-  if (absl::Status s = (*index_service)->CatchUpFromJournal(**store); !s.ok()) {
-    spdlog::critical("index service catch-up: {}", s.ToString());
-    return 1;
   }
 
   sequencer.AddSink(gateway->get());

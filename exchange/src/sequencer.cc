@@ -54,7 +54,7 @@ void Sequencer::ApplyLedger(const LedgerCommandEnvelope& envelope, SeqNo seq, Ti
   ApplyLedgerEnvelope(ledger_, envelope, seq, time, out);
 }
 
-absl::Status Sequencer::Recover() {
+absl::Status Sequencer::Recover(const std::function<void(std::span<const Event>)>& replayed) {
   std::vector<Event> discarded;
   std::vector<receipts::LedgerEvent> discarded_ledger;
   uint64_t last = 0;
@@ -62,6 +62,7 @@ absl::Status Sequencer::Recover() {
     discarded.clear();
     discarded_ledger.clear();
     ApplyJournaled(cmd, core_, ledger_, discarded, discarded_ledger);
+    if (replayed && !discarded.empty()) replayed(discarded);
     last = cmd.seq.value();
     last_time_ = std::max(last_time_, cmd.time);
     return absl::OkStatus();

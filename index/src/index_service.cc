@@ -165,10 +165,8 @@ void IndexService::OnEvents(std::span<const Event> events) {
   in_cv_.notify_one();
 }
 
-absl::Status IndexService::CatchUpFromJournal(const exchange::JournalStore& store) {
-  return ReplayJournal(config_, store, [&](std::span<const Event> events) {
-    if (events.front().time >= resume_from_) OnEvents(events);
-  });
+void IndexService::OnRecoveredEvents(std::span<const Event> events) {
+  if (!events.empty() && events.front().time >= resume_from_) OnEvents(events);
 }
 
 uint64_t IndexService::backlog() const {

@@ -314,24 +314,7 @@ TEST_F(IndexRedisTest, RecomputeFromATradesFileEqualsWhatWasPublished) {
                                    " --until " + std::to_string(end),
                                &status);
   ASSERT_EQ(status, 0) << dazong::testing::ReadFile(dir_ / "tool.err");
-  std::map<std::pair<std::string, uint64_t>, Fields> recomputed;
-  size_t start = 0;
-  while (start < out.size()) {
-    size_t eol = out.find('\n', start);
-    const std::string line = out.substr(start, eol - start);
-    start = eol + 1;
-    Fields f;
-    size_t p = 0;
-    while (p <= line.size()) {
-      size_t tab = line.find('\t', p);
-      if (tab == std::string::npos) tab = line.size();
-      const std::string kv = line.substr(p, tab - p);
-      const size_t eq = kv.find('=');
-      f.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
-      p = tab + 1;
-    }
-    recomputed[{FieldValue(f, "index"), std::stoull(FieldValue(f, "seq"))}] = f;
-  }
+  const std::map<std::pair<std::string, uint64_t>, Fields> recomputed = ParseRecords(out);
   const auto published = Published();
   ASSERT_EQ(recomputed.size(), published.size());
   for (const auto& [key, f] : published) {
@@ -410,8 +393,9 @@ TEST_F(IndexRedisTest, LevelThreeFixingFromTheSequencerIsReproducedFromTheJourna
     ManualClock clock(*ParseTime("2026-01-05 10:00:00"));
     exchange::Sequencer sequencer(core, **store, clock, queue, &ledger);
     sequencer.AddSink(service->get());
-    ASSERT_TRUE(sequencer.Recover().ok());
-    ASSERT_TRUE((*service)->CatchUpFromJournal(**store).ok());  // empty journal: nothing
+    ASSERT_TRUE(sequencer.Recover([&](std::span<const Event> events) {
+      (*service)->OnRecoveredEvents(events);  // empty journal: nothing
+    }).ok());
     const auto at = [&](const char* local, std::vector<CommandBody> commands) {
       clock.Set(*ParseTime(std::string("2026-01-05 ") + local));
       for (CommandBody& c : commands) ASSERT_TRUE(queue.TryPush(std::move(c)));

@@ -2,6 +2,9 @@
 // group commit and recovery.
 #include <gtest/gtest.h>
 
+#include <span>
+#include <tuple>
+
 #include "../support/ledger_test_support.h"
 #include "../support/temp_dir.h"
 #include "../support/test_config.h"
@@ -202,15 +205,27 @@ TEST(SequencerTest, TimeStampsNeverGoBackwards) {
   EXPECT_EQ(sink.received[1].time, 5000);
 }
 
+// Records (seq, time, kind) of every event, as a catch-up consumer would see them.
+class RecordingSink final : public EventSink {
+ public:
+  void OnEvents(std::span<const Event> events) override { Record(events); }
+  void Record(std::span<const Event> events) {
+    for (const Event& e : events) seen.push_back({e.seq.value(), e.time, e.body.index()});
+  }
+  std::vector<std::tuple<uint64_t, Timestamp, size_t>> seen;
+};
+
 TEST(SequencerTest, RecoveryReplaysTheJournalIntoTheSameState) {
   testing::TempDir dir;
   const ExchangeConfig config = testing::MakeTestConfig();
+  RecordingSink live;
   {
     auto store = JournalStore::Open(dir / "journal");
     ExchangeCore core(config);
     CommandQueue queue(64);
     ManualClock clock(1);
     Sequencer sequencer(core, **store, clock, queue);
+    sequencer.AddSink(&live);
     for (int i = 0; i < 20; ++i) {
       ASSERT_TRUE(queue.TryPush(Order(1 + i % 2, "o" + std::to_string(i), i % 2 ? Side::kBuy : Side::kSell,
                                       364000 + (i % 5) * 100, 1000)));
@@ -227,8 +242,12 @@ TEST(SequencerTest, RecoveryReplaysTheJournalIntoTheSameState) {
   CommandQueue queue(64);
   ManualClock clock(1);
   Sequencer sequencer(replayed, **store, clock, queue);
-  ASSERT_TRUE(sequencer.Recover().ok());
+  RecordingSink recovered;
+  ASSERT_TRUE(sequencer.Recover([&](std::span<const Event> events) { recovered.Record(events); }).ok());
   EXPECT_EQ(sequencer.last_seq(), 20u);
+  // Recovery hands a catch-up consumer exactly the events the sinks got live.
+  EXPECT_FALSE(live.seen.empty());
+  EXPECT_EQ(recovered.seen, live.seen);
 
   // The same commands on a fresh core give the same book.
   ExchangeCore direct(config);

@@ -14,6 +14,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <vector>
 
@@ -73,7 +74,9 @@ class Sequencer {
   // Replays the whole journal into the core (and the ledger), discarding events. With a
   // ledger, then checks its invariants, its history chain, and that its state equals the
   // ledger records in the store. Call once before Run().
-  absl::Status Recover();
+  // `replayed`, when given, gets the core's events of each replayed command (as the sinks got
+  // them live), so a sink that resumes from a checkpoint can catch up in the same pass.
+  absl::Status Recover(const std::function<void(std::span<const Event>)>& replayed = nullptr);
 
   // Runs until the queue is interrupted and drained. Returns the first store error, after
   // which nothing more is applied (the daemon must stop: state may be ahead of the store).

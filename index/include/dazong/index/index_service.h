@@ -74,10 +74,10 @@ class IndexService final : public EventSink {
   // EventSink: TradeEvents become trades, BboChanged events book states (the close quotes of
   // fallback level 3); every event's time advances the watermark.
   void OnEvents(std::span<const Event> events) override;
-  // The catch-up after Start(), before live events: replays the journal through a fresh
-  // exchange core (ReplayJournal) and passes the events of every command with time >=
-  // resume_from() to OnEvents, exactly as the sequencer passed them live.
-  absl::Status CatchUpFromJournal(const exchange::JournalStore& store);
+  // The catch-up after Start(), before live events: the events of each command the
+  // sequencer's recovery replays (Sequencer::Recover's `replayed`); those of commands at or
+  // after resume_from() go to OnEvents, exactly as the sequencer passed them live.
+  void OnRecoveredEvents(std::span<const Event> events);
 
   const Methodology& methodology() const { return *methodology_; }
   uint64_t records_produced() const { return produced_.load(std::memory_order_acquire); }

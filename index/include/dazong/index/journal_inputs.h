@@ -3,8 +3,8 @@
 // Quotes are not stored by the exchange; they follow from the journal. ReplayJournal runs the
 // journaled commands through a fresh ExchangeCore and warehouse-receipt ledger, applied as the
 // sequencer applies them (exchange::ApplyJournaled), and hands over each command's events as
-// the sequencer handed them to the live service, so the auditor's `dazong-index export-quotes` and the daemon's catch-up both see exactly the
-// BboChanged events the live service saw (docs/index-methodology.md, "Reproducing any value").
+// the sequencer handed them to the live service, so the auditor's `dazong-index export-quotes`
+// sees exactly the BboChanged events the live service saw (docs/index-methodology.md, "Reproducing any value").
 #pragma once
 
 #include <functional>
