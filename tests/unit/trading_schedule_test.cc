@@ -196,7 +196,14 @@ TEST_F(ScheduledCoreTest, ReplayingTheSameCommandsGivesTheSameEvents) {
   for (size_t i = 0; i < live.size(); ++i) {
     EXPECT_EQ(live[i].seq, replayed[i].seq);
     EXPECT_EQ(live[i].time, replayed[i].time);
-    EXPECT_EQ(live[i].body.index(), replayed[i].body.index()) << "event " << i;
+    ASSERT_EQ(live[i].body.index(), replayed[i].body.index()) << "event " << i;
+    if (const auto* p = std::get_if<PhaseChanged>(&live[i].body)) {
+      EXPECT_EQ(p->from, std::get<PhaseChanged>(replayed[i].body).from) << "event " << i;
+      EXPECT_EQ(p->to, std::get<PhaseChanged>(replayed[i].body).to) << "event " << i;
+    } else if (const auto* t = std::get_if<TradeEvent>(&live[i].body)) {
+      EXPECT_EQ(t->price, std::get<TradeEvent>(replayed[i].body).price) << "event " << i;
+      EXPECT_EQ(t->quantity, std::get<TradeEvent>(replayed[i].body).quantity) << "event " << i;
+    }
   }
   EXPECT_FALSE(All<PhaseChanged>(live).empty());
 }
