@@ -2,6 +2,9 @@
 // quantity in kg, lot 1 t, tick 1 yuan, reference 3650, band ±5%) and three members.
 #pragma once
 
+#include <string_view>
+
+#include "dazong/common/commands.h"
 #include "dazong/common/config.h"
 
 namespace dazong::testing {
@@ -33,6 +36,23 @@ inline ExchangeConfig MakeTestConfig() {
   }
   config.members[2].enabled = false;
   return config;
+}
+
+// A limit order for the test config's rebar (instrument 1), sent by `member` on session
+// `member`; price in whole yuan per tonne, quantity in kg.
+inline NewOrderCommand RebarLimit(uint32_t member, std::string_view cl, Side side, int64_t price_yuan,
+                                  int64_t qty_kg, TimeInForce tif = TimeInForce::kDay) {
+  NewOrderCommand o;
+  o.session = member;
+  o.member = MemberId(member);
+  o.instrument = InstrumentId(1);
+  o.cl_ord_id = ClOrdId::FromView(cl);
+  o.side = side;
+  o.type = OrderType::kLimit;
+  o.tif = tif;
+  o.price = Price::FromRaw(price_yuan * 100);
+  o.quantity = Quantity::FromRaw(qty_kg);
+  return o;
 }
 
 }  // namespace dazong::testing

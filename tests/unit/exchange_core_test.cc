@@ -37,17 +37,7 @@ class CoreTest : public ::testing::Test {
 
   static NewOrderCommand Order(uint32_t member, std::string_view cl, Side side, int64_t price_yuan,
                                int64_t qty_kg, TimeInForce tif = TimeInForce::kDay) {
-    NewOrderCommand o;
-    o.session = member;
-    o.member = MemberId(member);
-    o.instrument = InstrumentId(1);
-    o.cl_ord_id = ClOrdId::FromView(cl);
-    o.side = side;
-    o.type = OrderType::kLimit;
-    o.tif = tif;
-    o.price = Price::FromRaw(price_yuan * 100);
-    o.quantity = Quantity::FromRaw(qty_kg);
-    return o;
+    return testing::RebarLimit(member, cl, side, price_yuan, qty_kg, tif);
   }
 
   RejectReason RejectOf(const std::vector<Event>& events) {

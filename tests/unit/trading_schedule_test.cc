@@ -85,17 +85,7 @@ class ScheduledCoreTest : public ::testing::Test {
   }
 
   static NewOrderCommand Order(uint32_t member, std::string_view cl, Side side, int64_t price_yuan) {
-    NewOrderCommand o;
-    o.session = member;
-    o.member = MemberId(member);
-    o.instrument = InstrumentId(1);
-    o.cl_ord_id = ClOrdId::FromView(cl);
-    o.side = side;
-    o.type = OrderType::kLimit;
-    o.tif = TimeInForce::kDay;
-    o.price = Price::FromRaw(price_yuan * 100);
-    o.quantity = Quantity::FromRaw(1000);
-    return o;
+    return testing::RebarLimit(member, cl, side, price_yuan, 1000);
   }
 
   template <typename T>
