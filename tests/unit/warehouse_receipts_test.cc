@@ -3,13 +3,17 @@
 // replay, disclosure and access.
 #include <gtest/gtest.h>
 
+#include <sodium.h>
+
 #include <algorithm>
+#include <random>
 
 #include "../support/ledger_test_support.h"
 #include "dazong/warehouse_receipts/codec.h"
 #include "dazong/warehouse_receipts/disclosure.h"
 #include "dazong/warehouse_receipts/history.h"
 #include "dazong/warehouse_receipts/ledger.h"
+#include "sha256.h"
 
 namespace dazong::receipts {
 namespace {
@@ -849,6 +853,47 @@ TEST_F(HistoryTest, ReceiptHistoryIsForItsHolderPledgeeIssuerAndSupervisors) {
   EXPECT_EQ(ReceiptHistoryFor(ledger_, kS1, ReceiptId(99)).status().code(),
             absl::StatusCode::kNotFound);
   EXPECT_EQ(Holdings(ledger_.state(), kM2).size(), 3u);
+}
+
+}  // namespace
+}  // namespace dazong::receipts
+
+// ---- SHA-256 of the hash chains ---------------------------------------------------------
+
+namespace dazong::receipts {
+namespace {
+
+Hash Sodium(const std::string& bytes) {
+  Hash out{};
+  crypto_hash_sha256(out.data(), reinterpret_cast<const unsigned char*>(bytes.data()),
+                     bytes.size());
+  return out;
+}
+
+// Every length around the block and padding boundaries, fed in random pieces, through the
+// accelerated path (when the CPU has it) and the portable one: the digest equals libsodium's.
+TEST(Sha256Test, EqualsLibsodiumForEveryLengthAndSplitOnBothPaths) {
+  std::mt19937_64 rng(7);
+  for (bool portable : {false, true}) {
+    Sha256::ForcePortableForTesting(portable);
+    for (size_t len = 0; len <= 300; ++len) {
+      std::string bytes(len, '\0');
+      for (char& c : bytes) c = static_cast<char>(rng());
+      Sha256 sha;
+      size_t at = 0;
+      while (at < len) {
+        const size_t piece = std::min<size_t>(len - at, 1 + rng() % 80);
+        sha.Update(std::string_view(bytes).substr(at, piece));
+        at += piece;
+      }
+      ASSERT_EQ(sha.Final(), Sodium(bytes)) << "length " << len << (portable ? " portable" : "");
+    }
+  }
+  Sha256::ForcePortableForTesting(false);
+  Sha256 abc;
+  abc.Update(std::string_view("abc"));
+  EXPECT_EQ(HashHex(abc.Final()),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
 }  // namespace

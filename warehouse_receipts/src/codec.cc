@@ -2,7 +2,7 @@
 
 #include "dazong/common/byte_codec.h"
 
-#include <sodium.h>
+#include "sha256.h"
 
 #include <type_traits>
 
@@ -828,14 +828,10 @@ Hash ComputeRecordHash(const Hash& prev_hash, uint64_t index, const LedgerEvent&
   w.Int<uint64_t>(index);
   Head(w, kEventRecord);
   PutEvent(w, event);
-  crypto_hash_sha256_state st;
-  crypto_hash_sha256_init(&st);
-  crypto_hash_sha256_update(&st, prev_hash.data(), prev_hash.size());
-  crypto_hash_sha256_update(&st, reinterpret_cast<const unsigned char*>(bytes.data()),
-                            bytes.size());
-  Hash out{};
-  crypto_hash_sha256_final(&st, out.data());
-  return out;
+  Sha256 sha;
+  sha.Update(prev_hash);
+  sha.Update(bytes);
+  return sha.Final();
 }
 
 }  // namespace dazong::receipts

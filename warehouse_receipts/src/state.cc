@@ -1,11 +1,10 @@
 #include "dazong/warehouse_receipts/state.h"
 
-#include <sodium.h>
-
 #include <algorithm>
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "sha256.h"
 
 namespace dazong::receipts {
 namespace {
@@ -16,13 +15,10 @@ std::string Rid(ReceiptId id) { return absl::StrCat("receipt ", id.value()); }
 std::string Oid(OrderId id) { return absl::StrCat("order ", id.value()); }
 
 Hash ChainHash(const Hash& prev, const Hash& next) {
-  crypto_hash_sha256_state st;
-  crypto_hash_sha256_init(&st);
-  crypto_hash_sha256_update(&st, prev.data(), prev.size());
-  crypto_hash_sha256_update(&st, next.data(), next.size());
-  Hash out{};
-  crypto_hash_sha256_final(&st, out.data());
-  return out;
+  Sha256 sha;
+  sha.Update(prev);
+  sha.Update(next);
+  return sha.Final();
 }
 
 StockKey KeyOf(const Receipt& r) { return {r.warehouse, r.elements.commodity, r.elements.grade}; }
