@@ -76,6 +76,72 @@ void Push(CommandQueue& q, CommandBody body) {
 
 double Seconds(Steady::duration d) { return std::chrono::duration<double>(d).count(); }
 
+NewOrderCommand PairOrder(Side side, int64_t i) {
+  NewOrderCommand o;
+  o.member = MemberId(side == Side::kSell ? 1 : 2);
+  o.instrument = InstrumentId(1);
+  o.side = side;
+  o.tif = TimeInForce::kGtc;
+  o.price = Price::FromRaw(365000);
+  o.quantity = Quantity::FromRaw(10000);
+  o.cl_ord_id.Assign((side == Side::kSell ? "S" : "B") + std::to_string(i));
+  return o;
+}
+
+// --apply-only 1: the sequencer thread's work alone (core + ledger, the same commands, no
+// store, no queue, no threads): CPU time per settled trade.
+int ApplyOnly(const ExchangeConfig& config, int64_t trades) {
+  r::Ledger ledger(config);
+  exchange::ExchangeCore core(config, &ledger);
+  std::vector<Event> events;
+  std::vector<r::LedgerEvent> ledger_events;
+  uint64_t seq = 0;
+  auto apply = [&](CommandBody body) {
+    SequencedCommand cmd{SeqNo(++seq), static_cast<Timestamp>(1'800'000'000'000'000'000 + seq),
+                         std::move(body)};
+    events.clear();
+    ledger_events.clear();
+    exchange::ApplyJournaled(cmd, core, &ledger, events, ledger_events);
+  };
+  const auto w = r::Principal::Warehouse(config.warehouses[0].code);
+  const auto bank = r::Principal::Bank(config.banks[0].code);
+  apply(Envelope(r::ReportStock{w, "rebar", kGrade, Quantity::FromRaw(2'000'000'000)}));
+  for (int64_t i = 1; i <= trades; ++i) {
+    apply(Envelope(r::RegisterReceipt{w, static_cast<uint64_t>(i), "M001",
+                                      Elements("M001", 10000, "B-" + std::to_string(i))}));
+  }
+  apply(Envelope(r::Deposit{bank, "M002", Money::FromRaw(4'000'000'000'000'000), "bench"}));
+  ledger.TakeChanges();
+  std::vector<NewOrderCommand> orders;
+  for (int64_t i = 0; i < trades; ++i) {
+    orders.push_back(PairOrder(Side::kSell, i));
+    orders.push_back(PairOrder(Side::kBuy, i));
+  }
+  const auto t0 = Steady::now();
+  for (const NewOrderCommand& o : orders) {
+    apply(o);
+    if (seq % 512 == 0) ledger.TakeChanges();
+  }
+  const double s = Seconds(Steady::now() - t0);
+  const bool settled = ledger.state().settled_trades.size() == static_cast<size_t>(trades) &&
+                       ledger.settlement_anomalies() == 0;
+  std::printf("apply_only trades=%lld seconds=%.3f us_per_trade=%.2f history_records=%llu "
+              "history_bytes_per_trade=%.0f settled=%s\n",
+              static_cast<long long>(trades), s, s * 1e6 / static_cast<double>(trades),
+              static_cast<unsigned long long>(ledger.history().size()),
+              [&] {
+                uint64_t bytes = 0;
+                const uint64_t first = ledger.history().size() - 0;
+                (void)first;
+                for (uint64_t i = 0; i < ledger.history().size(); ++i) {
+                  bytes += ledger.history().encoded(i).size();
+                }
+                return static_cast<double>(bytes) / static_cast<double>(trades);
+              }(),
+              settled ? "yes" : "NO");
+  return settled ? 0 : 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -84,6 +150,7 @@ int main(int argc, char** argv) {
   int64_t trades = 100000;
   int64_t api_receipts = 4000;
   int api_clients = 32;
+  bool apply_only = false;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string a = argv[i];
     if (a == "--config") config_path = argv[i + 1];
@@ -91,6 +158,7 @@ int main(int argc, char** argv) {
     else if (a == "--trades") trades = std::stoll(argv[i + 1]);
     else if (a == "--api-receipts") api_receipts = std::stoll(argv[i + 1]);
     else if (a == "--api-clients") api_clients = std::stoi(argv[i + 1]);
+    else if (a == "--apply-only") apply_only = std::string(argv[i + 1]) == "1";
     else {
       std::fprintf(stderr, "unknown argument %s\n", a.c_str());
       return 2;
@@ -102,6 +170,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   ExchangeConfig config = *loaded;
+  if (apply_only) return ApplyOnly(config, trades);
   // Bench tokens for the warehouse (the demo hashes stay untouched in the file).
   config.warehouses[0].api_token_hash = HashSecret("bench-token").value();
   config.http.host = "127.0.0.1";
@@ -142,6 +211,10 @@ int main(int argc, char** argv) {
 
   // 1. Settled trades through the sequencer.
   const exchange::JournalStore::CommitStats before = (*store)->commit_stats();
+  const exchange::Sequencer::Stats seq_before = sequencer.stats();
+  std::vector<std::string> copies;  // the trading phase's batches, for the raw comparison
+  copies.reserve(static_cast<size_t>(trades / 64 + 16));
+  (*store)->CopyBatchesTo(&copies);
   const uint64_t first_seq = sequencer.last_seq();
   const auto t0 = Steady::now();
   std::thread producer([&] {
@@ -167,6 +240,8 @@ int main(int argc, char** argv) {
   const double ledger_s = Seconds(Steady::now() - t0);
   producer.join();
   const exchange::JournalStore::CommitStats after = (*store)->commit_stats();
+  (*store)->CopyBatchesTo(nullptr);
+  const exchange::Sequencer::Stats seq_after = sequencer.stats();
   const uint64_t batches = after.batches - before.batches;
   const uint64_t entries = after.entries - before.entries;
   const uint64_t bytes = after.bytes - before.bytes;
@@ -178,39 +253,41 @@ int main(int argc, char** argv) {
               static_cast<long long>(trades), ledger_s, trades / ledger_s,
               static_cast<unsigned long long>(batches), static_cast<double>(entries) / batches,
               static_cast<double>(bytes) / batches, settled ? "yes" : "NO");
+  // Per settled trade (two orders): the sequencer thread's apply and wait, the committer's
+  // synced write and dispatch (the pipeline overlaps apply with commit).
+  auto per_trade_us = [&](int64_t after_ns, int64_t before_ns) {
+    return static_cast<double>(after_ns - before_ns) / 1000.0 / static_cast<double>(trades);
+  };
+  std::printf("per_trade_us apply=%.2f wait=%.2f commit=%.2f dispatch=%.2f groups=%llu\n",
+              per_trade_us(seq_after.apply_ns, seq_before.apply_ns),
+              per_trade_us(seq_after.wait_ns, seq_before.wait_ns),
+              per_trade_us(seq_after.commit_ns, seq_before.commit_ns),
+              per_trade_us(seq_after.dispatch_ns, seq_before.dispatch_ns),
+              static_cast<unsigned long long>(seq_after.groups - seq_before.groups));
 
-  // 2. Raw RocksDB synced WriteBatches of the same shape, same disk.
+  // 2. Raw RocksDB: the very same batches (copied as Commit wrote them), written again with
+  // sync=true into a fresh database with the store's options, on the same disk.
   {
     rocksdb::Options options;
+    exchange::JournalStore::ConfigureOptions(options);
     options.create_if_missing = true;
-    options.IncreaseParallelism(2);
     rocksdb::DB* raw = nullptr;
     if (!rocksdb::DB::Open(options, dir + "/raw", &raw).ok()) return 1;
     std::unique_ptr<rocksdb::DB> db(raw);
-    const uint64_t per_batch = std::max<uint64_t>(1, entries / batches);
-    const uint64_t value_size = std::max<uint64_t>(1, bytes / entries > 24 ? bytes / entries - 24 : 1);
-    std::string value(value_size, 'x');
-    rocksdb::WriteBatch batch;
     rocksdb::WriteOptions wo;
     wo.sync = true;
-    uint64_t key = 0;
+    uint64_t raw_bytes = 0;
     const auto r0 = Steady::now();
-    for (uint64_t b = 0; b < batches; ++b) {
-      batch.Clear();
-      for (uint64_t e = 0; e < per_batch; ++e) {
-        char k[16];
-        const uint64_t id = key++;
-        for (int i = 0; i < 8; ++i) k[i] = static_cast<char>((id >> (56 - 8 * i)) & 0xff);
-        batch.Put(rocksdb::Slice(k, 8), value);
-      }
+    for (const std::string& rep : copies) {
+      rocksdb::WriteBatch batch(rep);
+      raw_bytes += batch.GetDataSize();
       if (!db->Write(wo, &batch).ok()) return 1;
     }
     const double raw_s = Seconds(Steady::now() - r0);
-    std::printf("raw_rocksdb batches=%llu entries_per_batch=%llu bytes_per_batch=%llu seconds=%.3f "
+    std::printf("raw_rocksdb batches=%zu bytes_per_batch=%.0f seconds=%.3f "
                 "equivalent_trades_per_s=%.0f ledger_vs_raw=%.2f\n",
-                static_cast<unsigned long long>(batches), static_cast<unsigned long long>(per_batch),
-                static_cast<unsigned long long>(batch.GetDataSize()), raw_s, trades / raw_s,
-                (trades / ledger_s) / (trades / raw_s));
+                copies.size(), static_cast<double>(raw_bytes) / static_cast<double>(copies.size()),
+                raw_s, trades / raw_s, (trades / ledger_s) / (trades / raw_s));
   }
 
   // 3. Receipt registrations through the HTTP API.

@@ -800,7 +800,11 @@ void ApiServer::Impl::Routes() {
     return Query([this, from, limit] {
       json a = json::array();
       const auto& h = ledger_.history();
-      for (uint64_t i = from; i < h.size() && i < from + limit; ++i) a.push_back(HistoryRecordJson(h[i]));
+      absl::Status read = h.ForEach(from, from + limit, [&](const r::HistoryRecord& rec) {
+        a.push_back(HistoryRecordJson(rec));
+        return absl::OkStatus();
+      });
+      if (!read.ok()) return Error(500, "internal", std::string(read.message()));
       return Reply{200, json{{"size", h.size()}, {"records", a}}};
     });
   });
@@ -838,13 +842,18 @@ void ApiServer::Impl::Routes() {
       r::HistoryReport report;
       if (quick) {
         r::Hash prev{};
-        for (uint64_t i = 0; i < ledger_.history().size() && report.ok; ++i) {
-          const r::HistoryRecord& rec = ledger_.history()[i];
-          if (rec.index != i || rec.prev_hash != prev || r::ComputeRecordHash(prev, i, rec.event) != rec.hash) {
+        absl::Status read = ledger_.history().ForEach(0, ledger_.history().size(), [&](const r::HistoryRecord& rec) {
+          if (rec.prev_hash != prev || r::ComputeRecordHash(prev, rec.index, rec.event) != rec.hash) {
             report.ok = false;
-            report.discrepancy = "record " + std::to_string(i) + " breaks the hash chain";
+            report.discrepancy = "record " + std::to_string(rec.index) + " breaks the hash chain";
+            return absl::CancelledError();
           }
           prev = rec.hash;
+          return absl::OkStatus();
+        });
+        if (!read.ok() && report.ok) {
+          report.ok = false;
+          report.discrepancy = std::string(read.message());
         }
       } else {
         report = r::VerifyHistory(ledger_.config(), ledger_.history(), &ledger_.state());

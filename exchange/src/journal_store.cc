@@ -12,11 +12,6 @@ namespace {
 constexpr char kJournalPrefix = 'J';
 constexpr char kTradePrefix = 'T';
 constexpr std::string_view kLastSeqKey = "M:last_seq";
-constexpr char kReceiptPrefix = 'R';
-constexpr char kAccountPrefix = 'A';
-constexpr char kStockPrefix = 'S';
-constexpr char kOrderPrefix = 'O';
-constexpr char kSettledPrefix = 'X';
 constexpr char kHistoryPrefix = 'H';
 constexpr std::string_view kLedgerMetaKey = "L:meta";
 
@@ -66,71 +61,15 @@ void JournalStore::Batch::AddTrade(const TradeRecord& trade) {
 
 void JournalStore::Batch::AddLedgerChanges(const receipts::Ledger& ledger,
                                            const receipts::LedgerChanges& changes) {
-  const receipts::LedgerState& state = ledger.state();
-  for (receipts::ReceiptId id : changes.receipts) {
-    MakeKey(key_, kReceiptPrefix, id.value());
-    auto it = state.receipts.find(id);
-    if (it == state.receipts.end()) {
-      batch_->Delete(AsSlice(key_));
-      continue;
-    }
-    value_.clear();
-    receipts::EncodeReceipt(it->second, value_);
-    batch_->Put(AsSlice(key_), AsSlice(value_));
-  }
-  for (MemberId member : changes.accounts) {
-    MakeKey(key_, kAccountPrefix, member.value());
-    auto it = state.accounts.find(member);
-    if (it == state.accounts.end()) {
-      batch_->Delete(AsSlice(key_));
-      continue;
-    }
-    value_.clear();
-    receipts::EncodeAccount(receipts::AccountRecord{member, it->second}, value_);
-    batch_->Put(AsSlice(key_), AsSlice(value_));
-  }
-  for (const receipts::StockKey& stock : changes.stock) {
-    MakeKey(key_, kStockPrefix, stock.warehouse.value());
-    key_.append(stock.commodity);
-    key_.push_back('\0');
-    key_.append(stock.grade);
-    auto it = state.stock.find(stock);
-    if (it == state.stock.end()) {
-      batch_->Delete(AsSlice(key_));
-      continue;
-    }
-    value_.clear();
-    receipts::EncodeStock(receipts::StockRecord{stock, it->second}, value_);
-    batch_->Put(AsSlice(key_), AsSlice(value_));
-  }
-  for (OrderId order : changes.orders) {
-    MakeKey(key_, kOrderPrefix, order.value());
-    auto it = state.orders.find(order);
-    if (it == state.orders.end()) {
-      batch_->Delete(AsSlice(key_));
-      continue;
-    }
-    value_.clear();
-    receipts::EncodeOrder(it->second, value_);
-    batch_->Put(AsSlice(key_), AsSlice(value_));
-  }
-  for (TradeId trade : changes.settled_trades) {
-    MakeKey(key_, kSettledPrefix, trade.value());
-    value_.clear();
-    receipts::EncodeSettledTrade(trade, value_);
-    batch_->Put(AsSlice(key_), AsSlice(value_));
-  }
-  for (uint64_t i = changes.history_begin; i < changes.history_end; ++i) {
-    MakeKey(key_, kHistoryPrefix, i);
-    value_.clear();
-    receipts::EncodeHistoryRecord(ledger.history()[i], value_);
-    batch_->Put(AsSlice(key_), AsSlice(value_));
-  }
-  if (!changes.empty()) {
-    value_.clear();
-    receipts::EncodeMeta(state.meta, value_);
-    batch_->Put(AsSlice(kLedgerMetaKey), AsSlice(value_));
-  }
+  if (changes.empty()) return;
+  MakeKey(key_, kHistoryPrefix, changes.history_begin);
+  value_.clear();
+  receipts::EncodeHistoryBlock(ledger.history(), changes.history_begin, changes.history_end,
+                               value_);
+  batch_->Put(AsSlice(key_), AsSlice(value_));
+  value_.clear();
+  receipts::EncodeMeta(ledger.state().meta, value_);
+  batch_->Put(AsSlice(kLedgerMetaKey), AsSlice(value_));
 }
 
 void JournalStore::Batch::Clear() {
@@ -145,14 +84,18 @@ JournalStore::~JournalStore() = default;
 absl::StatusOr<std::unique_ptr<JournalStore>> JournalStore::Open(const std::string& path,
                                                                  Mode mode) {
   rocksdb::Options options;
+  ConfigureOptions(options);
   options.create_if_missing = mode == Mode::kReadWrite;
-  options.IncreaseParallelism(2);
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s = mode == Mode::kReadWrite
                           ? rocksdb::DB::Open(options, path, &raw)
                           : rocksdb::DB::OpenForReadOnly(options, path, &raw);
   if (!s.ok()) return absl::UnavailableError(absl::StrCat("cannot open store ", path, ": ", s.ToString()));
   return std::unique_ptr<JournalStore>(new JournalStore(std::unique_ptr<rocksdb::DB>(raw)));
+}
+
+void JournalStore::ConfigureOptions(rocksdb::Options& options) {
+  options.IncreaseParallelism(2);
 }
 
 absl::Status JournalStore::Commit(Batch& batch) {
@@ -166,6 +109,9 @@ absl::Status JournalStore::Commit(Batch& batch) {
   ++stats_.batches;
   stats_.entries += batch.batch_->Count();
   stats_.bytes += batch.batch_->GetDataSize();
+  if (auto* copies = batch_copies_.load(std::memory_order_acquire)) {
+    copies->push_back(batch.batch_->Data());
+  }
   return FromRocks(db_->Write(options, batch.batch_.get()), "journal commit");
 }
 
@@ -229,62 +175,50 @@ absl::StatusOr<receipts::LedgerMeta> JournalStore::GetLedgerMeta() const {
   return receipts::DecodeMeta(value);
 }
 
-absl::StatusOr<receipts::LedgerSnapshot> JournalStore::ReadLedgerSnapshot() const {
-  receipts::LedgerSnapshot snapshot;
+absl::Status JournalStore::ReadHistory(
+    uint64_t begin, uint64_t end,
+    const std::function<absl::Status(uint64_t, std::string_view)>& visit) const {
+  if (begin >= end) return absl::OkStatus();
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
-  auto scan = [&](char prefix, auto&& decode) -> absl::Status {
-    for (it->Seek(std::string(1, prefix)); it->Valid() && it->key()[0] == prefix; it->Next()) {
-      if (absl::Status s = decode(std::string_view(it->value().data(), it->value().size()));
-          !s.ok()) {
-        return s;
-      }
+  std::string key;
+  MakeKey(key, kHistoryPrefix, begin);
+  // The block holding `begin` starts at or before it.
+  it->SeekForPrev(AsSlice(key));
+  if (!it->Valid() || it->key()[0] != kHistoryPrefix) it->Seek(AsSlice(key));
+  bool first_block = true;
+  uint64_t next = 0;
+  for (; it->Valid() && it->key()[0] == kHistoryPrefix; it->Next()) {
+    const uint64_t key_index =
+        ReadBigEndian(std::string_view(it->key().data() + 1, it->key().size() - 1));
+    if (first_block) {
+      next = key_index;
+      first_block = false;
     }
-    return FromRocks(it->status(), "read ledger records");
-  };
-  absl::Status s = scan(kReceiptPrefix, [&](std::string_view v) -> absl::Status {
-    auto r = receipts::DecodeReceipt(v);
-    if (!r.ok()) return r.status();
-    snapshot.receipts.push_back(std::move(*r));
-    return absl::OkStatus();
-  });
-  if (s.ok()) s = scan(kAccountPrefix, [&](std::string_view v) -> absl::Status {
-    auto r = receipts::DecodeAccount(v);
-    if (!r.ok()) return r.status();
-    snapshot.accounts.push_back(std::move(*r));
-    return absl::OkStatus();
-  });
-  if (s.ok()) s = scan(kStockPrefix, [&](std::string_view v) -> absl::Status {
-    auto r = receipts::DecodeStock(v);
-    if (!r.ok()) return r.status();
-    snapshot.stock.push_back(std::move(*r));
-    return absl::OkStatus();
-  });
-  if (s.ok()) s = scan(kOrderPrefix, [&](std::string_view v) -> absl::Status {
-    auto r = receipts::DecodeOrder(v);
-    if (!r.ok()) return r.status();
-    snapshot.orders.push_back(std::move(*r));
-    return absl::OkStatus();
-  });
-  if (s.ok()) s = scan(kSettledPrefix, [&](std::string_view v) -> absl::Status {
-    auto r = receipts::DecodeSettledTrade(v);
-    if (!r.ok()) return r.status();
-    snapshot.settled_trades.push_back(*r);
-    return absl::OkStatus();
-  });
-  if (s.ok()) s = scan(kHistoryPrefix, [&](std::string_view v) -> absl::Status {
-    auto r = receipts::DecodeHistoryRecord(v);
-    if (!r.ok()) return r.status();
-    snapshot.history.push_back(std::move(*r));
-    return absl::OkStatus();
-  });
-  if (!s.ok()) return s;
-  absl::StatusOr<receipts::LedgerMeta> meta = GetLedgerMeta();
-  if (meta.ok()) {
-    snapshot.meta = *meta;
-  } else if (!absl::IsNotFound(meta.status())) {
-    return meta.status();
+    if (key_index >= end) break;
+    if (key_index != next) {
+      return absl::DataLossError(absl::StrCat("ledger history: expected record ", next,
+                                              ", the next block starts at ", key_index));
+    }
+    uint64_t first = 0;
+    absl::Status s = receipts::DecodeHistoryBlock(
+        std::string_view(it->value().data(), it->value().size()), first,
+        [&](std::string_view record) {
+          const uint64_t i = next++;
+          if (i < begin || i >= end) return absl::OkStatus();
+          return visit(i, record);
+        });
+    if (!s.ok()) return s;
+    if (first != key_index) {
+      return absl::DataLossError(absl::StrCat("ledger history: block ", key_index, " says ", first));
+    }
+    if (next >= end) break;
   }
-  return snapshot;
+  return FromRocks(it->status(), "read ledger history");
+}
+
+absl::Status JournalStore::ReadLedgerHistory(
+    const std::function<absl::Status(uint64_t, std::string_view)>& visit) const {
+  return ReadHistory(0, ~uint64_t{0}, visit);
 }
 
 }  // namespace dazong::exchange

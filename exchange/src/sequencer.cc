@@ -1,6 +1,8 @@
 #include "dazong/exchange/sequencer.h"
 
 #include <algorithm>
+#include <chrono>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "dazong/warehouse_receipts/codec.h"
@@ -11,7 +13,8 @@ namespace dazong::exchange {
 Sequencer::Sequencer(ExchangeCore& core, JournalStore& store, const Clock& clock,
                      CommandQueue& commands, receipts::Ledger* ledger)
     : core_(core), store_(store), clock_(clock), commands_(commands), ledger_(ledger) {
-  events_.reserve(kMaxGroup * 8);
+  for (Group& g : groups_) g.events.reserve(kMaxGroup * 8);
+  if (ledger_ != nullptr) ledger_->SetHistoryArchive(&store_);
 }
 
 void ApplyLedgerEnvelope(receipts::Ledger* ledger, const LedgerCommandEnvelope& envelope, SeqNo seq,
@@ -58,6 +61,8 @@ absl::Status Sequencer::Recover(const std::function<void(std::span<const Event>)
   std::vector<Event> discarded;
   std::vector<receipts::LedgerEvent> discarded_ledger;
   uint64_t last = 0;
+  uint64_t compared = 0;  // ledger history records checked against the store so far
+  if (ledger_ != nullptr) ledger_->SetHistoryArchive(&store_);
   absl::Status s = store_.ReadJournal(1, [&](const SequencedCommand& cmd) {
     discarded.clear();
     discarded_ledger.clear();
@@ -65,6 +70,9 @@ absl::Status Sequencer::Recover(const std::function<void(std::span<const Event>)
     if (replayed && !discarded.empty()) replayed(discarded);
     last = cmd.seq.value();
     last_time_ = std::max(last_time_, cmd.time);
+    if (ledger_ != nullptr && ledger_->history().size() - compared >= 4096) {
+      return CompareReplayedHistory(compared);
+    }
     return absl::OkStatus();
   });
   if (!s.ok()) return s;
@@ -75,10 +83,37 @@ absl::Status Sequencer::Recover(const std::function<void(std::span<const Event>)
                                " but the store records last seq " + std::to_string(*stored_last));
   }
   if (ledger_ != nullptr) {
-    ledger_->TakeChanges();  // all of it is already in the store
+    if (absl::Status v = CompareReplayedHistory(compared); !v.ok()) return v;
     if (absl::Status v = VerifyRecoveredLedger(); !v.ok()) return v;
   }
   last_seq_.store(last, std::memory_order_release);
+  last_applied_ = last;
+  return absl::OkStatus();
+}
+
+absl::Status Sequencer::CompareReplayedHistory(uint64_t& compared) {
+  // The stored history must be exactly the replayed one, byte for byte: every replayed record
+  // was hashed from its contents, so this also proves the stored hash chain. Then the compared
+  // records leave memory (the store holds them).
+  ledger_->TakeChanges();  // all of it is already in the store
+  const receipts::HistoryLog& history = ledger_->history();
+  const uint64_t end = history.size();
+  uint64_t next = compared;
+  absl::Status s = store_.ReadHistory(compared, end, [&](uint64_t i, std::string_view record) {
+    if (i != next || history.encoded(i) != record) {
+      return absl::DataLossError(absl::StrCat(
+          "ledger history record ", i, " in the store differs from the journal replay"));
+    }
+    ++next;
+    return absl::OkStatus();
+  });
+  if (!s.ok()) return s;
+  if (next != end) {
+    return absl::DataLossError(absl::StrCat("the store holds ledger history up to record ", next,
+                                            ", the journal replay makes ", end));
+  }
+  compared = end;
+  ledger_->TrimHistory(compared);
   return absl::OkStatus();
 }
 
@@ -86,32 +121,22 @@ absl::Status Sequencer::VerifyRecoveredLedger() const {
   if (absl::Status s = ledger_->Verify(); !s.ok()) {
     return absl::DataLossError(absl::StrCat("ledger invariant after replay: ", s.message()));
   }
-  // The hash chain (the full rebuild from the log, VerifyHistory, is the supervisors' verifier:
-  // it checks the invariants after every sequence number, too slow for every start).
-  receipts::Hash prev{};
-  const std::vector<receipts::HistoryRecord>& history = ledger_->history();
-  for (uint64_t i = 0; i < history.size(); ++i) {
-    const receipts::HistoryRecord& rec = history[i];
-    if (rec.index != i || rec.prev_hash != prev ||
-        receipts::ComputeRecordHash(prev, i, rec.event) != rec.hash) {
-      return absl::DataLossError(absl::StrCat("ledger history: record ", i, " breaks the hash chain"));
-    }
-    prev = rec.hash;
+  // Nothing stored beyond the replayed history, and the same meta (counters, head, totals).
+  const uint64_t size = ledger_->history().size();
+  bool extra = false;
+  absl::Status s = store_.ReadHistory(size, ~uint64_t{0}, [&](uint64_t, std::string_view) {
+    extra = true;
+    return absl::OkStatus();
+  });
+  if (!s.ok()) return s;
+  if (extra) {
+    return absl::DataLossError(absl::StrCat("the store holds more ledger history records than the ",
+                                            size, " the journal replay makes"));
   }
-  // The records the store holds must be exactly the replayed state.
-  absl::StatusOr<receipts::LedgerSnapshot> stored = store_.ReadLedgerSnapshot();
-  if (!stored.ok()) return stored.status();
-  if (!(stored->meta == ledger_->state().meta)) {
-    return absl::DataLossError(absl::StrCat(
-        "ledger records in the store (history size ", stored->meta.history_size,
-        ") differ from the journal replay (history size ", ledger_->state().meta.history_size, ")"));
-  }
-  receipts::LedgerSnapshot replayed = ledger_->Snapshot();
-  if (stored->receipts != replayed.receipts || stored->accounts != replayed.accounts ||
-      stored->stock != replayed.stock || stored->orders != replayed.orders ||
-      stored->settled_trades != replayed.settled_trades ||
-      stored->history.size() != replayed.history.size()) {
-    return absl::DataLossError("ledger records in the store differ from the journal replay");
+  absl::StatusOr<receipts::LedgerMeta> meta = store_.GetLedgerMeta();
+  if (meta.ok() ? !(*meta == ledger_->state().meta)
+                : !(absl::IsNotFound(meta.status()) && size == 0)) {
+    return absl::DataLossError("the ledger meta record in the store differs from the journal replay");
   }
   return absl::OkStatus();
 }
@@ -122,51 +147,98 @@ Timestamp Sequencer::NextTime() {
   return last_time_;
 }
 
-absl::Status Sequencer::ProcessAvailable() {
-  batch_.Clear();
-  events_.clear();
-  ledger_events_.clear();
-  ledger_results_.clear();
-  queries_.clear();
-  uint64_t seq = last_seq_.load(std::memory_order_relaxed);
+void Sequencer::Group::Clear() {
+  history_end = 0;
+  batch.Clear();
+  events.clear();
+  ledger_events.clear();
+  ledger_results.clear();
+  last_seq = 0;
+}
+
+bool Sequencer::Fill(Group& g) {
+  uint64_t seq = g.last_seq != 0 ? g.last_seq : last_applied_;
   SequencedCommand cmd;
-  while (batch_.command_count() < kMaxGroup && commands_.TryPop(cmd.body)) {
-    if (const auto* query = std::get_if<QueryCommand>(&cmd.body)) {
-      queries_.push_back(*query);
-      continue;
+  bool query = false;
+  while (g.batch.command_count() < kMaxGroup && commands_.TryPop(cmd.body)) {
+    if (const auto* q = std::get_if<QueryCommand>(&cmd.body)) {
+      queries_.push_back(*q);
+      query = true;
+      break;
     }
     cmd.seq = SeqNo(++seq);
     cmd.time = NextTime();
     if (const auto* envelope = std::get_if<LedgerCommandEnvelope>(&cmd.body)) {
-      const size_t begin = ledger_events_.size();
-      ApplyLedger(*envelope, cmd.seq, cmd.time, ledger_events_);
-      ledger_results_.push_back({envelope->ticket, cmd.seq, begin, ledger_events_.size()});
-      batch_.AddCommand(cmd);
+      const size_t begin = g.ledger_events.size();
+      ApplyLedger(*envelope, cmd.seq, cmd.time, g.ledger_events);
+      g.ledger_results.push_back({envelope->ticket, cmd.seq, begin, g.ledger_events.size()});
+      g.batch.AddCommand(cmd);
       continue;
     }
     if (ledger_ != nullptr) ledger_->BeginCommand(cmd.seq, cmd.time);
-    const size_t first_event = events_.size();
-    core_.Apply(cmd, events_);
-    batch_.AddCommand(cmd);
-    for (size_t i = first_event; i < events_.size(); ++i) {
-      if (const auto* trade = std::get_if<TradeEvent>(&events_[i].body)) {
-        batch_.AddTrade(MakeTradeRecord(cmd.seq, *trade));
+    const size_t first_event = g.events.size();
+    core_.Apply(cmd, g.events);
+    g.batch.AddCommand(cmd);
+    for (size_t i = first_event; i < g.events.size(); ++i) {
+      if (const auto* trade = std::get_if<TradeEvent>(&g.events[i].body)) {
+        g.batch.AddTrade(MakeTradeRecord(cmd.seq, *trade));
       }
     }
   }
-  if (batch_.command_count() > 0) {
-    if (ledger_ != nullptr) batch_.AddLedgerChanges(*ledger_, ledger_->TakeChanges());
-    if (absl::Status s = store_.Commit(batch_); !s.ok()) return s;
-    last_seq_.store(seq, std::memory_order_release);
-    for (EventSink* sink : sinks_) sink->OnEvents(events_);
+  if (g.batch.command_count() > 0) g.last_seq = seq;
+  last_applied_ = seq;
+  return query;
+}
+
+void Sequencer::Seal(Group& g) {
+  if (ledger_ != nullptr && g.batch.command_count() > 0) {
+    const receipts::LedgerChanges changes = ledger_->TakeChanges();
+    g.batch.AddLedgerChanges(*ledger_, changes);
+    g.history_end = changes.history_end;
   }
+}
+
+absl::Status Sequencer::CommitAndDispatch(Group& g) {
+  if (g.batch.command_count() == 0) return absl::OkStatus();
+  const auto t0 = std::chrono::steady_clock::now();
+  if (absl::Status s = store_.Commit(g.batch); !s.ok()) return s;
+  const auto t1 = std::chrono::steady_clock::now();
+  last_seq_.store(g.last_seq, std::memory_order_release);
+  for (EventSink* sink : sinks_) sink->OnEvents(g.events);
   if (hooks_ != nullptr) {
-    for (const LedgerResult& r : ledger_results_) {
-      hooks_->OnLedgerResult(
-          r.ticket, r.seq,
-          std::span<const receipts::LedgerEvent>(ledger_events_.data() + r.begin, r.end - r.begin));
+    for (const LedgerResult& r : g.ledger_results) {
+      hooks_->OnLedgerResult(r.ticket, r.seq,
+                             std::span<const receipts::LedgerEvent>(
+                                 g.ledger_events.data() + r.begin, r.end - r.begin));
     }
   }
+  const auto t2 = std::chrono::steady_clock::now();
+  AddStat(kGroups, 1);
+  AddStat(kCommands, static_cast<int64_t>(g.batch.command_count()));
+  AddStat(kCommitNs, std::chrono::duration_cast<std::chrono::nanoseconds>(t1 - t0).count());
+  AddStat(kDispatchNs, std::chrono::duration_cast<std::chrono::nanoseconds>(t2 - t1).count());
+  return absl::OkStatus();
+}
+
+Sequencer::Stats Sequencer::stats() const {
+  auto get = [&](StatField f) { return stats_[f].load(std::memory_order_relaxed); };
+  Stats s;
+  s.groups = static_cast<uint64_t>(get(kGroups));
+  s.commands = static_cast<uint64_t>(get(kCommands));
+  s.apply_ns = get(kApplyNs);
+  s.wait_ns = get(kWaitNs);
+  s.commit_ns = get(kCommitNs);
+  s.dispatch_ns = get(kDispatchNs);
+  return s;
+}
+
+void Sequencer::TrimDurableHistory(const Group& committed) {
+  // `committed` is the group last handed to the committer, now durable (or never submitted,
+  // then its history_end is from an earlier durable group or 0).
+  if (ledger_ != nullptr && committed.history_end != 0) ledger_->TrimHistory(committed.history_end);
+}
+
+void Sequencer::RunQueries() {
   for (const QueryCommand& query : queries_) {
     if (query.client == QueryClient::kApi) {
       if (hooks_ != nullptr) hooks_->RunQuery(query.ticket);
@@ -174,23 +246,102 @@ absl::Status Sequencer::ProcessAvailable() {
       runner->RunQuery(query.ticket);
     }
   }
+  queries_.clear();
+}
+
+absl::Status Sequencer::ProcessAvailable() {
+  Group& g = groups_[0];
+  g.Clear();
+  Fill(g);
+  Seal(g);
+  if (absl::Status s = CommitAndDispatch(g); !s.ok()) return s;
+  if (ledger_ != nullptr && g.history_end != 0) ledger_->TrimHistory(g.history_end);
+  RunQueries();
   return absl::OkStatus();
 }
 
+void Sequencer::CommitterLoop() {
+  std::unique_lock<std::mutex> lock(mu_);
+  for (;;) {
+    cv_.wait(lock, [&] { return submitted_ != nullptr || stop_committer_; });
+    if (submitted_ == nullptr) return;  // stopping with nothing left
+    Group* g = submitted_;
+    lock.unlock();
+    absl::Status s = CommitAndDispatch(*g);
+    lock.lock();
+    if (!s.ok() && commit_status_.ok()) commit_status_ = s;
+    submitted_ = nullptr;
+    cv_.notify_all();
+  }
+}
+
 absl::Status Sequencer::Run() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_committer_ = false;
+    submitted_ = nullptr;
+  }
+  std::thread committer([this] { CommitterLoop(); });
+  // Waits until no group is being committed; returns the committer's error, if any.
+  auto wait_idle = [this]() -> absl::Status {
+    const auto t0 = std::chrono::steady_clock::now();
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [&] { return submitted_ == nullptr; });
+    AddStat(kWaitNs, std::chrono::duration_cast<std::chrono::nanoseconds>(
+                         std::chrono::steady_clock::now() - t0)
+                         .count());
+    return commit_status_;
+  };
+  absl::Status status;
+  int current = 0;
   for (;;) {
     commands_.WaitNonEmpty();
     const bool stopping = commands_.interrupted();
-    if (absl::Status s = ProcessAvailable(); !s.ok()) return s;
-    if (stopping) {
-      // Drain what was queued before the stop, then return.
-      for (;;) {
-        const uint64_t before = last_seq();
-        if (absl::Status s = ProcessAvailable(); !s.ok()) return s;
-        if (last_seq() == before) return absl::OkStatus();
+    // Drain what is queued (after a stop, everything queued before it) in pipelined groups.
+    for (;;) {
+      Group& g = groups_[current];
+      g.Clear();
+      const auto t0 = std::chrono::steady_clock::now();
+      bool query = Fill(g);
+      const auto t1 = std::chrono::steady_clock::now();
+      AddStat(kApplyNs, std::chrono::duration_cast<std::chrono::nanoseconds>(t1 - t0).count());
+      status = wait_idle();
+      if (!status.ok()) break;
+      TrimDurableHistory(groups_[current ^ 1]);
+      // Commands that arrived during the wait join this group.
+      if (!query) {
+        const auto t2 = std::chrono::steady_clock::now();
+        query = Fill(g);
+        AddStat(kApplyNs, std::chrono::duration_cast<std::chrono::nanoseconds>(
+                              std::chrono::steady_clock::now() - t2)
+                              .count());
       }
+      Seal(g);
+      const bool submit = g.batch.command_count() > 0;
+      if (submit) {
+        std::lock_guard<std::mutex> lock(mu_);
+        submitted_ = &g;
+        cv_.notify_all();
+        current ^= 1;
+      }
+      if (query) {
+        status = wait_idle();
+        if (!status.ok()) break;
+        RunQueries();
+        continue;
+      }
+      if (!submit) break;  // the queue is empty
     }
+    if (status.ok()) status = wait_idle();
+    if (!status.ok() || stopping) break;
   }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_committer_ = true;
+    cv_.notify_all();
+  }
+  committer.join();
+  return status;
 }
 
 }  // namespace dazong::exchange

@@ -12,6 +12,7 @@
 #include "dazong/exchange/journal_store.h"
 #include "dazong/exchange/sequencer.h"
 #include "dazong/warehouse_receipts/codec.h"
+#include "dazong/warehouse_receipts/history.h"
 
 namespace dazong::exchange {
 namespace {
@@ -346,18 +347,27 @@ TEST(SequencerLedgerTest, LedgerCommandsAndSettlementAreDurableWithTheJournalAnd
     EXPECT_EQ(core.last_trade_id(), 1u);
     EXPECT_EQ(ledger.state().settled_trades.size(), 1u);
     EXPECT_EQ(ledger.settlement_anomalies(), 0u);
-    // The store holds exactly the ledger's state.
-    auto stored = (*store)->ReadLedgerSnapshot();
-    ASSERT_TRUE(stored.ok()) << stored.status();
+    // The store holds exactly the ledger's history, and the verifier rebuilds the ledger's
+    // state from the stored records alone.
+    std::vector<receipts::HistoryRecord> stored;
+    ASSERT_TRUE((*store)
+                    ->ReadLedgerHistory([&](uint64_t i, std::string_view record) {
+                      EXPECT_EQ(record, ledger.history().encoded(i)) << "record " << i;
+                      auto decoded = receipts::DecodeHistoryRecord(record);
+                      if (!decoded.ok()) return decoded.status();
+                      stored.push_back(*std::move(decoded));
+                      return absl::OkStatus();
+                    })
+                    .ok());
     before = ledger.Snapshot();
-    EXPECT_EQ(stored->receipts, before.receipts);
-    EXPECT_EQ(stored->accounts, before.accounts);
-    EXPECT_EQ(stored->orders, before.orders);
-    EXPECT_EQ(stored->settled_trades, before.settled_trades);
-    EXPECT_EQ(stored->meta, before.meta);
-    EXPECT_EQ(stored->history.size(), before.history.size());
-    auto restored = receipts::Ledger::Restore(config, {}, *stored);
-    ASSERT_TRUE(restored.ok()) << restored.status();
+    EXPECT_EQ(stored.size(), before.history.size());
+    auto meta = (*store)->GetLedgerMeta();
+    ASSERT_TRUE(meta.ok());
+    EXPECT_EQ(*meta, before.meta);
+    receipts::HistoryReport report =
+        receipts::VerifyHistory(ledger.config(), stored, &ledger.state());
+    EXPECT_TRUE(report.ok) << report.discrepancy;
+    EXPECT_EQ(report.records, stored.size());
   }
   // Recovery replays the journal into a fresh ledger, equal to the stored records.
   auto store = JournalStore::Open(dir / "journal");
@@ -398,6 +408,90 @@ TEST(SequencerLedgerTest, RecoveryRefusesLedgerRecordsThatDifferFromTheJournal) 
   ManualClock clock(1);
   Sequencer sequencer(core, **store, clock, queue, &ledger);
   EXPECT_EQ(sequencer.Recover().code(), absl::StatusCode::kDataLoss);
+}
+
+}  // namespace
+}  // namespace dazong::exchange
+
+namespace dazong::exchange {
+namespace {
+
+// The ledger keeps only recent history in memory once the store holds it; older records,
+// per-receipt history and recovery read them back from the store, unchanged.
+TEST(SequencerLedgerTest, HistoryTrimmedFromMemoryIsReadBackFromTheStore) {
+  testing::TempDir dir;
+  const ExchangeConfig config = testing::MakeLedgerConfig();
+  using receipts::Principal;
+  const auto wh = Principal::Warehouse("WH1");
+  const auto bank = Principal::Bank("B1");
+  std::vector<std::string> all;  // every record as first written
+  receipts::Hash head{};
+  {
+    auto store = JournalStore::Open(dir / "journal");
+    ASSERT_TRUE(store.ok());
+    receipts::Ledger ledger(config);
+    ExchangeCore core(config, &ledger);
+    CommandQueue queue(1024);
+    ManualClock clock(testing::LedgerT0());
+    Sequencer sequencer(core, **store, clock, queue, &ledger);
+    ASSERT_TRUE(sequencer.Recover().ok());
+    ASSERT_TRUE(queue.TryPush(Envelope(1, receipts::ReportStock{wh, "rebar", "HRB400E",
+                                                                Quantity::FromRaw(1'000'000'000)})));
+    ASSERT_TRUE(sequencer.ProcessAvailable().ok());
+    // Deposits until well past the in-memory window: one history record each.
+    const uint64_t target = receipts::Ledger::kHistoryKeptInMemory + 70'000;
+    uint64_t ticket = 2;
+    while (ledger.history().size() < target) {
+      for (int i = 0; i < 500; ++i) {
+        ASSERT_TRUE(queue.TryPush(Envelope(ticket++, receipts::Deposit{bank, "M2", Money::FromRaw(1), "d"})));
+      }
+      ASSERT_TRUE(sequencer.ProcessAvailable().ok());
+    }
+    ASSERT_TRUE(queue.TryPush(Envelope(ticket++, receipts::RegisterReceipt{
+        wh, 1, "M1", testing::Elements("rebar", "HRB400E", 5000, {"L1"})})));
+    ASSERT_TRUE(sequencer.ProcessAvailable().ok());
+    const receipts::HistoryLog& log = ledger.history();
+    EXPECT_GT(log.first_in_memory(), 0u) << "nothing was trimmed";
+    EXPECT_LE(log.size() - log.first_in_memory(),
+              receipts::Ledger::kHistoryKeptInMemory + (uint64_t{4} << 20) / 40);
+    // Records before the window come back from the store, decoded and chained.
+    receipts::Hash prev{};
+    uint64_t n = 0;
+    ASSERT_TRUE(log.ForEach(0, log.size(), [&](const receipts::HistoryRecord& rec) {
+                     EXPECT_EQ(rec.index, n++);
+                     EXPECT_EQ(rec.prev_hash, prev);
+                     EXPECT_EQ(rec.hash, receipts::ComputeRecordHash(prev, rec.index, rec.event));
+                     prev = rec.hash;
+                     std::string bytes;
+                     receipts::EncodeHistoryRecord(rec, bytes);
+                     all.push_back(bytes);
+                     return absl::OkStatus();
+                   })
+                    .ok());
+    EXPECT_EQ(n, log.size());
+    EXPECT_EQ(prev, ledger.state().meta.history_head);
+    EXPECT_TRUE(std::holds_alternative<receipts::StockReported>(log[0].event.body));
+    EXPECT_TRUE(std::holds_alternative<receipts::ReceiptIssued>(log.back().event.body));
+    EXPECT_EQ(ledger.ReceiptHistory(receipts::ReceiptId(1)).size(), 1u);
+    // The full verifier rebuilds the state from memory and store together.
+    receipts::HistoryReport report = receipts::VerifyHistory(ledger.config(), log, &ledger.state());
+    EXPECT_TRUE(report.ok) << report.discrepancy;
+    head = ledger.state().meta.history_head;
+  }
+  // Recovery compares the replay with the store as it goes and trims as well.
+  auto store = JournalStore::Open(dir / "journal");
+  receipts::Ledger ledger(config);
+  ExchangeCore core(config, &ledger);
+  CommandQueue queue(64);
+  ManualClock clock(testing::LedgerT0());
+  Sequencer sequencer(core, **store, clock, queue, &ledger);
+  ASSERT_TRUE(sequencer.Recover().ok());
+  EXPECT_EQ(ledger.state().meta.history_head, head);
+  EXPECT_GT(ledger.history().first_in_memory(), 0u);
+  ASSERT_EQ(ledger.history().size(), all.size());
+  std::string bytes;
+  receipts::EncodeHistoryRecord(ledger.history()[7], bytes);
+  EXPECT_EQ(bytes, all[7]);
 }
 
 }  // namespace

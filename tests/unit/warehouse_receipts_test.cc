@@ -515,7 +515,7 @@ TEST_F(HistoryTest, RebuildsTheExactStateFromTheLog) {
 
 TEST_F(HistoryTest, DetectsEveryKindOfTampering) {
   Scenario();
-  const std::vector<HistoryRecord>& log = ledger_.history();
+  const std::vector<HistoryRecord> log = ledger_.history().Decoded();
   ASSERT_GE(log.size(), 10u);
   for (size_t i = 0; i < log.size(); ++i) {
     // Changing a field.
@@ -552,7 +552,7 @@ TEST_F(HistoryTest, AForgedButCorrectlyChainedRecordIsCaughtByTheRules) {
     if (const auto* e = std::get_if<EncumbranceChanged>(&rec.event.body)) pledged = e->receipt;
   }
   auto append = [&](EventBody body) {
-    std::vector<HistoryRecord> log = ledger_.history();
+    std::vector<HistoryRecord> log = ledger_.history().Decoded();
     HistoryRecord forged;
     forged.index = log.size();
     forged.event = LedgerEvent{SeqNo(seq_ + 1), time_ + 1, kM2, "forged", std::move(body)};
@@ -590,7 +590,7 @@ TEST_F(HistoryTest, AForgedButCorrectlyChainedRecordIsCaughtByTheRules) {
   fake.version = 0;
   fake.history_hash = Hash{};
   fake.holder = kM1;
-  std::vector<HistoryRecord> log = ledger_.history();
+  std::vector<HistoryRecord> log = ledger_.history().Decoded();
   HistoryRecord forged;
   forged.index = log.size();
   forged.event = LedgerEvent{SeqNo(seq_ + 1), time_ + 1, kWH1, "forged", ReceiptIssued{fake}};
@@ -796,7 +796,8 @@ TEST_F(HistoryTest, ReplayingTheEncodedJournalRebuildsTheLedgerByteForByte) {
   }
   EXPECT_TRUE(SameState(ledger_.state(), replayed.state()));
   ASSERT_EQ(replayed.history().size(), ledger_.history().size());
-  EXPECT_EQ(replayed.history().back().hash, ledger_.history().back().hash);
+  EXPECT_EQ(replayed.history()[replayed.history().size() - 1].hash,
+            ledger_.history()[ledger_.history().size() - 1].hash);
 }
 
 TEST_F(HistoryTest, TakeChangesListsWhatToPersist) {
@@ -806,14 +807,30 @@ TEST_F(HistoryTest, TakeChangesListsWhatToPersist) {
   LedgerChanges c = ledger_.TakeChanges();
   EXPECT_EQ(c.history_begin, 0u);
   EXPECT_EQ(c.history_end, ledger_.history().size());
-  EXPECT_EQ(c.receipts.size(), ledger_.state().receipts.size());
-  EXPECT_EQ(c.accounts, std::vector<MemberId>{MemberId(1)});
-  EXPECT_EQ(c.stock.size(), 2u);
   Ok(TransferReceipt{kM2, ReceiptId(4), kM1});
   c = ledger_.TakeChanges();
-  EXPECT_EQ(c.receipts, std::vector<ReceiptId>{ReceiptId(4)});
-  EXPECT_TRUE(c.accounts.empty());
-  EXPECT_EQ(c.history_end - c.history_begin, 1u);
+  EXPECT_EQ(c.history_begin, c.history_end - 1);
+  EXPECT_EQ(c.history_end, ledger_.history().size());
+  // The block the sequencer persists holds exactly those records, as the log encodes them.
+  std::string block;
+  EncodeHistoryBlock(ledger_.history(), c.history_begin, c.history_end, block);
+  uint64_t first = 0;
+  std::vector<std::string> records;
+  ASSERT_TRUE(DecodeHistoryBlock(block, first, [&](std::string_view r) {
+                records.emplace_back(r);
+                return absl::OkStatus();
+              }).ok());
+  EXPECT_EQ(first, c.history_begin);
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0], ledger_.history().encoded(c.history_begin));
+  auto decoded = DecodeHistoryRecord(records[0]);
+  ASSERT_TRUE(decoded.ok());
+  EXPECT_TRUE(std::holds_alternative<HolderChanged>(decoded->event.body));
+  EXPECT_EQ(decoded->hash, ComputeRecordHash(decoded->prev_hash, decoded->index, decoded->event));
+  block.pop_back();
+  EXPECT_EQ(DecodeHistoryBlock(block, first, [](std::string_view) { return absl::OkStatus(); })
+                .code(),
+            absl::StatusCode::kDataLoss);
   Refused(TransferReceipt{kM2, ReceiptId(4), kM1});
   EXPECT_TRUE(ledger_.TakeChanges().empty());
 }

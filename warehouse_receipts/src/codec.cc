@@ -19,6 +19,7 @@ enum RecordType : uint8_t {
   kEventRecord = 7,
   kHistoryRecord = 8,
   kCommandRecord = 9,
+  kHistoryBlock = 11,
 };
 
 // The shared record layout (common/byte_codec.h) plus the ledger's hashes and vectors.
@@ -819,6 +820,60 @@ absl::StatusOr<HistoryRecord> DecodeHistoryRecord(std::string_view bytes) {
   h.prev_hash = r.Digest();
   h.hash = r.Digest();
   return Finish(r, std::move(h), "history record");
+}
+
+void EncodeHistoryRecordHashed(HistoryRecord& record, std::string& out) {
+  const size_t start = out.size();
+  Writer w(out);
+  Head(w, kHistoryRecord);
+  w.Int<uint64_t>(record.index);
+  const size_t event_begin = out.size();
+  PutEvent(w, record.event);
+  const size_t event_end = out.size();
+  // The same digest as ComputeRecordHash, over the event bytes just written.
+  const uint8_t event_head[2] = {kLedgerFormatVersion, kEventRecord};
+  Sha256 sha;
+  sha.Update(record.prev_hash);
+  sha.Update(std::string_view(out).substr(start + 2, 8));  // the index, as encoded
+  sha.Update(event_head, sizeof(event_head));
+  sha.Update(std::string_view(out).substr(event_begin, event_end - event_begin));
+  record.hash = sha.Final();
+  w.Digest(record.prev_hash);
+  w.Digest(record.hash);
+}
+
+void EncodeHistoryBlock(const HistoryLog& log, uint64_t begin, uint64_t end, std::string& out) {
+  Writer w(out);
+  Head(w, kHistoryBlock);
+  w.Int<uint64_t>(begin);
+  w.Int<uint32_t>(static_cast<uint32_t>(end - begin));
+  for (uint64_t i = begin; i < end; ++i) {
+    const std::string_view record = log.encoded(i);
+    w.Int<uint32_t>(static_cast<uint32_t>(record.size()));
+    w.Raw(record);
+  }
+}
+
+absl::Status DecodeHistoryBlock(std::string_view bytes, uint64_t& first,
+                                const std::function<absl::Status(std::string_view)>& visit) {
+  Reader r(bytes);
+  if (bytes.size() >= 2 && static_cast<uint8_t>(bytes[1]) == kHistoryRecord) {
+    // A single record (the layout before blocks): its own index.
+    absl::StatusOr<HistoryRecord> rec = DecodeHistoryRecord(bytes);
+    if (!rec.ok()) return rec.status();
+    first = rec->index;
+    return visit(bytes);
+  }
+  if (!r.Header(kHistoryBlock)) return Corrupt("history block header");
+  first = r.Int<uint64_t>();
+  const uint32_t count = r.Int<uint32_t>();
+  for (uint32_t i = 0; i < count && r.ok(); ++i) {
+    const uint32_t size = r.Int<uint32_t>();
+    if (!r.ok() || size > r.remaining()) return Corrupt("history block: truncated record");
+    if (absl::Status s = visit(r.Raw(size)); !s.ok()) return s;
+  }
+  if (!r.ok() || r.remaining() != 0) return Corrupt("history block: truncated or trailing bytes");
+  return absl::OkStatus();
 }
 
 Hash ComputeRecordHash(const Hash& prev_hash, uint64_t index, const LedgerEvent& event) {

@@ -116,4 +116,10 @@ HistoryReport VerifyHistory(const ConfigIndex& config, std::span<const HistoryRe
   return report;
 }
 
+HistoryReport VerifyHistory(const ConfigIndex& config, const HistoryLog& log,
+                            const LedgerState* expected) {
+  const std::vector<HistoryRecord> records = log.Decoded();
+  return VerifyHistory(config, std::span<const HistoryRecord>(records), expected);
+}
+
 }  // namespace dazong::receipts

@@ -570,11 +570,16 @@ void Ledger::Apply(const LedgerCommand& cmd, SeqNo seq, Timestamp time,
 }
 
 void Ledger::Emit(EventBody body, std::string why, const Principal& actor) {
-  HistoryRecord rec;
+  HistoryRecord& rec = pending_;
   rec.index = history_.size();
-  rec.event = LedgerEvent{seq_, time_, actor, std::move(why), std::move(body)};
+  rec.event.seq = seq_;
+  rec.event.time = time_;
+  rec.event.actor = actor;
+  rec.event.why = std::move(why);
+  rec.event.body = std::move(body);
   rec.prev_hash = state_.meta.history_head;
-  rec.hash = ComputeRecordHash(rec.prev_hash, rec.index, rec.event);
+  encoded_.clear();
+  EncodeHistoryRecordHashed(rec, encoded_);
   absl::Status status = ApplyEvent(config_, state_, rec);
   if (!status.ok()) {
     // A validated command produced an inconsistent event: a ledger bug. Stop rather than
@@ -584,45 +589,15 @@ void Ledger::Emit(EventBody body, std::string why, const Principal& actor) {
                  std::string(status.message()).c_str());
     std::abort();
   }
-  MarkDirty(rec.event.body);
-  for (ReceiptId id : TouchedReceipts(rec.event.body)) receipt_history_[id].push_back(rec.index);
+  ForEachTouchedReceipt(rec.event.body, [&](ReceiptId id) { LinkReceiptRecord(id, rec.index); });
   if (out_ != nullptr) out_->push_back(rec.event);
-  history_.push_back(std::move(rec));
+  history_.Append(encoded_);
 }
 
-void Ledger::MarkDirty(const EventBody& body) {
-  for (ReceiptId id : TouchedReceipts(body)) dirty_receipts_.insert(id);
-  std::visit(
-      [&](const auto& e) {
-        using T = std::decay_t<decltype(e)>;
-        if constexpr (std::is_same_v<T, StockReported>) {
-          dirty_stock_.insert(e.key);
-        } else if constexpr (std::is_same_v<T, ReceiptCancelled>) {
-          const Receipt& r = state_.receipts.at(e.receipt);
-          dirty_stock_.insert({r.warehouse, r.elements.commodity, r.elements.grade});
-        } else if constexpr (std::is_same_v<T, CashDeposited> || std::is_same_v<T, CashWithdrawn>) {
-          dirty_accounts_.insert(e.member);
-        } else if constexpr (std::is_same_v<T, CashReserved> || std::is_same_v<T, CashReleased>) {
-          dirty_accounts_.insert(e.member);
-          dirty_orders_.insert(e.order);
-        } else if constexpr (std::is_same_v<T, OrderOpened> || std::is_same_v<T, OrderResized> ||
-                             std::is_same_v<T, OrderClosed> || std::is_same_v<T, HoldPlaced> ||
-                             std::is_same_v<T, HoldReleased>) {
-          dirty_orders_.insert(e.order);
-        } else if constexpr (std::is_same_v<T, ReceiptSplit>) {
-          for (const SplitChild& c : e.children) {
-            for (const SaleHold& h : c.holds) dirty_orders_.insert(h.order);
-          }
-        } else if constexpr (std::is_same_v<T, TradeSettled>) {
-          dirty_accounts_.insert(e.buyer);
-          dirty_accounts_.insert(e.seller);
-          dirty_accounts_.insert(kExchangeFeeAccount);
-          dirty_orders_.insert(e.buy_order);
-          dirty_orders_.insert(e.sell_order);
-          new_trades_.push_back(e.trade);
-        }
-      },
-      body);
+void Ledger::LinkReceiptRecord(ReceiptId id, uint64_t record) {
+  auto [it, fresh] = receipt_chain_.try_emplace(id, kNoLink);
+  receipt_links_.push_back({record, it->second});
+  it->second = receipt_links_.size() - 1;
 }
 
 std::vector<uint64_t> Ledger::ReceiptHistory(ReceiptId id) const {
@@ -633,8 +608,12 @@ std::vector<uint64_t> Ledger::ReceiptHistory(ReceiptId id) const {
     const ReceiptId cur = todo.back();
     todo.pop_back();
     if (!seen.insert(cur).second) continue;
-    auto h = receipt_history_.find(cur);
-    if (h != receipt_history_.end()) indexes.insert(h->second.begin(), h->second.end());
+    auto h = receipt_chain_.find(cur);
+    if (h != receipt_chain_.end()) {
+      for (uint64_t link = h->second; link != kNoLink; link = receipt_links_[link].next) {
+        indexes.insert(receipt_links_[link].record);
+      }
+    }
     auto r = state_.receipts.find(cur);
     if (r != state_.receipts.end()) {
       for (ReceiptId p : r->second.parents) todo.push_back(p);
@@ -643,23 +622,18 @@ std::vector<uint64_t> Ledger::ReceiptHistory(ReceiptId id) const {
   return {indexes.begin(), indexes.end()};
 }
 
+void Ledger::TrimHistory(uint64_t durable_end) {
+  durable_end = std::min(durable_end, history_taken_);
+  if (durable_end > kHistoryKeptInMemory) history_.Trim(durable_end - kHistoryKeptInMemory);
+}
+
 absl::Status Ledger::Verify() const { return VerifyState(config_, state_); }
 
 LedgerChanges Ledger::TakeChanges() {
   LedgerChanges c;
-  c.receipts.assign(dirty_receipts_.begin(), dirty_receipts_.end());
-  c.accounts.assign(dirty_accounts_.begin(), dirty_accounts_.end());
-  c.stock.assign(dirty_stock_.begin(), dirty_stock_.end());
-  c.orders.assign(dirty_orders_.begin(), dirty_orders_.end());
-  c.settled_trades = std::move(new_trades_);
   c.history_begin = history_taken_;
   c.history_end = history_.size();
   history_taken_ = history_.size();
-  dirty_receipts_.clear();
-  dirty_accounts_.clear();
-  dirty_stock_.clear();
-  dirty_orders_.clear();
-  new_trades_.clear();
   return c;
 }
 
@@ -670,7 +644,7 @@ LedgerSnapshot Ledger::Snapshot() const {
   for (const auto& [k, q] : state_.stock) s.stock.push_back({k, q});
   for (const auto& [id, o] : state_.orders) s.orders.push_back(o);
   s.settled_trades.assign(state_.settled_trades.begin(), state_.settled_trades.end());
-  s.history = history_;
+  s.history = history_.Decoded();
   s.meta = state_.meta;
   return s;
 }
@@ -717,11 +691,13 @@ absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Restore(const ExchangeConfig& co
   }
   absl::Status st = VerifyState(ledger->config_, s);
   if (!st.ok()) return absl::DataLossError("snapshot: " + std::string(st.message()));
-  ledger->history_ = std::move(snapshot.history);
-  for (const HistoryRecord& rec : ledger->history_) {
-    for (ReceiptId id : TouchedReceipts(rec.event.body)) {
-      ledger->receipt_history_[id].push_back(rec.index);
-    }
+  std::string bytes;
+  for (const HistoryRecord& rec : snapshot.history) {
+    bytes.clear();
+    EncodeHistoryRecord(rec, bytes);
+    ledger->history_.Append(bytes);
+    ForEachTouchedReceipt(rec.event.body,
+                          [&](ReceiptId id) { ledger->LinkReceiptRecord(id, rec.index); });
   }
   ledger->history_taken_ = ledger->history_.size();
   return ledger;

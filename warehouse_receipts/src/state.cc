@@ -668,34 +668,9 @@ class Applier {
 }  // namespace
 
 std::vector<ReceiptId> TouchedReceipts(const EventBody& body) {
-  return std::visit(
-      [](const auto& e) -> std::vector<ReceiptId> {
-        using T = std::decay_t<decltype(e)>;
-        if constexpr (std::is_same_v<T, ReceiptIssued>) {
-          std::vector<ReceiptId> out{e.receipt.id};
-          out.insert(out.end(), e.receipt.parents.begin(), e.receipt.parents.end());
-          return out;
-        } else if constexpr (std::is_same_v<T, ReceiptSplit>) {
-          std::vector<ReceiptId> out{e.parent};
-          for (const SplitChild& c : e.children) out.push_back(c.id);
-          return out;
-        } else if constexpr (std::is_same_v<T, ReceiptsMerged>) {
-          std::vector<ReceiptId> out = e.parents;
-          out.push_back(e.child);
-          return out;
-        } else if constexpr (std::is_same_v<T, ReceiptCancelled> ||
-                             std::is_same_v<T, HolderChanged> ||
-                             std::is_same_v<T, PledgeRequested> ||
-                             std::is_same_v<T, PledgeRequestCleared> ||
-                             std::is_same_v<T, EncumbranceChanged> ||
-                             std::is_same_v<T, StatusChanged> || std::is_same_v<T, HoldPlaced> ||
-                             std::is_same_v<T, HoldReleased>) {
-          return {e.receipt};
-        } else {
-          return {};
-        }
-      },
-      body);
+  std::vector<ReceiptId> out;
+  ForEachTouchedReceipt(body, [&](ReceiptId id) { out.push_back(id); });
+  return out;
 }
 
 absl::Status ApplyEvent(const ConfigIndex& config, LedgerState& state, const HistoryRecord& record) {
@@ -711,12 +686,12 @@ absl::Status ApplyEvent(const ConfigIndex& config, LedgerState& state, const His
   Applier applier(config, state, record);
   absl::Status status = std::visit(applier, record.event.body);
   if (!status.ok()) return status;
-  for (ReceiptId id : TouchedReceipts(record.event.body)) {
+  ForEachTouchedReceipt(record.event.body, [&](ReceiptId id) {
     auto it = state.receipts.find(id);
-    if (it == state.receipts.end()) continue;
+    if (it == state.receipts.end()) return;
     it->second.version++;
     it->second.history_hash = ChainHash(it->second.history_hash, record.hash);
-  }
+  });
   state.meta.history_size = record.index + 1;
   state.meta.history_head = record.hash;
   return absl::OkStatus();

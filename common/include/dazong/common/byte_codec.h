@@ -26,10 +26,12 @@ class ByteWriter {
     static_assert(std::is_integral_v<T>);
     using U = std::make_unsigned_t<T>;
     U u = static_cast<U>(value);
+    char bytes[sizeof(T)];
     for (size_t i = 0; i < sizeof(T); ++i) {
-      out_.push_back(static_cast<char>(u & 0xff));
+      bytes[i] = static_cast<char>(u & 0xff);
       if constexpr (sizeof(T) > 1) u = static_cast<U>(u >> 8);
     }
+    out_.append(bytes, sizeof(T));  // one append: the loop above compiles to a store
   }
   template <typename E>
   void Enum(E e) {

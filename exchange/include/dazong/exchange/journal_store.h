@@ -4,20 +4,23 @@
 //   "J" + big-endian seq      -> EncodeCommand(SequencedCommand)   the command journal
 //   "T" + big-endian trade id -> EncodeTrade(TradeRecord)          settled trades
 //   "M:last_seq"              -> big-endian seq                    last journaled command
-// and the warehouse-receipt ledger's records (warehouse_receipts/codec.h), written by
-// AddLedgerChanges in the same batch as the journal record of the command that caused them:
-//   "R" + receipt id, "A" + member id, "S" + warehouse id + commodity + 0 + grade,
-//   "O" + order id (deleted when closed), "X" + trade id (settled), "H" + history index,
+// and the warehouse-receipt ledger's hash-chained history (warehouse_receipts/codec.h), written
+// by AddLedgerChanges in the same batch as the journal records of the commands that caused it:
+//   "H" + index of the block's first record -> EncodeHistoryBlock (the group's new records)
 //   "L:meta" (next receipt id, history size and head, cash totals). Ids are big-endian u64.
+// The ledger's state is not stored separately: it is a function of the history (the
+// verifier rebuilds it) and of the journal (recovery replays it and compares the history).
 // The sequencer fills one Batch per group of commands and commits it with Commit(), which is
 // a single synced WriteBatch: the journal records and the state they produce become durable
 // together or not at all. Nothing is acknowledged before Commit() returns OK.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -29,18 +32,20 @@
 namespace rocksdb {
 class DB;
 class WriteBatch;
+struct Options;
 }  // namespace rocksdb
 
 namespace dazong::exchange {
 
-class JournalStore {
+// Also the ledger's HistoryArchive: the ledger keeps only recent history in memory.
+class JournalStore final : public receipts::HistoryArchive {
  public:
   enum class Mode { kReadWrite, kReadOnly };
 
   // Opens (creating if needed, in read-write mode) the store in `path`.
   static absl::StatusOr<std::unique_ptr<JournalStore>> Open(const std::string& path,
                                                             Mode mode = Mode::kReadWrite);
-  ~JournalStore();
+  ~JournalStore() override;
 
   // One group commit. Reusable: Clear() after Commit().
   class Batch {
@@ -49,7 +54,7 @@ class JournalStore {
     ~Batch();
     void AddCommand(const SequencedCommand& cmd);
     void AddTrade(const TradeRecord& trade);
-    // The ledger records `changes` names, as they now are in `ledger` (deleted if gone).
+    // The ledger's new history records (one block) and its meta record.
     void AddLedgerChanges(const receipts::Ledger& ledger, const receipts::LedgerChanges& changes);
     void Clear();
     size_t command_count() const { return commands_; }
@@ -65,6 +70,16 @@ class JournalStore {
 
   // Writes the batch with sync=true. On error nothing of the batch is visible.
   absl::Status Commit(Batch& batch);
+
+  // The RocksDB options every store is opened with; benchmarks open their raw comparison
+  // databases with the same. (zstd WAL compression was measured: on this 2-core VM it made a
+  // synced group slower, the CPU it costs outweighing the bytes it saves.)
+  static void ConfigureOptions(rocksdb::Options& options);
+  // For benchmarks: when set, Commit() appends each batch's serialized contents here, so the
+  // very same batches can be replayed into a raw RocksDB.
+  void CopyBatchesTo(std::vector<std::string>* copies) {
+    batch_copies_.store(copies, std::memory_order_release);
+  }
 
   // What Commit() has written so far (for benchmarks): batches, entries (puts and deletes) and
   // WriteBatch bytes.
@@ -87,13 +102,20 @@ class JournalStore {
 
   // The ledger's persisted meta record (NotFound before the first ledger change).
   absl::StatusOr<receipts::LedgerMeta> GetLedgerMeta() const;
-  // Every persisted ledger record, for Ledger::Restore and for comparing with a replay.
-  absl::StatusOr<receipts::LedgerSnapshot> ReadLedgerSnapshot() const;
+  // Visits the persisted ledger history records in order, as (index, encoded record); DataLoss
+  // on a gap or a block that does not decode.
+  absl::Status ReadLedgerHistory(
+      const std::function<absl::Status(uint64_t, std::string_view)>& visit) const;
+  // HistoryArchive: the persisted records [begin, end).
+  absl::Status ReadHistory(
+      uint64_t begin, uint64_t end,
+      const std::function<absl::Status(uint64_t, std::string_view)>& visit) const override;
 
  private:
   explicit JournalStore(std::unique_ptr<rocksdb::DB> db);
   std::unique_ptr<rocksdb::DB> db_;
   CommitStats stats_;  // written by the committing thread only
+  std::atomic<std::vector<std::string>*> batch_copies_{nullptr};
 };
 
 }  // namespace dazong::exchange

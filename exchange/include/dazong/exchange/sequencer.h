@@ -5,6 +5,12 @@
 // batch (group commit), and only then hands the group's events to the sinks. So nothing is
 // acknowledged before it is durable, and the journal alone rebuilds the state (Recover()).
 //
+// Run() pipelines two groups: while a committer thread writes and syncs group N and then
+// hands its events to the sinks and its ledger results to the hooks, the sequencer thread
+// applies group N+1. Sinks and OnLedgerResult are therefore called on the committer thread,
+// one group at a time, in sequence order. Queries run on the sequencer thread once every
+// group before them is durable and dispatched, so they see no uncommitted state.
+//
 // With a warehouse-receipt ledger attached (the core's ReservationLedger), ledger commands
 // (LedgerCommandEnvelope) are applied to the ledger in sequence, order commands are stamped
 // into it (BeginCommand) before the core applies them, and the ledger's changes go into the
@@ -13,8 +19,10 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <mutex>
 #include <span>
 #include <vector>
 
@@ -36,7 +44,8 @@ class QueryRunner {
   virtual void RunQuery(uint64_t ticket) = 0;
 };
 
-// What the API side of the sequencer gets, on the sequencer thread, after each commit.
+// What the API side of the sequencer gets after each commit: ledger results on the committer
+// thread (ProcessAvailable: the calling thread), queries on the sequencer thread.
 class SequencerHooks : public QueryRunner {
  public:
   // The result of the ledger command sent with `ticket`, now durable at `seq`: its events, or
@@ -82,39 +91,84 @@ class Sequencer {
   // which nothing more is applied (the daemon must stop: state may be ahead of the store).
   absl::Status Run();
 
-  // Processes whatever is queued now as one group (for tests and tools).
+  // Processes whatever is queued now as one group, committed and dispatched on the calling
+  // thread before it returns (for tests and tools; not while Run() is running).
   absl::Status ProcessAvailable();
 
+  // The last durable sequence number.
   uint64_t last_seq() const { return last_seq_.load(std::memory_order_acquire); }
 
- private:
-  Timestamp NextTime();
-  // Applies one ledger command (decoding it; a malformed one is refused) to the ledger.
-  void ApplyLedger(const LedgerCommandEnvelope& envelope, SeqNo seq, Timestamp time,
-                   std::vector<receipts::LedgerEvent>& out);
-  absl::Status VerifyRecoveredLedger() const;
+  // Where the time goes (for benchmarks); any thread, any time.
+  struct Stats {
+    uint64_t groups = 0;
+    uint64_t commands = 0;
+    int64_t apply_ns = 0;     // sequencer thread: applying commands and encoding the batch
+    int64_t wait_ns = 0;      // sequencer thread (Run): waiting for the previous group's commit
+    int64_t commit_ns = 0;    // committer: the synced write
+    int64_t dispatch_ns = 0;  // committer: sinks and ledger results
+  };
+  Stats stats() const;
 
+ private:
   struct LedgerResult {
     uint64_t ticket;
     SeqNo seq;
     size_t begin;
     size_t end;
   };
+  // One group commit's worth of work and its outputs.
+  struct Group {
+    JournalStore::Batch batch;
+    std::vector<Event> events;
+    std::vector<receipts::LedgerEvent> ledger_events;
+    std::vector<LedgerResult> ledger_results;
+    uint64_t last_seq = 0;
+    uint64_t history_end = 0;  // the ledger's history size after this group (0: no ledger)
+    void Clear();
+  };
+  // Pops and applies commands into `g` until it is full or the queue is empty; stops after a
+  // query (appended to queries_), so that the query runs right after this group. Returns true
+  // if a query ended the group.
+  bool Fill(Group& g);
+  // Adds the ledger's changes to the batch (the group is complete).
+  void Seal(Group& g);
+  // Commits `g` and dispatches its results; on the calling thread.
+  absl::Status CommitAndDispatch(Group& g);
+  void RunQueries();
+  void CommitterLoop();
+  // Lets the ledger drop from memory history records `committed` made durable.
+  void TrimDurableHistory(const Group& committed);
+  // Recovery: checks the replayed ledger history from `compared` on against the store, then
+  // trims it from memory; advances `compared`.
+  absl::Status CompareReplayedHistory(uint64_t& compared);
+
+  Timestamp NextTime();
+  // Applies one ledger command (decoding it; a malformed one is refused) to the ledger.
+  void ApplyLedger(const LedgerCommandEnvelope& envelope, SeqNo seq, Timestamp time,
+                   std::vector<receipts::LedgerEvent>& out);
+  absl::Status VerifyRecoveredLedger() const;
 
   ExchangeCore& core_;
   JournalStore& store_;
   const Clock& clock_;
   CommandQueue& commands_;
   std::vector<EventSink*> sinks_;
-  JournalStore::Batch batch_;
-  std::vector<Event> events_;
+  Group groups_[2];
   receipts::Ledger* ledger_;
   SequencerHooks* hooks_ = nullptr;
-  std::vector<receipts::LedgerEvent> ledger_events_;
-  std::vector<LedgerResult> ledger_results_;
   std::vector<QueryCommand> queries_;
+  enum StatField { kGroups, kCommands, kApplyNs, kWaitNs, kCommitNs, kDispatchNs, kStatFields };
+  void AddStat(StatField f, int64_t v) { stats_[f].fetch_add(v, std::memory_order_relaxed); }
+  std::atomic<int64_t> stats_[kStatFields] = {};
+  // Hand-off to the committer thread (Run() only).
+  std::mutex mu_;
+  std::condition_variable cv_;
+  Group* submitted_ = nullptr;  // the group being committed, until dispatched
+  bool stop_committer_ = false;
+  absl::Status commit_status_;
   QueryRunner* runners_[2] = {nullptr, nullptr};  // by QueryClient; kApi goes to hooks_
   std::atomic<uint64_t> last_seq_{0};
+  uint64_t last_applied_ = 0;  // sequencer thread: the last seq given out
   Timestamp last_time_ = 0;
 };
 

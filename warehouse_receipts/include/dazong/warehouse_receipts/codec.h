@@ -8,12 +8,14 @@
 // truncated or oversized field, an out-of-range enum, or trailing bytes is DataLoss.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 
 #include "absl/status/statusor.h"
 #include "dazong/warehouse_receipts/commands.h"
 #include "dazong/warehouse_receipts/events.h"
+#include "dazong/warehouse_receipts/history_log.h"
 #include "dazong/warehouse_receipts/state.h"
 
 namespace dazong::receipts {
@@ -56,6 +58,18 @@ absl::StatusOr<LedgerEvent> DecodeEvent(std::string_view bytes);
 
 void EncodeHistoryRecord(const HistoryRecord& record, std::string& out);
 absl::StatusOr<HistoryRecord> DecodeHistoryRecord(std::string_view bytes);
+
+// Computes record.hash (ComputeRecordHash over its prev_hash, index and event) while appending
+// the record's encoding to `out`: one encoding pass for both.
+void EncodeHistoryRecordHashed(HistoryRecord& record, std::string& out);
+
+// History records [begin, end) of `log` as one block (one RocksDB value per group commit):
+// header, u64 index of the first record, u32 count, then each record as u32 size + bytes.
+void EncodeHistoryBlock(const HistoryLog& log, uint64_t begin, uint64_t end, std::string& out);
+// Visits the encoded records of a block in order and sets `first` to the first one's index.
+// Also reads a lone EncodeHistoryRecord value (stores written before blocks).
+absl::Status DecodeHistoryBlock(std::string_view bytes, uint64_t& first,
+                                const std::function<absl::Status(std::string_view)>& visit);
 
 // A ledger command as the sequencer journals it (its seq and time stamp are the journal's).
 void EncodeLedgerCommand(const LedgerCommand& command, std::string& out);

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "dazong/warehouse_receipts/events.h"
+#include "dazong/warehouse_receipts/history_log.h"
 #include "dazong/warehouse_receipts/state.h"
 
 namespace dazong::receipts {
@@ -27,6 +28,9 @@ struct HistoryReport {
 // given, the rebuilt state must equal it record for record (receipts, accounts, stock,
 // reservations, settled trades, meta); the first difference is reported.
 HistoryReport VerifyHistory(const ConfigIndex& config, std::span<const HistoryRecord> records,
+                            const LedgerState* expected = nullptr);
+// The same over a ledger's in-memory log.
+HistoryReport VerifyHistory(const ConfigIndex& config, const HistoryLog& log,
                             const LedgerState* expected = nullptr);
 
 }  // namespace dazong::receipts

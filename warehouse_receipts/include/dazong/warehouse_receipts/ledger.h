@@ -7,8 +7,9 @@
 //    Reserve / Resize / Settle / Release calls (ReservationLedger) are stamped with that seq.
 // Every state change is a LedgerEvent appended to the hash-chained history (history()); a
 // refused command yields one Rejected event and changes nothing, not even the history.
-// After each command (group) the sequencer calls TakeChanges() and writes the changed records
-// (codec.h) and the new history records in the same WriteBatch as the journal record.
+// After each command group the sequencer calls TakeChanges() and writes the new history
+// records (already encoded) in the same WriteBatch as the journal records: the history is the
+// ledger's persisted record, and the state is a function of it (and of the journal).
 #pragma once
 
 #include <cstdint>
@@ -24,6 +25,7 @@
 #include "dazong/warehouse_receipts/codec.h"
 #include "dazong/warehouse_receipts/commands.h"
 #include "dazong/warehouse_receipts/events.h"
+#include "dazong/warehouse_receipts/history_log.h"
 #include "dazong/warehouse_receipts/state.h"
 
 namespace dazong::receipts {
@@ -33,15 +35,9 @@ struct LedgerOptions {
   std::string settlement_bank;
 };
 
-// What changed since the previous TakeChanges(): write these records, delete the ones that no
-// longer exist (an order or stock key missing from state() was closed / zeroed).
+// The history records appended since the previous TakeChanges(): history()[begin, end).
 struct LedgerChanges {
-  std::vector<ReceiptId> receipts;
-  std::vector<MemberId> accounts;      // may include kExchangeFeeAccount
-  std::vector<StockKey> stock;
-  std::vector<OrderId> orders;
-  std::vector<TradeId> settled_trades;
-  uint64_t history_begin = 0;          // new history records are history()[begin, end)
+  uint64_t history_begin = 0;
   uint64_t history_end = 0;
   bool empty() const { return history_begin == history_end; }
 };
@@ -91,7 +87,14 @@ class Ledger final : public ReservationLedger {
 
   const LedgerState& state() const { return state_; }
   const ConfigIndex& config() const { return config_; }
-  const std::vector<HistoryRecord>& history() const { return history_; }
+  const HistoryLog& history() const { return history_; }
+  // Where history records trimmed from memory are read back (the journal store); must outlive
+  // the ledger's readers.
+  void SetHistoryArchive(const HistoryArchive* archive) { history_.SetArchive(archive); }
+  // Records before `durable_end` are persisted in the archive: keep only the most recent
+  // kHistoryKeptInMemory of them in memory.
+  void TrimHistory(uint64_t durable_end);
+  static constexpr uint64_t kHistoryKeptInMemory = uint64_t{1} << 16;
   // Indexes into history() of the records touching `id` or any of its ancestors, ascending.
   std::vector<uint64_t> ReceiptHistory(ReceiptId id) const;
 
@@ -109,7 +112,6 @@ class Ledger final : public ReservationLedger {
   class CommandHandler;
 
   void Emit(EventBody body, std::string why, const Principal& actor);
-  void MarkDirty(const EventBody& body);
   bool EligibleForSale(const Receipt& r, const MemberConfig& member,
                        const InstrumentConfig& instrument) const;
   RejectReason Refuse(RejectReason reason, std::string text);
@@ -117,19 +119,24 @@ class Ledger final : public ReservationLedger {
 
   ConfigIndex config_;
   LedgerState state_;
-  std::vector<HistoryRecord> history_;
-  absl::flat_hash_map<ReceiptId, std::vector<uint64_t>> receipt_history_;
+  HistoryLog history_;
+  // Per receipt, the records touching it as a chain through receipt_links_ (newest first).
+  struct ReceiptLink {
+    uint64_t record;
+    uint64_t next;  // index into receipt_links_ of the previous link, or kNoLink
+  };
+  static constexpr uint64_t kNoLink = ~uint64_t{0};
+  absl::flat_hash_map<ReceiptId, uint64_t> receipt_chain_;
+  std::vector<ReceiptLink> receipt_links_;
+  void LinkReceiptRecord(ReceiptId id, uint64_t record);
+  HistoryRecord pending_;    // the record Emit builds (reused)
+  std::string encoded_;      // its encoding (reused)
   SeqNo seq_;
   Timestamp time_ = 0;
   std::vector<LedgerEvent>* out_ = nullptr;
   std::string last_error_;
   uint64_t anomalies_ = 0;
 
-  std::set<ReceiptId> dirty_receipts_;
-  std::set<MemberId> dirty_accounts_;
-  std::set<StockKey> dirty_stock_;
-  std::set<OrderId> dirty_orders_;
-  std::vector<TradeId> new_trades_;
   uint64_t history_taken_ = 0;
 };
 

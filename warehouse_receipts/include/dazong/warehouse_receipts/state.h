@@ -9,7 +9,9 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -151,7 +153,33 @@ void ComputeIndexes(const LedgerState& records, LedgerState& out);
 // Rejected events are refused (InvalidArgument).
 absl::Status ApplyEvent(const ConfigIndex& config, LedgerState& state, const HistoryRecord& record);
 
-// The receipts an event touches (their versions and history hashes change).
+// The receipts an event touches (their versions and history hashes change), in a fixed order.
+template <typename F>
+void ForEachTouchedReceipt(const EventBody& body, F&& f) {
+  std::visit(
+      [&](const auto& e) {
+        using T = std::decay_t<decltype(e)>;
+        if constexpr (std::is_same_v<T, ReceiptIssued>) {
+          f(e.receipt.id);
+          for (ReceiptId p : e.receipt.parents) f(p);
+        } else if constexpr (std::is_same_v<T, ReceiptSplit>) {
+          f(e.parent);
+          for (const SplitChild& c : e.children) f(c.id);
+        } else if constexpr (std::is_same_v<T, ReceiptsMerged>) {
+          for (ReceiptId p : e.parents) f(p);
+          f(e.child);
+        } else if constexpr (std::is_same_v<T, ReceiptCancelled> ||
+                             std::is_same_v<T, HolderChanged> ||
+                             std::is_same_v<T, PledgeRequested> ||
+                             std::is_same_v<T, PledgeRequestCleared> ||
+                             std::is_same_v<T, EncumbranceChanged> ||
+                             std::is_same_v<T, StatusChanged> || std::is_same_v<T, HoldPlaced> ||
+                             std::is_same_v<T, HoldReleased>) {
+          f(e.receipt);
+        }
+      },
+      body);
+}
 std::vector<ReceiptId> TouchedReceipts(const EventBody& body);
 
 // Checks every invariant over the whole state; returns FailedPrecondition describing the first
