@@ -92,6 +92,7 @@ json BodyJson(const r::EventBody& body) {
           json j{{"receipt", e.receipt.value()}, {"from", PrincipalJson(e.from)},
                  {"to", PrincipalJson(e.to)}, {"cause", std::string(HolderCauseName(e.cause))}};
           if (e.trade.valid()) j["trade"] = e.trade.value();
+          if (e.order.valid()) j["order"] = e.order.value();
           return j;
         } else if constexpr (std::is_same_v<T, r::PledgeRequested> ||
                              std::is_same_v<T, r::PledgeRequestCleared>) {
@@ -107,7 +108,8 @@ json BodyJson(const r::EventBody& body) {
         } else if constexpr (std::is_same_v<T, r::OrderOpened>) {
           return {{"order", e.order.value()}, {"member", e.member.value()},
                   {"instrument", e.instrument.value()}, {"side", e.side == Side::kBuy ? "buy" : "sell"},
-                  {"reserve_price", e.reserve_price.raw()}, {"leaves", e.leaves.raw()}};
+                  {"reserve_price", e.reserve_price.raw()}, {"leaves", e.leaves.raw()},
+                  {"cash", e.cash.raw()}};
         } else if constexpr (std::is_same_v<T, r::OrderResized>) {
           return {{"order", e.order.value()}, {"reserve_price", e.reserve_price.raw()}, {"leaves", e.leaves.raw()}};
         } else if constexpr (std::is_same_v<T, r::OrderClosed>) {
@@ -121,7 +123,8 @@ json BodyJson(const r::EventBody& body) {
                   {"buy_order", e.buy_order.value()}, {"sell_order", e.sell_order.value()},
                   {"buyer", e.buyer.value()}, {"seller", e.seller.value()}, {"price", e.price.raw()},
                   {"quantity", e.quantity.raw()}, {"notional", e.notional.raw()},
-                  {"buyer_fee", e.buyer_fee.raw()}, {"seller_fee", e.seller_fee.raw()}};
+                  {"buyer_fee", e.buyer_fee.raw()}, {"seller_fee", e.seller_fee.raw()},
+                  {"buyer_released", e.buyer_released.raw()}};
         } else {
           static_assert(std::is_same_v<T, r::Rejected>);
           return {{"reason", std::string(ReasonCode(e.reason))}, {"text", e.text}, {"command", e.command}};

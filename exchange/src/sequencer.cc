@@ -100,6 +100,9 @@ absl::Status Sequencer::CompareReplayedHistory(uint64_t& compared) {
   const uint64_t end = history.size();
   uint64_t next = compared;
   absl::Status s = store_.ReadHistory(compared, end, [&](uint64_t i, std::string_view record) {
+    if (!record.empty() && static_cast<uint8_t>(record[0]) != receipts::kLedgerEventFormatVersion) {
+      return receipts::DecodeHistoryRecord(record).status();  // says which format it is
+    }
     if (i != next || history.encoded(i) != record) {
       return absl::DataLossError(absl::StrCat(
           "ledger history record ", i, " in the store differs from the journal replay"));

@@ -562,7 +562,7 @@ TEST_F(HistoryTest, AForgedButCorrectlyChainedRecordIsCaughtByTheRules) {
     return VerifyHistory(ledger_.config(), log);
   };
   // Transfer of a pledged receipt.
-  HistoryReport r = append(HolderChanged{pledged, kM2, kM3, HolderCause::kTransfer, TradeId()});
+  HistoryReport r = append(HolderChanged{pledged, kM2, kM3, HolderCause::kTransfer, TradeId(), OrderId()});
   EXPECT_FALSE(r.ok);
   EXPECT_EQ(r.index, ledger_.history().size());
   EXPECT_NE(r.discrepancy.find("encumbered"), std::string::npos) << r.discrepancy;

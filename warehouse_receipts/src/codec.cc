@@ -2,6 +2,8 @@
 
 #include "dazong/common/byte_codec.h"
 
+#include "absl/strings/str_cat.h"
+
 #include "sha256.h"
 
 #include <type_traits>
@@ -21,6 +23,8 @@ enum RecordType : uint8_t {
   kCommandRecord = 9,
   kHistoryBlock = 11,
 };
+
+uint8_t VersionOf(uint8_t type);
 
 // The shared record layout (common/byte_codec.h) plus the ledger's hashes and vectors.
 class Writer : public ByteWriter {
@@ -58,7 +62,7 @@ class Reader : public ByteReader {
   bool Header(uint8_t type) {
     const uint8_t version = Int<uint8_t>();
     const uint8_t t = Int<uint8_t>();
-    if (version != kLedgerFormatVersion || t != type) Fail();
+    if (version != VersionOf(type) || t != type) Fail();
     return ok();
   }
 };
@@ -74,8 +78,14 @@ absl::StatusOr<T> Finish(const Reader& r, T value, std::string_view what) {
   return value;
 }
 
+uint8_t VersionOf(uint8_t type) {
+  return type == kEventRecord || type == kHistoryRecord || type == kHistoryBlock
+             ? kLedgerEventFormatVersion
+             : kLedgerFormatVersion;
+}
+
 void Head(Writer& w, uint8_t type) {
-  w.Int<uint8_t>(kLedgerFormatVersion);
+  w.Int<uint8_t>(VersionOf(type));
   w.Int<uint8_t>(type);
 }
 
@@ -284,6 +294,7 @@ struct BodyWriter {
     PutPrincipal(w, e.to);
     w.Enum(e.cause);
     w.Ident(e.trade);
+    w.Ident(e.order);
   }
   void operator()(const PledgeRequested& e) {
     w.Ident(e.receipt);
@@ -319,6 +330,7 @@ struct BodyWriter {
     w.Enum(e.side);
     w.Amt(e.reserve_price);
     w.Amt(e.leaves);
+    w.Amt(e.cash);
   }
   void operator()(const OrderResized& e) {
     w.Ident(e.order);
@@ -358,6 +370,7 @@ struct BodyWriter {
     w.Amt(e.notional);
     w.Amt(e.buyer_fee);
     w.Amt(e.seller_fee);
+    w.Amt(e.buyer_released);
   }
   void operator()(const Rejected& e) {
     w.Enum(e.reason);
@@ -406,6 +419,7 @@ EventBody GetBody(Reader& r, uint8_t tag) {
       e.to = GetPrincipal(r);
       e.cause = r.Enum(HolderCause::kTransfer, HolderCause::kSettlement);
       e.trade = r.Ident<TradeId>();
+      e.order = r.Ident<OrderId>();
       return e;
     }
     case 6: {
@@ -455,6 +469,7 @@ EventBody GetBody(Reader& r, uint8_t tag) {
       e.side = r.Enum(Side::kBuy, Side::kSell);
       e.reserve_price = r.Amt<Price>();
       e.leaves = r.Amt<Quantity>();
+      e.cash = r.Amt<Money>();
       return e;
     }
     case 13: {
@@ -506,6 +521,7 @@ EventBody GetBody(Reader& r, uint8_t tag) {
       e.notional = r.Amt<Money>();
       e.buyer_fee = r.Amt<Money>();
       e.seller_fee = r.Amt<Money>();
+      e.buyer_released = r.Amt<Money>();
       return e;
     }
     case 20: {
@@ -813,6 +829,12 @@ void EncodeHistoryRecord(const HistoryRecord& record, std::string& out) {
 }
 absl::StatusOr<HistoryRecord> DecodeHistoryRecord(std::string_view bytes) {
   Reader r(bytes);
+  if (!bytes.empty() && static_cast<uint8_t>(bytes[0]) != kLedgerEventFormatVersion) {
+    return absl::DataLossError(absl::StrCat(
+        "ledger history record in format ", static_cast<int>(static_cast<uint8_t>(bytes[0])),
+        "; this build reads format ", static_cast<int>(kLedgerEventFormatVersion),
+        " (a data directory from an older pre-release build: start from a fresh one)"));
+  }
   if (!r.Header(kHistoryRecord)) return Corrupt("history header");
   HistoryRecord h;
   h.index = r.Int<uint64_t>();
@@ -831,7 +853,7 @@ void EncodeHistoryRecordHashed(HistoryRecord& record, std::string& out) {
   PutEvent(w, record.event);
   const size_t event_end = out.size();
   // The same digest as ComputeRecordHash, over the event bytes just written.
-  const uint8_t event_head[2] = {kLedgerFormatVersion, kEventRecord};
+  const uint8_t event_head[2] = {kLedgerEventFormatVersion, kEventRecord};
   Sha256 sha;
   sha.Update(record.prev_hash);
   sha.Update(std::string_view(out).substr(start + 2, 8));  // the index, as encoded

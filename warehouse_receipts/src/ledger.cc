@@ -103,8 +103,9 @@ class Ledger::CommandHandler {
                   p->code + " is an affiliate of " + r->warehouse_code);
       }
     }
-    events.push_back({HolderChanged{r->id, r->holder, c.to, HolderCause::kTransfer, TradeId()},
-                      "transfer"});
+    events.push_back(
+        {HolderChanged{r->id, r->holder, c.to, HolderCause::kTransfer, TradeId(), OrderId()},
+         "transfer"});
     return {};
   }
 
@@ -229,7 +230,7 @@ class Ledger::CommandHandler {
                                          EncumbranceCause::kPledgeEnforced},
                       c.reason});
     events.push_back({HolderChanged{r->id, r->holder, c.actor, HolderCause::kEnforcement,
-                                    TradeId()},
+                                    TradeId(), OrderId()},
                       c.reason});
     return {};
   }

@@ -56,9 +56,8 @@ RejectReason Ledger::Reserve(const ReservationRequest& req) {
                     absl::StrCat("needs ", cash->raw(), " fen, available ", available));
     }
     Emit(OrderOpened{req.order, req.member, req.instrument, Side::kBuy, req.reserve_price,
-                     req.quantity},
+                     req.quantity, *cash},
          why, exchange);
-    if (cash->is_positive()) Emit(CashReserved{req.order, req.member, *cash}, why, exchange);
     last_error_.clear();
     return RejectReason::kNone;
   }
@@ -114,7 +113,7 @@ RejectReason Ledger::Reserve(const ReservationRequest& req) {
     }
   }
   Emit(OrderOpened{req.order, req.member, req.instrument, Side::kSell, req.reserve_price,
-                   req.quantity},
+                   req.quantity, Money()},
        why, exchange);
   for (const ReceiptPortion& p : plan) Emit(HoldPlaced{p.receipt, req.order, p.quantity}, why, exchange);
   last_error_.clear();
@@ -240,6 +239,8 @@ void Ledger::Settle(const TradeEvent& trade) {
   const OrderId buy_id = b->first;
   const OrderId sell_id = s->first;
   const Principal exchange = Principal::Exchange();
+  // What the buy order no longer needs after paying: price improvement and allowance.
+  const Money released = Money::FromRaw(static_cast<int64_t>(b->second.cash.raw() - need));
   // Receipt leg: deliver from the sell order's reservations in order.
   int64_t remaining = q.raw();
   while (remaining > 0) {
@@ -262,22 +263,17 @@ void Ledger::Settle(const TradeEvent& trade) {
       split.children = {std::move(delivered), std::move(rest)};
       Emit(std::move(split), tid, exchange);
     }
-    Emit(HoldReleased{deliver, sell_id, Quantity::FromRaw(take)}, tid, exchange);
-    Emit(HolderChanged{deliver, seller_p, buyer_p, HolderCause::kSettlement, trade.trade_id}, tid,
-         exchange);
+    Emit(HolderChanged{deliver, seller_p, buyer_p, HolderCause::kSettlement, trade.trade_id,
+                       sell_id},
+         tid, exchange);
     remaining -= take;
   }
-  // Cash leg.
-  Emit(TradeSettled{trade.trade_id, trade.instrument, buy_id, sell_id, b->second.member,
-                    s->second.member, trade.price, q, *notional, *bfee, *sfee},
+  // Cash leg; it also closes an order whose leaves reach zero.
+  const MemberId buyer_id = b->second.member;
+  const MemberId seller_id = s->second.member;
+  Emit(TradeSettled{trade.trade_id, trade.instrument, buy_id, sell_id, buyer_id, seller_id,
+                    trade.price, q, *notional, *bfee, *sfee, released},
        tid, exchange);
-  const OrderReservation& buy = state_.orders.at(buy_id);
-  const int64_t improvement = buy.cash.raw() - keep->raw();
-  if (improvement > 0) {
-    Emit(CashReleased{buy_id, buy.member, Money::FromRaw(improvement)}, tid, exchange);
-  }
-  if (state_.orders.at(buy_id).leaves.is_zero()) Emit(OrderClosed{buy_id}, tid, exchange);
-  if (state_.orders.at(sell_id).leaves.is_zero()) Emit(OrderClosed{sell_id}, tid, exchange);
 }
 
 }  // namespace dazong::receipts

@@ -325,6 +325,18 @@ class Applier {
                               ", the event says ", PrincipalString(e.from)));
     }
     if (!cfg_.ValidHolder(e.to)) return Bad("new holder " + PrincipalString(e.to) + " unknown");
+    if (e.cause != HolderCause::kSettlement && e.order.valid()) {
+      return Bad("only a settlement names a sell order");
+    }
+    if (e.cause == HolderCause::kSettlement) {
+      // The sell order held the whole receipt for sale: that hold ends with the delivery.
+      auto o = s_.orders.find(e.order);
+      if (o == s_.orders.end() || r->holds.size() != 1 || r->holds[0].order != e.order ||
+          r->holds[0].quantity != r->elements.quantity) {
+        return Bad(Rid(r->id) + " is not held in full for the delivering sell order");
+      }
+      if (absl::Status st = ReleaseHold(*r, o->second, r->elements.quantity); !st.ok()) return st;
+    }
     if (r->encumbrance.kind != EncumbranceKind::kNone) return Bad(Rid(r->id) + " is encumbered");
     if (e.cause != HolderCause::kEnforcement && r->status != ReceiptStatus::kActive) {
       return Bad(Rid(r->id) + " is not active");
@@ -485,7 +497,11 @@ class Applier {
     o.side = e.side;
     o.reserve_price = e.reserve_price;
     o.leaves = e.leaves;
-    s_.orders.emplace(e.order, std::move(o));
+    if (e.cash.is_negative() || (e.side == Side::kSell && !e.cash.is_zero())) {
+      return Bad("a sell order reserves no cash, a buy order no negative amount");
+    }
+    auto it = s_.orders.emplace(e.order, std::move(o)).first;
+    if (e.cash.is_positive()) return ReserveCash(it->second, e.cash);
     return absl::OkStatus();
   }
 
@@ -510,29 +526,16 @@ class Applier {
 
   absl::Status operator()(const CashReserved& e) {
     auto it = s_.orders.find(e.order);
-    if (it == s_.orders.end() || it->second.side != Side::kBuy || it->second.member != e.member) {
+    if (it == s_.orders.end() || it->second.member != e.member) {
       return Bad("cash reserved for an unknown buy order");
     }
-    Account& a = s_.accounts[e.member];
-    if (!e.amount.is_positive() || a.available < e.amount) return Bad("reservation exceeds cash");
-    AddMoney(a.available, -e.amount.raw());
-    if (!AddMoney(a.reserved, e.amount.raw()) || !AddMoney(it->second.cash, e.amount.raw())) {
-      return Bad("overflow");
-    }
-    return absl::OkStatus();
+    return ReserveCash(it->second, e.amount);
   }
 
   absl::Status operator()(const CashReleased& e) {
     auto it = s_.orders.find(e.order);
     if (it == s_.orders.end() || it->second.member != e.member) return Bad("unknown order");
-    Account& a = s_.accounts[e.member];
-    if (!e.amount.is_positive() || it->second.cash < e.amount || a.reserved < e.amount) {
-      return Bad("release exceeds the reservation");
-    }
-    AddMoney(it->second.cash, -e.amount.raw());
-    AddMoney(a.reserved, -e.amount.raw());
-    if (!AddMoney(a.available, e.amount.raw())) return Bad("overflow");
-    return absl::OkStatus();
+    return ReleaseCash(it->second, e.amount);
   }
 
   absl::Status operator()(const HoldPlaced& e) {
@@ -583,21 +586,7 @@ class Applier {
     auto o = s_.orders.find(e.order);
     Receipt* r = Find(e.receipt);
     if (o == s_.orders.end() || r == nullptr) return Bad("unknown order or receipt");
-    auto h = std::find_if(r->holds.begin(), r->holds.end(),
-                          [&](const SaleHold& x) { return x.order == e.order; });
-    auto& list = o->second.receipts;
-    auto p = std::find_if(list.begin(), list.end(),
-                          [&](const ReceiptPortion& x) { return x.receipt == e.receipt; });
-    if (h == r->holds.end() || p == list.end() || !e.quantity.is_positive() ||
-        h->quantity < e.quantity || p->quantity < e.quantity) {
-      return Bad("hold release exceeds the hold");
-    }
-    h->quantity = Quantity::FromRaw(h->quantity.raw() - e.quantity.raw());
-    if (h->quantity.is_zero()) r->holds.erase(h);
-    p->quantity = Quantity::FromRaw(p->quantity.raw() - e.quantity.raw());
-    if (p->quantity.is_zero()) list.erase(p);
-    if (r->holds.empty()) r->encumbrance = Encumbrance{};
-    return absl::OkStatus();
+    return ReleaseHold(*r, o->second, e.quantity);
   }
 
   absl::Status operator()(const TradeSettled& e) {
@@ -646,6 +635,19 @@ class Applier {
       return Bad("overflow");
     }
     s_.settled_trades.insert(e.trade);
+    if (e.buyer_released.is_positive()) {
+      if (absl::Status st = ReleaseCash(b->second, e.buyer_released); !st.ok()) return st;
+    } else if (e.buyer_released.is_negative()) {
+      return Bad("negative release");
+    }
+    // Finished orders close; by then they hold nothing.
+    for (auto it : {b, sl}) {
+      if (!it->second.leaves.is_zero()) continue;
+      if (!it->second.cash.is_zero() || !it->second.receipts.empty()) {
+        return Bad(Oid(it->first) + " finished while still holding a reservation");
+      }
+      s_.orders.erase(it);
+    }
     return absl::OkStatus();
   }
 
@@ -654,6 +656,46 @@ class Applier {
   }
 
  private:
+  absl::Status ReserveCash(OrderReservation& o, Money amount) {
+    if (o.side != Side::kBuy) return Bad("cash reserved for a sell order");
+    Account& a = s_.accounts[o.member];
+    if (!amount.is_positive() || a.available < amount) return Bad("reservation exceeds cash");
+    AddMoney(a.available, -amount.raw());
+    if (!AddMoney(a.reserved, amount.raw()) || !AddMoney(o.cash, amount.raw())) {
+      return Bad("overflow");
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status ReleaseCash(OrderReservation& o, Money amount) {
+    Account& a = s_.accounts[o.member];
+    if (!amount.is_positive() || o.cash < amount || a.reserved < amount) {
+      return Bad("release exceeds the reservation");
+    }
+    AddMoney(o.cash, -amount.raw());
+    AddMoney(a.reserved, -amount.raw());
+    if (!AddMoney(a.available, amount.raw())) return Bad("overflow");
+    return absl::OkStatus();
+  }
+
+  absl::Status ReleaseHold(Receipt& r, OrderReservation& o, Quantity quantity) {
+    auto h = std::find_if(r.holds.begin(), r.holds.end(),
+                          [&](const SaleHold& x) { return x.order == o.order; });
+    auto& list = o.receipts;
+    auto p = std::find_if(list.begin(), list.end(),
+                          [&](const ReceiptPortion& x) { return x.receipt == r.id; });
+    if (h == r.holds.end() || p == list.end() || !quantity.is_positive() ||
+        h->quantity < quantity || p->quantity < quantity) {
+      return Bad("hold release exceeds the hold");
+    }
+    h->quantity = Quantity::FromRaw(h->quantity.raw() - quantity.raw());
+    if (h->quantity.is_zero()) r.holds.erase(h);
+    p->quantity = Quantity::FromRaw(p->quantity.raw() - quantity.raw());
+    if (p->quantity.is_zero()) list.erase(p);
+    if (r.holds.empty()) r.encumbrance = Encumbrance{};
+    return absl::OkStatus();
+  }
+
   Receipt* Find(ReceiptId id) {
     auto it = s_.receipts.find(id);
     return it == s_.receipts.end() ? nullptr : &it->second;

@@ -21,6 +21,10 @@
 namespace dazong::receipts {
 
 inline constexpr uint8_t kLedgerFormatVersion = 1;
+// Events and history records (and blocks of them) carry their own version. 2: reservations
+// and settlement in fewer events (OrderOpened carries a buy's cash, HolderChanged(kSettlement)
+// releases the sale hold, TradeSettled releases cash and closes finished orders).
+inline constexpr uint8_t kLedgerEventFormatVersion = 2;
 
 struct AccountRecord {
   MemberId member;  // kExchangeFeeAccount (0) for the exchange's fee account

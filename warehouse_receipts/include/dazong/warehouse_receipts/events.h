@@ -52,12 +52,15 @@ struct ReceiptsMerged {
 };
 
 enum class HolderCause : uint8_t { kTransfer = 1, kEnforcement = 2, kSettlement = 3 };
+// kSettlement: the receipt is delivered for `trade`; the sell order `order` held all of it for
+// sale, and that hold is released by the same event.
 struct HolderChanged {
   ReceiptId receipt;
   Principal from;
   Principal to;
   HolderCause cause = HolderCause::kTransfer;
   TradeId trade;  // kSettlement only
+  OrderId order;  // kSettlement only
 };
 
 struct PledgeRequested {
@@ -100,7 +103,8 @@ struct CashWithdrawn {
   Money amount;
 };
 
-// An order's reservation record opens (before any cash or receipt is reserved for it).
+// An order's reservation record opens; a buy reserves `cash` from the member's available cash
+// in the same event (a sell's receipts follow as HoldPlaced events).
 struct OrderOpened {
   OrderId order;
   MemberId member;
@@ -108,6 +112,7 @@ struct OrderOpened {
   Side side = Side::kBuy;
   Price reserve_price;
   Quantity leaves;
+  Money cash;  // buy only
 };
 // Cancel-replace: the order now covers `leaves` at `reserve_price`.
 struct OrderResized {
@@ -142,7 +147,9 @@ struct HoldReleased {
 };
 
 // The cash leg of a trade and the orders' leaves. The receipt leg precedes it as Split /
-// HoldReleased / HolderChanged(kSettlement) events.
+// HolderChanged(kSettlement) events. `buyer_released` goes back from the buy order's
+// reservation to the buyer's available cash (price improvement, and the unneeded allowance);
+// an order whose leaves reach zero closes (it holds nothing by then).
 struct TradeSettled {
   TradeId trade;
   InstrumentId instrument;
@@ -155,6 +162,7 @@ struct TradeSettled {
   Money notional;
   Money buyer_fee;
   Money seller_fee;
+  Money buyer_released;
 };
 
 // A refusal. Never applied, never in the history.
