@@ -281,6 +281,14 @@ void ExchangeCore::ApplyNewOrder(const NewOrderCommand& cmd) {
   reservation.side = cmd.side;
   reservation.reserve_price = reserve_price;
   reservation.quantity = cmd.quantity;
+  // A sell may name the receipts it delivers; the ledger checks they are the member's, free,
+  // deliverable and unexpired, and that their quantities sum to the order's.
+  if (cmd.receipt_count > 0) {
+    if (cmd.side != Side::kSell || cmd.receipt_count > kMaxNamedReceipts) {
+      return reject(RejectReason::kUnsupportedOrderType);
+    }
+    reservation.receipts = cmd.named_receipts();
+  }
   if (RejectReason r = ledger_->Reserve(reservation); r != RejectReason::kNone) return reject(r);
 
   ++next_order_id_;
