@@ -297,6 +297,22 @@ void ExchangeCore::ApplyNewOrder(const NewOrderCommand& cmd) {
   instrument->book->Add(request, ctx_.time);
 }
 
+OrderStatusAnswer ExchangeCore::FindOrder(MemberId member, const ClOrdId& cl_ord_id) const {
+  OrderStatusAnswer answer;
+  auto known = cl_ord_ids_.find(MemberOrderKey{member, cl_ord_id});
+  if (known == cl_ord_ids_.end()) return answer;
+  answer.order.order_id = known->second;
+  answer.order.member = member;
+  answer.kind = OrderStatusKind::kClosed;
+  auto meta = open_orders_.find(known->second);
+  if (meta == open_orders_.end()) return answer;
+  const Order* order = instruments_[meta->second.instrument.value() - 1].book->Find(known->second);
+  if (order == nullptr) return answer;
+  answer.kind = OrderStatusKind::kOpen;
+  answer.order = View(*order);
+  return answer;
+}
+
 const OrderId* ExchangeCore::FindOpenOrder(MemberId member, const ClOrdId& request_cl_ord_id,
                                            const ClOrdId& cl_ord_id, RejectReason* reason) const {
   if (request_cl_ord_id.empty()) {
