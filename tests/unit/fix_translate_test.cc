@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "../support/test_config.h"
+#include "guarded_acceptor.h"
 #include "redacting_log.h"
 #include "translate.h"
 
@@ -233,6 +234,24 @@ TEST(FixTranslateTest, RejectReportCarriesTheExchangeReasonCode) {
   EXPECT_EQ(er.getField(FIX::FIELD::OrdRejReason), "3");
   EXPECT_EQ(er.getField(kRejectCodeTag), "6");
   EXPECT_EQ(er.getField(FIX::FIELD::Text), "6: price is outside the daily price band");
+}
+
+// The duplicate-logon guard reads only a complete first message, and leaves everything but a
+// Logon for a session held by another connection to QuickFIX (no session exists here, so a
+// complete Logon passes too; the duplicate itself is covered by fix_gateway_test).
+TEST(FixTranslateTest, TheLogonGuardWaitsForACompleteFirstMessageAndPassesTheRest) {
+  using V = GuardedAcceptor::Verdict;
+  FIX::SessionID id;
+  const std::string logon =
+      "8=FIX.4.4\x01" "9=70\x01" "35=A\x01" "34=1\x01" "49=JINLU-OE\x01" "52=20260101-00:00:00.000\x01"
+      "56=DAZONG\x01" "98=0\x01" "108=30\x01" "10=123\x01";
+  EXPECT_EQ(GuardedAcceptor::Inspect(logon.substr(0, 20), &id), V::kWaitForMore);
+  EXPECT_EQ(GuardedAcceptor::Inspect(logon.substr(0, logon.size() - 1), &id), V::kWaitForMore);
+  EXPECT_EQ(GuardedAcceptor::Inspect(logon, &id), V::kPass);  // no such session in this process
+  std::string order = logon;
+  order.replace(order.find("35=A"), 4, "35=D");
+  EXPECT_EQ(GuardedAcceptor::Inspect(order, &id), V::kPass);
+  EXPECT_EQ(GuardedAcceptor::Inspect(std::string(5000, 'x'), &id), V::kPass);  // not FIX: QuickFIX's
 }
 
 TEST(FixTranslateTest, PasswordsNeverReachTheMessageLog) {
