@@ -439,6 +439,20 @@ TEST_F(ReceiptsApiTest, ASellNamingItsReceiptOverFixDeliversThatReceiptToTheBuye
   }
   EXPECT_TRUE(oldest_whole);
   ExpectVerified();
+
+  // A replace cannot name receipts: the dictionary does not define the group on G, so the
+  // session rejects it (373=2) before the application sees it, and the session stays up.
+  ASSERT_TRUE(seller->SendRaw("G",
+                              {{41, "S-named"}, {11, "S-named-R"}, {55, kSymbol}, {54, "2"},
+                               {60, "20261127-02:00:00"}, {38, "30000"}, {40, "2"}, {44, "3660.00"}},
+                              {FixClient::RawGroup{20010, 20011, {{{20011, std::to_string(oldest)}, {20012, "30000"}}}}})
+                  .ok());
+  auto session_reject = seller->WaitFor([](const ReceivedMessage& m) { return m.msg_type == "3"; }, 10s);
+  ASSERT_TRUE(session_reject.has_value());
+  EXPECT_EQ(session_reject->Get(373), "2") << session_reject->raw;
+  EXPECT_EQ(session_reject->Get(371), "20010") << session_reject->raw;
+  ASSERT_TRUE(seller->SendNewOrder({"S-after", kSymbol, '2', '2', "3700.00", "10000", '1'}).ok());
+  EXPECT_TRUE(seller->WaitFor(ExecReport("S-after", '0'), 10s).has_value());
   seller->Stop();
   buyer->Stop();
 }
