@@ -447,5 +447,56 @@ TEST(SequencerLedgerTest, RecoveryRefusesLedgerRecordsThatDifferFromTheJournal) 
   EXPECT_EQ(sequencer.Recover().code(), absl::StatusCode::kDataLoss);
 }
 
+// A sell naming its receipts is journaled with them: recovery reserves the same receipts (not
+// the member's oldest), so the recovered ledger equals the stored one.
+TEST(SequencerLedgerTest, ANamedReceiptReservationIsReplayedExactly) {
+  testing::TempDir dir;
+  const ExchangeConfig config = testing::MakeLedgerConfig();
+  const Timestamp t0 = testing::LedgerT0();
+  using receipts::Principal;
+  receipts::LedgerSnapshot before;
+  receipts::ReceiptId newer;
+  {
+    auto store = JournalStore::Open(dir / "journal");
+    ASSERT_TRUE(store.ok());
+    receipts::Ledger ledger(config);
+    ExchangeCore core(config, &ledger);
+    CommandQueue queue(64);
+    ManualClock clock(t0);
+    Sequencer sequencer(core, **store, clock, queue, &ledger);
+    ASSERT_TRUE(sequencer.Recover().ok());
+    const auto wh = Principal::Warehouse("WH1");
+    ASSERT_TRUE(queue.TryPush(Envelope(1, receipts::ReportStock{wh, "rebar", "HRB400E", Quantity::FromRaw(100000)})));
+    ASSERT_TRUE(queue.TryPush(Envelope(2, receipts::RegisterReceipt{wh, 1, "M1", testing::Elements("rebar", "HRB400E", 5000, {"L1"})})));
+    ASSERT_TRUE(queue.TryPush(Envelope(3, receipts::RegisterReceipt{wh, 2, "M1", testing::Elements("rebar", "HRB400E", 5000, {"L2"})})));
+    ASSERT_TRUE(sequencer.ProcessAvailable().ok());
+    for (const auto& [id, r] : ledger.state().receipts) {
+      if (r.serial == 2) newer = id;
+    }
+    ASSERT_TRUE(newer.valid());
+    NewOrderCommand sell = Order(1, "s-named", Side::kSell, 365000, 3000);
+    sell.AddReceipt(newer.value(), Quantity::FromRaw(3000));
+    ASSERT_TRUE(queue.TryPush(sell));
+    ASSERT_TRUE(sequencer.ProcessAvailable().ok());
+    ASSERT_EQ(ledger.state().orders.size(), 1u);
+    ASSERT_EQ(ledger.state().orders.begin()->second.receipts.size(), 1u);
+    EXPECT_EQ(ledger.state().orders.begin()->second.receipts[0].receipt, newer);
+    before = ledger.Snapshot();
+  }
+  auto store = JournalStore::Open(dir / "journal");
+  ASSERT_TRUE(store.ok());
+  receipts::Ledger ledger(config);
+  ExchangeCore core(config, &ledger);
+  CommandQueue queue(64);
+  ManualClock clock(t0);
+  Sequencer sequencer(core, **store, clock, queue, &ledger);
+  absl::Status recovered = sequencer.Recover();
+  ASSERT_TRUE(recovered.ok()) << recovered;
+  EXPECT_EQ(ledger.Snapshot().orders, before.orders);
+  EXPECT_EQ(ledger.Snapshot().receipts, before.receipts);
+  ASSERT_EQ(ledger.state().orders.size(), 1u);
+  EXPECT_EQ(ledger.state().orders.begin()->second.receipts.at(0).receipt, newer);
+}
+
 }  // namespace
 }  // namespace dazong::exchange
