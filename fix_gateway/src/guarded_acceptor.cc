@@ -3,12 +3,14 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <sys/select.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <system_error>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -99,7 +101,18 @@ void GuardedAcceptor::onStart() {
     pollfd p{listen_fd_, POLLIN, 0};
     if (::poll(&p, 1, 200) <= 0) continue;
     const int fd = ::accept(listen_fd_, nullptr, nullptr);
-    if (fd < 0) continue;
+    if (fd < 0) {  // e.g. out of descriptors: do not spin on a listening socket that stays readable
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      continue;
+    }
+    if (fd >= FD_SETSIZE) {
+      // QuickFIX's connection select()s on its socket: a descriptor this high would overflow
+      // its fd_set. Refuse the connection rather than corrupt memory.
+      spdlog::error("FIX: connection refused: socket descriptor {} exceeds select()'s limit of {}", fd,
+                    FD_SETSIZE - 1);
+      ::close(fd);
+      continue;
+    }
     if (options_.no_delay) {
       const int on = 1;
       ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
@@ -114,7 +127,15 @@ void GuardedAcceptor::onStart() {
       connections_.emplace(id, fd);
       ++threads_;
     }
-    std::thread([this, id, fd] { Serve(id, fd); }).detach();
+    try {
+      std::thread([this, id, fd] { Serve(id, fd); }).detach();
+    } catch (const std::system_error& e) {
+      spdlog::error("FIX: connection refused: no thread for it: {}", e.what());
+      ::close(fd);
+      std::lock_guard lock(mu_);
+      connections_.erase(id);
+      --threads_;
+    }
   }
 }
 
