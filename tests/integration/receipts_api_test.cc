@@ -416,7 +416,9 @@ TEST_F(ReceiptsApiTest, ASellNamingItsReceiptOverFixDeliversThatReceiptToTheBuye
   for (const json& x : Holdings("M001", "rebar")) EXPECT_TRUE(x["holds"].empty()) << x.dump();  // nothing reserved
 
   // 30 t from the newest receipt.
-  ASSERT_TRUE(sell("S-named", "30000", '2', {{{20011, std::to_string(newest)}, {20012, "30000"}}}).ok());
+  FixClient::Order named{"S-named", kSymbol, '2', '2', "3650.00", "30000", '1'};
+  named.receipts = {{std::to_string(newest), "30000"}};
+  ASSERT_TRUE(seller->SendNewOrder(named).ok());
   ASSERT_TRUE(seller->WaitFor(ExecReport("S-named", '0'), 10s).has_value()) << daemon_->log();
   ASSERT_TRUE(buyer->SendNewOrder({"B-named", kSymbol, '1', '2', "3650.00", "30000", '0'}).ok());
   ASSERT_TRUE(buyer->WaitFor(ExecReport("B-named", 'F'), 10s).has_value());
