@@ -281,12 +281,36 @@ void ExchangeCore::ApplyNewOrder(const NewOrderCommand& cmd) {
   reservation.side = cmd.side;
   reservation.reserve_price = reserve_price;
   reservation.quantity = cmd.quantity;
+  // A sell may name the receipts it delivers; the ledger checks they are the member's, free,
+  // deliverable and unexpired, and that their quantities sum to the order's.
+  if (cmd.receipt_count > 0) {
+    if (cmd.side != Side::kSell || cmd.receipt_count > kMaxNamedReceipts) {
+      return reject(RejectReason::kUnsupportedOrderType);
+    }
+    reservation.receipts = cmd.named_receipts();
+  }
   if (RejectReason r = ledger_->Reserve(reservation); r != RejectReason::kNone) return reject(r);
 
   ++next_order_id_;
   cl_ord_ids_.emplace(MemberOrderKey{cmd.member, cmd.cl_ord_id}, request.id);
   open_orders_.emplace(request.id, OrderMeta{cmd.cl_ord_id, cmd.session, cmd.instrument, Money()});
   instrument->book->Add(request, ctx_.time);
+}
+
+OrderStatusAnswer ExchangeCore::FindOrder(MemberId member, const ClOrdId& cl_ord_id) const {
+  OrderStatusAnswer answer;
+  auto known = cl_ord_ids_.find(MemberOrderKey{member, cl_ord_id});
+  if (known == cl_ord_ids_.end()) return answer;
+  answer.order.order_id = known->second;
+  answer.order.member = member;
+  answer.kind = OrderStatusKind::kClosed;
+  auto meta = open_orders_.find(known->second);
+  if (meta == open_orders_.end()) return answer;
+  const Order* order = instruments_[meta->second.instrument.value() - 1].book->Find(known->second);
+  if (order == nullptr) return answer;
+  answer.kind = OrderStatusKind::kOpen;
+  answer.order = View(*order);
+  return answer;
 }
 
 const OrderId* ExchangeCore::FindOpenOrder(MemberId member, const ClOrdId& request_cl_ord_id,

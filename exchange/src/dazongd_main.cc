@@ -15,6 +15,7 @@
 #include "dazong/common/mpsc_queue.h"
 #include "dazong/exchange/core.h"
 #include "dazong/exchange/journal_store.h"
+#include "dazong/exchange/order_status.h"
 #include "dazong/exchange/sequencer.h"
 #include "dazong/exchange/trade_publisher.h"
 #include "dazong/api/ledger_positions.h"
@@ -123,8 +124,12 @@ int Run(const std::string& config_path) {
   std::unique_ptr<api::ApiServer> http_api = api::AttachApi(*config, commands, ledger, core, sequencer);
   // RequestForPositions (AN) over FIX: read from the ledger on the sequencer thread.
   api::LedgerPositions positions(*config, commands, ledger, SystemClock::Instance());
-  sequencer.SetQueryRunner(QueryClient::kFixGateway, &positions);
+  // OrderStatusRequest (H) over FIX: read from the core on the sequencer thread. It shares the
+  // gateway's query client with the positions and hands their tickets on.
+  exchange::CoreOrderStatus order_status(core, commands, &positions);
+  sequencer.SetQueryRunner(QueryClient::kFixGateway, &order_status);
   (*gateway)->SetPositionsSource(&positions);
+  (*gateway)->SetOrderStatusSource(&order_status);
   publisher.Start(core.last_trade_id());
 
   absl::Status sequencer_status;

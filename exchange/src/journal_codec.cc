@@ -84,6 +84,15 @@ void EncodeCommand(const SequencedCommand& cmd, std::string& out) {
           w.Int<int64_t>(body.protection_price.raw());
           w.Int<int64_t>(body.expire_time);
           w.Int<uint8_t>(static_cast<uint8_t>(body.stp));
+          // Named receipts (sells): appended only when present, so an order without them is
+          // encoded exactly as before the group existed and old records still decode.
+          if (body.receipt_count > 0) {
+            w.Int<uint8_t>(body.receipt_count);
+            for (const NamedReceipt& named : body.named_receipts()) {
+              w.Int<uint64_t>(named.receipt_id);
+              w.Int<int64_t>(named.quantity.raw());
+            }
+          }
         } else if constexpr (std::is_same_v<T, CancelOrderCommand>) {
           w.Int<uint8_t>(kCancelTag);
           w.Int<uint32_t>(body.session);
@@ -152,6 +161,15 @@ absl::StatusOr<SequencedCommand> DecodeCommand(std::string_view bytes) {
     order.protection_price = Price::FromRaw(r.Int<int64_t>());
     order.expire_time = r.Int<int64_t>();
     order.stp = static_cast<SelfTradePrevention>(r.Int<uint8_t>());
+    if (r.ok() && !r.done()) {
+      const uint8_t count = r.Int<uint8_t>();
+      if (count == 0 || count > kMaxNamedReceipts) return Corrupt("bad named receipt count");
+      for (uint8_t i = 0; i < count; ++i) {
+        const uint64_t id = r.Int<uint64_t>();
+        const Quantity qty = Quantity::FromRaw(r.Int<int64_t>());
+        order.AddReceipt(id, qty);
+      }
+    }
     if (!ValidSide(order.side) || !ValidType(order.type) || !ValidTif(order.tif) ||
         !ValidStp(order.stp)) {
       return Corrupt("bad enum value in order");

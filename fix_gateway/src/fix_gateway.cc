@@ -22,6 +22,7 @@
 #include "dazong/common/mpsc_queue.h"
 #include "dazong/quickfix.h"
 #include "spdlog/spdlog.h"
+#include "guarded_acceptor.h"
 #include "redacting_log.h"
 #include "spill_queue.h"
 #include "translate.h"
@@ -40,12 +41,20 @@ int64_t NowMs() {
       .count();
 }
 
-// What a session's sender thread sends: an event (turned into FIX by the sender) or a message
-// built elsewhere (market data).
+// The core's answer to an OrderStatusRequest (H), turned into FIX by the session's sender
+// thread (which also knows the final state of orders this gateway has reported closed).
+struct StatusReply {
+  FIX::Message request;
+  absl::StatusOr<OrderStatusAnswer> answer;
+};
+
+// What a session's sender thread sends: an event (turned into FIX by the sender), a message
+// built elsewhere (market data), or an order status answer.
 struct Outbound {
   Event event;
   uint32_t exec_n = 0;  // ExecID suffix of the first report this event causes
   std::shared_ptr<const FIX::Message> message;
+  std::shared_ptr<const StatusReply> status = nullptr;
 };
 
 // What the gateway knows about one of a member's orders (from the reports it sent).
@@ -178,6 +187,7 @@ class FixGateway::Impl final : public FIX::Application {
   ~Impl() override { Stop(); }
 
   void SetPositionsSource(PositionsSource* source) { positions_ = source; }
+  void SetOrderStatusSource(OrderStatusSource* source) { order_status_ = source; }
 
   void Seed(const std::vector<MarketSeed>& seeds) {
     for (const MarketSeed& seed : seeds) {
@@ -228,13 +238,19 @@ class FixGateway::Impl final : public FIX::Application {
         settings_.set(slot->id, session);
       }
       store_factory_ = std::make_unique<FIX::FileStoreFactory>(settings_);
+      // QuickFIX's threaded acceptor, plus a Logout that says why to a second connection of a
+      // CompID that is logged on (guarded_acceptor.h).
+      GuardedAcceptorOptions acceptor_options;
+      acceptor_options.port = config_.fix.port;
+      acceptor_options.no_delay = true;
+      acceptor_options.send_buffer_bytes = 262144;
       if (!options_.log_dir.empty()) {
         log_factory_ = std::make_unique<RedactingLogFactory>(
             std::make_unique<FIX::FileLogFactory>(settings_));
-        acceptor_ = std::make_unique<FIX::ThreadedSocketAcceptor>(*this, *store_factory_, settings_,
-                                                                  *log_factory_);
+        acceptor_ = std::make_unique<GuardedAcceptor>(*this, *store_factory_, settings_, *log_factory_,
+                                                      acceptor_options);
       } else {
-        acceptor_ = std::make_unique<FIX::ThreadedSocketAcceptor>(*this, *store_factory_, settings_);
+        acceptor_ = std::make_unique<GuardedAcceptor>(*this, *store_factory_, settings_, acceptor_options);
       }
       for (uint32_t i = 1; i <= slots_.size(); ++i) {
         slots_[i - 1]->sender = std::thread([this, i] { SendLoop(i); });
@@ -340,7 +356,7 @@ class FixGateway::Impl final : public FIX::Application {
                            (slot->member != nullptr && user == slot->member->code);
       if (!matches) throw FIX::RejectLogon("Username(553) does not match the CompID");
     }
-    // argon2id takes ~50 ms: this runs on this connection's own thread (ThreadedSocketAcceptor),
+    // argon2id takes ~50 ms: this runs on this connection's own thread (GuardedAcceptor),
     // so no other session waits for it.
     if (!VerifySecret(slot->config->password_hash, msg.getField(FIX::FIELD::Password))) {
       throw FIX::RejectLogon("invalid password");
@@ -487,32 +503,79 @@ class FixGateway::Impl final : public FIX::Application {
     }
   }
 
-  // ---- Order status (H): answered from the reports this gateway has sent.
+  // ---- Order status (H): answered from the core's state (an open order), else from the
+  // reports this gateway has sent (a closed order's final state), else "closed" or unknown.
   void OnOrderStatusRequest(const FIX::Message& msg, const SessionSlot& slot) {
+    ClOrdId cl_ord_id;
+    if (order_status_ == nullptr || !cl_ord_id.Assign(FieldText(msg, FIX::FIELD::ClOrdID)) ||
+        cl_ord_id.empty()) {
+      Send(StatusReport(slot, msg, OrderStatusAnswer{}), slot.id);
+      return;
+    }
+    const uint32_t slot_index = SlotIndex(slot);
+    auto request = std::make_shared<FIX::Message>(msg);
+    // The answer is queued behind the reports of everything the core did before it.
+    order_status_->Request(slot.member->id, cl_ord_id,
+                           [this, slot_index, request](absl::StatusOr<OrderStatusAnswer> answer) {
+                             auto reply = std::make_shared<StatusReply>(StatusReply{*request, std::move(answer)});
+                             Deliver(slot_index, Outbound{Event{}, 0, nullptr, std::move(reply)});
+                           });
+  }
+
+  // Sender thread (or the connection thread without a source): the ExecutionReport (150=I).
+  FIX44::ExecutionReport StatusReport(const SessionSlot& slot, const FIX::Message& msg,
+                                      const absl::StatusOr<OrderStatusAnswer>& answer) {
     const std::string cl_ord_id = FieldText(msg, FIX::FIELD::ClOrdID);
-    std::optional<KnownOrder> known;
+    std::optional<KnownOrder> known;  // what this gateway reported about it
     {
       MemberOrders& orders = *orders_.at(slot.member->id);
       std::lock_guard lock(orders.mu);
       auto it = orders.by_cl_ord_id.find(cl_ord_id);
       if (it != orders.by_cl_ord_id.end()) known = it->second;
     }
-    const InstrumentConfig* instrument = known ? config_.FindInstrument(known->view.instrument) : nullptr;
     FIX44::ExecutionReport er;
-    if (known && instrument != nullptr) {
-      er = OrderReport(known->view, *instrument, FIX::ExecType_ORDER_STATUS, NextEdgeExecId(), 0);
+    auto from_view = [&](const OrderView& view, char ord_status) {
+      const InstrumentConfig* instrument = config_.FindInstrument(view.instrument);
+      if (instrument == nullptr) return false;
+      er = OrderReport(view, *instrument, FIX::ExecType_ORDER_STATUS, NextEdgeExecId(), 0);
       er.removeField(FIX::FIELD::TransactTime);
       er.setField(FIX::ClOrdID(cl_ord_id));
-      er.setField(FIX::OrdStatus(known->ord_status));
-    } else {
-      er = EdgeRejectReport(msg, EdgeReject{RejectReason::kUnknownOrder, "no order with this ClOrdID"},
-                            NextEdgeExecId());
+      er.setField(FIX::OrdStatus(ord_status));
+      return true;
+    };
+    auto refusal = [&](RejectReason reason, const std::string& text) {
+      er = EdgeRejectReport(msg, EdgeReject{reason, text}, NextEdgeExecId());
       er.setField(FIX::ExecType(FIX::ExecType_ORDER_STATUS));
+    };
+    bool done = false;
+    if (!answer.ok()) {
+      refusal(RejectReason::kSystemUnavailable, std::string(answer.status().message()));
+      done = true;
+    } else if (order_status_ == nullptr) {
+      // No core to ask (tools and tests): what this gateway has reported.
+      done = known && from_view(known->view, known->ord_status);
+    } else if (answer->kind == OrderStatusKind::kOpen) {
+      const OrderView& v = answer->order;
+      done = from_view(v, v.cum_quantity.is_positive() ? FIX::OrdStatus_PARTIALLY_FILLED : FIX::OrdStatus_NEW);
+    } else if (answer->kind == OrderStatusKind::kClosed) {
+      if (known && !known->open && known->view.order_id == answer->order.order_id) {
+        done = from_view(known->view, known->ord_status);  // its final state, as reported
+      }
+      if (!done) {
+        refusal(RejectReason::kTooLateToCancel,
+                absl::StrCat("order ", answer->order.order_id.value(),
+                             " is closed (filled, cancelled or expired); its final state was reported "
+                             "before the exchange last restarted: see its execution reports "
+                             "(ResendRequest)"));
+        er.setField(FIX::OrderID(absl::StrCat(answer->order.order_id.value())));
+        done = true;
+      }
     }
+    if (!done) refusal(RejectReason::kUnknownOrder, "no order with this ClOrdID");
     if (msg.isSetField(FIX::FIELD::OrdStatusReqID)) {
       er.setField(FIX::FIELD::OrdStatusReqID, msg.getField(FIX::FIELD::OrdStatusReqID));
     }
-    Send(std::move(er), slot.id);
+    return er;
   }
 
   // Sender thread: remember what was reported about the session member's orders.
@@ -1164,7 +1227,10 @@ class FixGateway::Impl final : public FIX::Application {
       slot.out->Wait();
       while (slot.out->Pop(item)) {
         try {
-          if (item.message != nullptr) {
+          if (item.status != nullptr) {
+            Send(StatusReport(slot, item.status->request, item.status->answer), slot.id);
+            item.status.reset();
+          } else if (item.message != nullptr) {
             FIX::Message copy(*item.message);
             Send(std::move(copy), slot.id);
             item.message.reset();
@@ -1205,6 +1271,7 @@ class FixGateway::Impl final : public FIX::Application {
   std::atomic<uint64_t> edge_exec_ids_{0};
   std::atomic<uint64_t> position_reports_{0};
   PositionsSource* positions_ = nullptr;  // set before Start(); null: AN is unsupported
+  OrderStatusSource* order_status_ = nullptr;  // set before Start(); null: H from reports only
   std::atomic<uint64_t> cod_ids_{0};
   const int64_t start_ms_ = NowMs();
 };
@@ -1225,6 +1292,7 @@ absl::StatusOr<std::unique_ptr<FixGateway>> FixGateway::Create(const ExchangeCon
 
 void FixGateway::SeedMarketData(const std::vector<MarketSeed>& seeds) { impl_->Seed(seeds); }
 void FixGateway::SetPositionsSource(PositionsSource* source) { impl_->SetPositionsSource(source); }
+void FixGateway::SetOrderStatusSource(OrderStatusSource* source) { impl_->SetOrderStatusSource(source); }
 absl::Status FixGateway::Start() { return impl_->Start(); }
 void FixGateway::Stop() { impl_->Stop(); }
 void FixGateway::OnEvents(std::span<const Event> events) { impl_->Enqueue(events); }

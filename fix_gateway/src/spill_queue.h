@@ -6,6 +6,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstdint>
 #include <deque>
 #include <mutex>
 
@@ -19,17 +20,21 @@ class SpillQueue {
   explicit SpillQueue(size_t capacity) : queue_(capacity) {}
 
   bool Push(const T& item) {
-    if (!spilling_.load(std::memory_order_acquire) && queue_.TryPush(item)) return true;
-    std::lock_guard lock(mu_);
-    if (!spilling_.load(std::memory_order_relaxed) && queue_.TryPush(item)) return true;
-    spilling_.store(true, std::memory_order_release);
-    spill_.push_back(item);
-    return false;
+    // Counted while in progress: the consumer takes the spill only when no push is under way
+    // (see Pop).
+    pushing_.fetch_add(1, std::memory_order_seq_cst);
+    const bool ok = PushCounted(item);
+    pushing_.fetch_sub(1, std::memory_order_release);
+    return ok;
   }
 
   // Consumer: next item, or false when there is none now.
   bool Pop(T& out) {
     if (queue_.TryPop(out)) return true;
+    // The ring can look empty while a producer has claimed its head slot but not yet filled
+    // it, with that producer's or others' later items behind it, and even later ones in the
+    // spill. Taking the spill then would reorder one producer's items: wait for the push.
+    if (taken_.empty() && pushing_.load(std::memory_order_seq_cst) != 0) return false;
     if (taken_.empty() && spilling_.load(std::memory_order_acquire)) {
       std::lock_guard lock(mu_);
       taken_.swap(spill_);
@@ -50,7 +55,17 @@ class SpillQueue {
   size_t capacity() const { return queue_.capacity(); }
 
  private:
+  bool PushCounted(const T& item) {
+    if (!spilling_.load(std::memory_order_acquire) && queue_.TryPush(item)) return true;
+    std::lock_guard lock(mu_);
+    if (!spilling_.load(std::memory_order_relaxed) && queue_.TryPush(item)) return true;
+    spilling_.store(true, std::memory_order_release);
+    spill_.push_back(item);
+    return false;
+  }
+
   BoundedMpscQueue<T> queue_;
+  std::atomic<uint32_t> pushing_{0};  // Push() calls in progress
   std::atomic<bool> spilling_{false};
   std::mutex mu_;
   std::deque<T> spill_;

@@ -83,6 +83,77 @@ std::optional<EdgeReject> ParseOrderReference(const FIX::Message& msg, const Exc
   return std::nullopt;
 }
 
+// A positive decimal integer with no sign, spaces or leading zeros that fits in 63 bits.
+std::optional<uint64_t> ParseReceiptId(const std::string& text) {
+  if (text.empty() || text.size() > 18 || text[0] == '0') return std::nullopt;
+  uint64_t v = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    v = v * 10 + static_cast<uint64_t>(c - '0');
+  }
+  return v;
+}
+
+// NoReceipts(20010) on a NewOrderSingle: the receipts a sell delivers. QuickFIX checks only
+// the group's shape against the dictionary (and nothing inside it), so every rule is checked
+// here: a count that matches the entries, at most kMaxNamedReceipts, sells only, each
+// ReceiptID(20011) a positive integer named once, each ReceiptQty(20012) a positive whole
+// number of base units, and the quantities summing to OrderQty(38).
+std::optional<EdgeReject> ParseNamedReceipts(const FIX::Message& msg, NewOrderCommand& cmd) {
+  const int entries = msg.groupCount(kNoReceiptsTag);
+  if (!msg.isSetField(kNoReceiptsTag) && entries == 0) return std::nullopt;
+  const std::string declared_text = FieldOr(msg, kNoReceiptsTag);
+  const std::optional<uint64_t> declared =
+      declared_text == "0" ? std::optional<uint64_t>(0) : ParseReceiptId(declared_text);
+  if (!declared.has_value() || *declared != static_cast<uint64_t>(entries)) {
+    return Reject(RejectReason::kInsufficientReceipts,
+                  absl::StrCat("NoReceipts(20010)=", declared_text, " does not match the ", entries,
+                               " receipt entries that follow"));
+  }
+  if (entries == 0) return std::nullopt;
+  if (cmd.side != Side::kSell) {
+    return Reject(RejectReason::kUnsupportedOrderType,
+                  "only a sell order may name receipts (NoReceipts(20010))");
+  }
+  if (static_cast<size_t>(entries) > kMaxNamedReceipts) {
+    return Reject(RejectReason::kInsufficientReceipts,
+                  absl::StrCat("at most ", kMaxNamedReceipts, " receipts per order in NoReceipts(20010)"));
+  }
+  int64_t sum = 0;
+  for (int i = 1; i <= entries; ++i) {
+    FIX::Group g(kNoReceiptsTag, kReceiptIdTag);
+    msg.getGroup(static_cast<unsigned>(i), g);
+    const std::string id_text = FieldOr(g, kReceiptIdTag);
+    const std::optional<uint64_t> id = ParseReceiptId(id_text);
+    if (!id.has_value()) {
+      return Reject(RejectReason::kInsufficientReceipts,
+                    absl::StrCat("ReceiptID(20011) of receipt entry ", i,
+                                 " must be a receipt's ledger id, a positive integer (got '", id_text, "')"));
+    }
+    for (const NamedReceipt& earlier : cmd.named_receipts()) {
+      if (earlier.receipt_id == *id) {
+        return Reject(RejectReason::kInsufficientReceipts,
+                      absl::StrCat("receipt ", *id, " is named twice in NoReceipts(20010)"));
+      }
+    }
+    const std::string qty_text = FieldOr(g, kReceiptQtyTag);
+    absl::StatusOr<Quantity> qty = ParseQuantity(qty_text);
+    if (qty_text.empty() || !qty.ok() || !qty->is_positive() || qty->raw() > cmd.quantity.raw()) {
+      return Reject(RejectReason::kInvalidQuantity,
+                    absl::StrCat("ReceiptQty(20012) of receipt ", *id,
+                                 " must be a positive whole number of base units, at most OrderQty(38) (got '",
+                                 qty_text, "')"));
+    }
+    sum += qty->raw();  // each <= OrderQty and at most 4 of them: no overflow
+    cmd.AddReceipt(*id, *qty);
+  }
+  if (sum != cmd.quantity.raw()) {
+    return Reject(RejectReason::kInsufficientReceipts,
+                  absl::StrCat("ReceiptQty(20012) sums to ", sum, " but OrderQty(38) is ", cmd.quantity.raw()));
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::optional<Timestamp> ParseUtcTimestamp(const std::string& text) {
@@ -210,6 +281,7 @@ std::variant<NewOrderCommand, EdgeReject> ParseNewOrder(const FIX::Message& msg,
               : stp[0] == '2' ? SelfTradePrevention::kCancelResting
                               : SelfTradePrevention::kCancelBoth;
   }
+  if (auto reject = ParseNamedReceipts(msg, cmd)) return *reject;
   return cmd;
 }
 
@@ -221,6 +293,11 @@ std::variant<ReplaceOrderCommand, EdgeReject> ParseReplace(const FIX::Message& m
   cmd.member = member;
   if (auto reject = ParseOrderReference(msg, config, cmd)) return *reject;
   if (!ParseSide(msg, &cmd.side)) return BadSide();
+  if (msg.isSetField(kNoReceiptsTag) || msg.groupCount(kNoReceiptsTag) > 0) {
+    // The dictionary already refuses the group on G; this guards a session without it.
+    return Reject(RejectReason::kUnsupportedOrderType,
+                  "a replace cannot name receipts (NoReceipts(20010)): cancel and enter a new order");
+  }
   if (FieldOr(msg, FIX::FIELD::OrdType) != "2") {
     return Reject(RejectReason::kUnsupportedOrderType, "only limit orders can be replaced");
   }

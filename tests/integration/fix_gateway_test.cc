@@ -192,8 +192,9 @@ TEST_F(FixGatewayTest, EachSessionMaySendOnlyWhatItsRoleAllowsAndTouchOnlyItsOwn
 TEST_F(FixGatewayTest, LogonRefusals) {
   StartDaemon();
   auto first = Connect("JINLU-OE");
-  // A second connection for a CompID that is logged on gets no Logon and is closed (QuickFIX
-  // waits up to 5 s for the session to free up); the first session stays up.
+  // A second connection for a CompID that is logged on is refused with a Logout that says why
+  // (the exchange's acceptor looks at the Logon before QuickFIX, which would close the
+  // connection without a word); the first session stays up.
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
@@ -203,12 +204,22 @@ TEST_F(FixGatewayTest, LogonRefusals) {
   timeval tv{10, 0};
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
   const std::string logon = Frame("A", 1, "JINLU-OE", "98=0\x01" "108=30\x01" "554=demo-JINLU-OE\x01");
+  const auto sent_at = std::chrono::steady_clock::now();
   ASSERT_GT(send(fd, logon.data(), logon.size(), MSG_NOSIGNAL), 0);
   char buf[1024];
   std::string reply;
   for (ssize_t n; (n = recv(fd, buf, sizeof(buf), 0)) > 0;) reply.append(buf, static_cast<size_t>(n));
+  const auto took = std::chrono::steady_clock::now() - sent_at;
   close(fd);
   EXPECT_EQ(reply.find("35=A"), std::string::npos) << reply;
+  EXPECT_NE(reply.find("35=5\x01"), std::string::npos) << reply;
+  EXPECT_NE(reply.find("\x01" "49=DAZONG\x01"), std::string::npos) << reply;
+  EXPECT_NE(reply.find("\x01" "56=JINLU-OE\x01"), std::string::npos) << reply;
+  EXPECT_NE(reply.find("58=CompID is already logged on\x01"), std::string::npos) << reply;
+  EXPECT_LT(took, 5s);
+  // (A QuickFIX initiator shows this Text as the Logout's, like the password refusal below;
+  // a second initiator of the same session cannot run in this process: QuickFIX's session
+  // registry is per process.)
   EXPECT_TRUE(first->logged_on());
   ASSERT_TRUE(first->SendNewOrder({"J-1", kSymbol, '1', '2', "3600.00", "10000", '0'}).ok());
   EXPECT_TRUE(first->WaitFor(Er("J-1", '0'), 10s).has_value());
@@ -512,6 +523,78 @@ TEST_F(FixGatewayTest, SequenceNumbersSurviveARestartAndMissedReportsAreResent) 
   const size_t at = logon->raw.find("|34=");
   ASSERT_NE(at, std::string::npos);
   EXPECT_GT(std::stoi(logon->raw.substr(at + 4)), 3) << logon->raw;
+}
+
+// OrderStatusRequest (H) is answered from the exchange's own state: after a restart, an order
+// resting since before it is reported New or PartiallyFilled with its fills, although this
+// gateway has reported nothing about it since it started.
+TEST_F(FixGatewayTest, OrderStatusAfterARestartComesFromTheExchangesOwnState) {
+  StartDaemon();
+  auto jinlu = Connect("JINLU-OE");    // M002, no cancel-on-disconnect
+  auto haibei = Connect("HAIBEI-OE");  // M003
+  ASSERT_TRUE(jinlu->SendNewOrder({"J-S1", kSymbol, '2', '2', "3650.00", "30000", '1'}).ok());
+  auto accepted = jinlu->WaitFor(Er("J-S1", '0'), 10s);
+  ASSERT_TRUE(accepted.has_value()) << daemon_->log();
+  const std::string order_id = accepted->Get(37);
+  ASSERT_TRUE(jinlu->SendNewOrder({"J-S2", kSymbol, '2', '2', "3700.00", "10000", '1'}).ok());
+  ASSERT_TRUE(jinlu->WaitFor(Er("J-S2", '0'), 10s).has_value());
+  ASSERT_TRUE(haibei->SendNewOrder({"H-B1", kSymbol, '1', '2', "3650.00", "10000", '1'}).ok());
+  ASSERT_TRUE(haibei->WaitFor(Er("H-B1", 'F'), 10s).has_value());
+  ASSERT_TRUE(jinlu->WaitFor(Er("J-S1", 'F'), 10s).has_value());
+  jinlu->Stop();
+  haibei->Stop();
+  jinlu.reset();
+  haibei.reset();
+
+  EXPECT_EQ(WEXITSTATUS(daemon_->Kill(SIGTERM)), 0);
+  StartDaemon();
+  jinlu = Connect("JINLU-OE");
+  haibei = Connect("HAIBEI-OE");
+  auto status = [&](FixClient& c, const std::string& cl_ord_id, char side, const std::string& req_id) {
+    EXPECT_TRUE(c.SendRaw("H", Fields{{11, cl_ord_id}, {790, req_id}, {55, kSymbol}, {54, std::string(1, side)}}).ok());
+    auto er = c.WaitFor([=](const ReceivedMessage& m) { return m.msg_type == "8" && m.Get(790) == req_id; }, 10s);
+    EXPECT_TRUE(er.has_value()) << req_id << "\n" << daemon_->log();
+    return er.value_or(ReceivedMessage{});
+  };
+  // Resting since before the restart, partially filled.
+  ReceivedMessage s1 = status(*jinlu, "J-S1", '2', "Q1");
+  EXPECT_EQ(s1.Get(150), "I");
+  EXPECT_EQ(s1.Get(39), "1") << s1.raw;
+  EXPECT_EQ(s1.Get(37), order_id);
+  EXPECT_EQ(s1.Get(11), "J-S1");
+  EXPECT_EQ(s1.Get(14), "10000");
+  EXPECT_EQ(s1.Get(151), "20000");
+  EXPECT_EQ(s1.Get(6), "3650.0000");
+  EXPECT_EQ(s1.Get(38), "30000");
+  EXPECT_EQ(s1.Get(44), "3650.00");
+  // Resting, untouched.
+  ReceivedMessage s2 = status(*jinlu, "J-S2", '2', "Q2");
+  EXPECT_EQ(s2.Get(39), "0") << s2.raw;
+  EXPECT_EQ(s2.Get(14), "0");
+  EXPECT_EQ(s2.Get(151), "10000");
+  // Filled before the restart: closed, its final state is in the reports already sent.
+  ReceivedMessage b1 = status(*haibei, "H-B1", '1', "Q3");
+  EXPECT_EQ(b1.Get(39), "8") << b1.raw;
+  EXPECT_EQ(b1.Get(20001), "19");
+  EXPECT_NE(b1.Get(58).find("is closed"), std::string::npos) << b1.raw;
+  // Another member's order, and an id never used: unknown.
+  EXPECT_EQ(status(*haibei, "J-S1", '2', "Q4").Get(20001), "7");
+  EXPECT_EQ(status(*jinlu, "J-NONE", '2', "Q5").Get(20001), "7");
+
+  // More fills after the restart: the status follows them, and a fill that closes the order
+  // is answered with its final state.
+  ASSERT_TRUE(haibei->SendNewOrder({"H-B2", kSymbol, '1', '2', "3650.00", "10000", '1'}).ok());
+  ASSERT_TRUE(jinlu->WaitFor(Er("J-S1", 'F'), 10s).has_value());
+  ReceivedMessage s1b = status(*jinlu, "J-S1", '2', "Q6");
+  EXPECT_EQ(s1b.Get(39), "1");
+  EXPECT_EQ(s1b.Get(14), "20000");
+  EXPECT_EQ(s1b.Get(151), "10000");
+  ASSERT_TRUE(haibei->SendNewOrder({"H-B3", kSymbol, '1', '2', "3650.00", "10000", '1'}).ok());
+  ASSERT_TRUE(jinlu->WaitFor(Er("J-S1", 'F'), 10s).has_value());
+  ReceivedMessage s1c = status(*jinlu, "J-S1", '2', "Q7");
+  EXPECT_EQ(s1c.Get(39), "2") << s1c.raw;
+  EXPECT_EQ(s1c.Get(14), "30000");
+  EXPECT_EQ(s1c.Get(151), "0");
 }
 
 // A raw session asks for everything again after a restart: admin messages come back as one

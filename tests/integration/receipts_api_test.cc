@@ -371,5 +371,93 @@ TEST_F(ReceiptsApiTest, TradesOverFixSettleDeliveryVersusPaymentAcrossSeveralRec
   buyer4->Stop();
 }
 
+// A sell over real FIX that names the receipt to deliver (NoReceipts(20010) on D): the exchange
+// reserves that receipt, not the seller's oldest, and the buyer ends up holding it (a child
+// split from it). Bad groups are refused with their reason and reserve nothing.
+TEST_F(ReceiptsApiTest, ASellNamingItsReceiptOverFixDeliversThatReceiptToTheBuyer) {
+  ASSERT_EQ(testing::SeedDemoLedger(*api_), "");
+  auto held = Holdings("M001", "rebar");
+  ASSERT_EQ(held.size(), 2u);  // two receipts of 100 t
+  // Name the newer of the two, so that the ledger's own choice (oldest first) would differ.
+  int64_t oldest = held[0]["id"].get<int64_t>();
+  int64_t newest = held[1]["id"].get<int64_t>();
+  if (newest < oldest) std::swap(oldest, newest);
+
+  auto seller = Connect("HUAXIN-OE");
+  auto buyer = Connect("JINLU-OE");
+  ASSERT_TRUE(seller->WaitLoggedOn(20s));
+  ASSERT_TRUE(buyer->WaitLoggedOn(20s));
+  auto sell = [&](const std::string& cl, const std::string& qty, char side,
+                  const std::vector<std::vector<std::pair<int, std::string>>>& entries) {
+    return seller->SendRaw("D",
+                           {{11, cl}, {55, kSymbol}, {54, std::string(1, side)}, {60, "20261127-02:00:00"},
+                            {38, qty}, {40, "2"}, {44, "3650.00"}, {59, "1"}},
+                           {FixClient::RawGroup{20010, 20011, entries}});
+  };
+  auto refused = [&](const std::string& cl) -> std::string {
+    auto er = seller->WaitFor(ExecReport(cl, '8'), 10s);
+    return er.has_value() ? er->Get(20001) + " " + er->Get(58) : "no reject";
+  };
+  // Refusals: another member's (or no such) receipt, quantities not summing to OrderQty, a
+  // receipt named twice, a buy naming receipts, a malformed receipt id.
+  ASSERT_TRUE(sell("N-1", "20000", '2', {{{20011, "999999"}, {20012, "20000"}}}).ok());
+  EXPECT_EQ(refused("N-1").substr(0, 2), "12");
+  ASSERT_TRUE(sell("N-2", "20000", '2', {{{20011, std::to_string(newest)}, {20012, "10000"}}}).ok());
+  EXPECT_NE(refused("N-2").find("sums to 10000 but OrderQty(38) is 20000"), std::string::npos);
+  ASSERT_TRUE(sell("N-3", "20000", '2', {{{20011, std::to_string(newest)}, {20012, "10000"}},
+                                         {{20011, std::to_string(newest)}, {20012, "10000"}}}).ok());
+  EXPECT_NE(refused("N-3").find("named twice"), std::string::npos);
+  ASSERT_TRUE(sell("N-4", "20000", '1', {{{20011, std::to_string(newest)}, {20012, "20000"}}}).ok());
+  EXPECT_NE(refused("N-4").find("14: only a sell order may name receipts"), std::string::npos);
+  ASSERT_TRUE(sell("N-5", "20000", '2', {{{20011, "SHBS000001"}, {20012, "20000"}}}).ok());
+  EXPECT_NE(refused("N-5").find("ReceiptID(20011)"), std::string::npos);
+  ASSERT_TRUE(sell("N-6", "20000", '2', {{{20011, std::to_string(newest)}, {20012, "2e4"}}}).ok());
+  EXPECT_NE(refused("N-6").find("3: ReceiptQty(20012)"), std::string::npos);
+  for (const json& x : Holdings("M001", "rebar")) EXPECT_TRUE(x["holds"].empty()) << x.dump();  // nothing reserved
+
+  // 30 t from the newest receipt.
+  FixClient::Order named{"S-named", kSymbol, '2', '2', "3650.00", "30000", '1'};
+  named.receipts = {{std::to_string(newest), "30000"}};
+  ASSERT_TRUE(seller->SendNewOrder(named).ok());
+  ASSERT_TRUE(seller->WaitFor(ExecReport("S-named", '0'), 10s).has_value()) << daemon_->log();
+  ASSERT_TRUE(buyer->SendNewOrder({"B-named", kSymbol, '1', '2', "3650.00", "30000", '0'}).ok());
+  ASSERT_TRUE(buyer->WaitFor(ExecReport("B-named", 'F'), 10s).has_value());
+  ASSERT_TRUE(seller->WaitFor([](const ReceivedMessage& m) {
+    return m.msg_type == "8" && m.Get(11) == "S-named" && m.Get(39) == "2";
+  }, 10s).has_value());
+
+  // The buyer holds 30 t split from the named receipt; the seller's oldest receipt is whole.
+  int64_t from_named = 0;
+  for (const json& x : Holdings("M002", "rebar")) {
+    if (x["elements"]["depositor"] != "M001") continue;
+    ASSERT_EQ(x["parents"].size(), 1u) << x.dump();
+    EXPECT_EQ(x["parents"][0].get<int64_t>(), newest) << x.dump();
+    from_named += x["elements"]["quantity"].get<int64_t>();
+  }
+  EXPECT_EQ(from_named, 30000);
+  bool oldest_whole = false;
+  for (const json& x : Holdings("M001", "rebar")) {
+    if (x["id"].get<int64_t>() == oldest) oldest_whole = x["elements"]["quantity"].get<int64_t>() == 100000;
+  }
+  EXPECT_TRUE(oldest_whole);
+  ExpectVerified();
+
+  // A replace cannot name receipts: the dictionary does not define the group on G, so the
+  // session rejects it (373=2) before the application sees it, and the session stays up.
+  ASSERT_TRUE(seller->SendRaw("G",
+                              {{41, "S-named"}, {11, "S-named-R"}, {55, kSymbol}, {54, "2"},
+                               {60, "20261127-02:00:00"}, {38, "30000"}, {40, "2"}, {44, "3660.00"}},
+                              {FixClient::RawGroup{20010, 20011, {{{20011, std::to_string(oldest)}, {20012, "30000"}}}}})
+                  .ok());
+  auto session_reject = seller->WaitFor([](const ReceivedMessage& m) { return m.msg_type == "3"; }, 10s);
+  ASSERT_TRUE(session_reject.has_value());
+  EXPECT_EQ(session_reject->Get(373), "2") << session_reject->raw;
+  EXPECT_EQ(session_reject->Get(371), "20010") << session_reject->raw;
+  ASSERT_TRUE(seller->SendNewOrder({"S-after", kSymbol, '2', '2', "3700.00", "10000", '1'}).ok());
+  EXPECT_TRUE(seller->WaitFor(ExecReport("S-after", '0'), 10s).has_value());
+  seller->Stop();
+  buyer->Stop();
+}
+
 }  // namespace
 }  // namespace dazong

@@ -337,5 +337,52 @@ TEST_F(CoreTest, TimerExpiresGtdOrders) {
   EXPECT_EQ(std::get<OrderCancelled>(events[0].body).cause, CancelCause::kExpired);
 }
 
+// OrderStatusRequest reads the core: an open order's current state under any ClOrdID it has
+// had, "closed" once it is filled or cancelled, unknown for ids never used or another member's.
+TEST_F(CoreTest, FindOrderAnswersFromTheCoresOwnState) {
+  auto cl = [](std::string_view v) { return ClOrdId::FromView(v); };
+  EXPECT_EQ(core_.FindOrder(MemberId(1), cl("S1")).kind, OrderStatusKind::kUnknown);
+  Apply(Order(1, "S1", Side::kSell, 3650, 3000));
+  OrderStatusAnswer open = core_.FindOrder(MemberId(1), cl("S1"));
+  ASSERT_EQ(open.kind, OrderStatusKind::kOpen);
+  EXPECT_EQ(open.order.cum_quantity, Quantity());
+  EXPECT_EQ(open.order.leaves_quantity, Quantity::FromRaw(3000));
+  EXPECT_EQ(open.order.instrument, InstrumentId(1));
+  EXPECT_EQ(open.order.cl_ord_id.view(), "S1");
+  // Another member cannot see it.
+  EXPECT_EQ(core_.FindOrder(MemberId(2), cl("S1")).kind, OrderStatusKind::kUnknown);
+
+  Apply(Order(2, "B1", Side::kBuy, 3650, 1000));  // fills 1 t
+  OrderStatusAnswer partial = core_.FindOrder(MemberId(1), cl("S1"));
+  ASSERT_EQ(partial.kind, OrderStatusKind::kOpen);
+  EXPECT_EQ(partial.order.cum_quantity, Quantity::FromRaw(1000));
+  EXPECT_EQ(partial.order.leaves_quantity, Quantity::FromRaw(2000));
+  EXPECT_EQ(partial.order.cum_notional, Money::FromRaw(365000));
+  // The buy filled completely: closed.
+  EXPECT_EQ(core_.FindOrder(MemberId(2), cl("B1")).kind, OrderStatusKind::kClosed);
+
+  // After a replace the order is found under both ClOrdIDs, with the new one as its own.
+  Apply(ReplaceOrderCommand{1, MemberId(1), InstrumentId(1), cl("S1-R"), cl("S1"), Side::kSell,
+                            Price::FromRaw(366000), Quantity::FromRaw(3000)});
+  for (const char* id : {"S1", "S1-R"}) {
+    OrderStatusAnswer replaced = core_.FindOrder(MemberId(1), cl(id));
+    ASSERT_EQ(replaced.kind, OrderStatusKind::kOpen) << id;
+    EXPECT_EQ(replaced.order.cl_ord_id.view(), "S1-R");
+    EXPECT_EQ(replaced.order.price, Price::FromRaw(366000));
+    EXPECT_EQ(replaced.order.order_id, open.order.order_id);
+  }
+  CancelOrderCommand cancel;
+  cancel.member = MemberId(1);
+  cancel.instrument = InstrumentId(1);
+  cancel.cl_ord_id = cl("S1-C");
+  cancel.orig_cl_ord_id = cl("S1-R");
+  cancel.side = Side::kSell;
+  Apply(cancel);
+  OrderStatusAnswer closed = core_.FindOrder(MemberId(1), cl("S1"));
+  EXPECT_EQ(closed.kind, OrderStatusKind::kClosed);
+  EXPECT_EQ(closed.order.order_id, open.order.order_id);
+  EXPECT_EQ(core_.FindOrder(MemberId(1), cl("S1-C")).kind, OrderStatusKind::kClosed);
+}
+
 }  // namespace
 }  // namespace dazong::exchange

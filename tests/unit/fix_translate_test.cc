@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "../support/test_config.h"
+#include "guarded_acceptor.h"
 #include "redacting_log.h"
 #include "translate.h"
 
@@ -92,6 +93,109 @@ TEST(FixTranslateTest, GtdProtectionPriceAndSelfTradeModeAreRead) {
   EXPECT_FALSE(ParseUtcTimestamp("2026-11-27T18:15:01").has_value());
 }
 
+// A sell naming its receipts: NoReceipts(20010) entries of ReceiptID(20011), ReceiptQty(20012).
+FIX44::NewOrderSingle NamedSell(const std::string& qty,
+                                const std::vector<std::pair<std::string, std::string>>& receipts) {
+  FIX44::NewOrderSingle m = Nos("3650", qty);
+  for (const auto& [id, q] : receipts) {
+    FIX::Group g(kNoReceiptsTag, kReceiptIdTag);
+    if (!id.empty()) g.setField(kReceiptIdTag, id);
+    if (!q.empty()) g.setField(kReceiptQtyTag, q);
+    m.addGroup(g);
+  }
+  return m;
+}
+
+TEST(FixTranslateTest, ASellCarriesTheReceiptsItNamesInline) {
+  const ExchangeConfig config = testing::MakeTestConfig();
+  auto parsed = ParseNewOrder(NamedSell("3000", {{"17", "1000"}, {"4", "2000"}}), config, MemberId(1), 1);
+  ASSERT_TRUE(std::holds_alternative<NewOrderCommand>(parsed)) << std::get<EdgeReject>(parsed).text;
+  const NewOrderCommand& cmd = std::get<NewOrderCommand>(parsed);
+  ASSERT_EQ(cmd.named_receipts().size(), 2u);
+  EXPECT_EQ(cmd.named_receipts()[0].receipt_id, 17u);
+  EXPECT_EQ(cmd.named_receipts()[0].quantity, Quantity::FromRaw(1000));
+  EXPECT_EQ(cmd.named_receipts()[1].receipt_id, 4u);
+  EXPECT_EQ(cmd.named_receipts()[1].quantity, Quantity::FromRaw(2000));
+  // Without the group the ledger chooses.
+  auto plain = ParseNewOrder(Nos("3650", "1000"), config, MemberId(1), 1);
+  EXPECT_EQ(std::get<NewOrderCommand>(plain).receipt_count, 0);
+  // The most an order may name.
+  std::vector<std::pair<std::string, std::string>> four;
+  for (int i = 1; i <= static_cast<int>(kMaxNamedReceipts); ++i) four.push_back({std::to_string(i), "1000"});
+  auto full = ParseNewOrder(NamedSell(std::to_string(1000 * kMaxNamedReceipts), four), config, MemberId(1), 1);
+  ASSERT_TRUE(std::holds_alternative<NewOrderCommand>(full));
+  EXPECT_EQ(std::get<NewOrderCommand>(full).named_receipts().size(), kMaxNamedReceipts);
+}
+
+TEST(FixTranslateTest, EveryMalformedReceiptGroupIsRefusedWithItsReason) {
+  const ExchangeConfig config = testing::MakeTestConfig();
+  auto refusal = [&](const FIX::Message& m) -> EdgeReject {
+    auto parsed = ParseNewOrder(m, config, MemberId(1), 1);
+    if (!std::holds_alternative<EdgeReject>(parsed)) return EdgeReject{RejectReason::kNone, "accepted"};
+    return std::get<EdgeReject>(parsed);
+  };
+  auto expect = [&](const FIX::Message& m, RejectReason reason, const std::string& text) {
+    const EdgeReject r = refusal(m);
+    EXPECT_EQ(r.reason, reason) << r.text;
+    EXPECT_NE(r.text.find(text), std::string::npos) << r.text;
+  };
+  // NoReceipts does not match the entries that follow.
+  FIX44::NewOrderSingle count = NamedSell("2000", {{"1", "1000"}, {"2", "1000"}});
+  count.setField(kNoReceiptsTag, "3");
+  expect(count, RejectReason::kInsufficientReceipts, "does not match the 2 receipt entries");
+  FIX44::NewOrderSingle count_text = NamedSell("1000", {{"1", "1000"}});
+  count_text.setField(kNoReceiptsTag, "one");
+  expect(count_text, RejectReason::kInsufficientReceipts, "NoReceipts(20010)=one");
+  FIX44::NewOrderSingle count_only = Nos("3650", "1000");
+  count_only.setField(kNoReceiptsTag, "1");
+  expect(count_only, RejectReason::kInsufficientReceipts, "does not match the 0 receipt entries");
+  // Receipt ids: positive integers only.
+  expect(NamedSell("1000", {{"0", "1000"}}), RejectReason::kInsufficientReceipts, "positive integer (got '0')");
+  expect(NamedSell("1000", {{"-3", "1000"}}), RejectReason::kInsufficientReceipts, "got '-3'");
+  expect(NamedSell("1000", {{"WH-SH-01-000001", "1000"}}), RejectReason::kInsufficientReceipts, "ReceiptID(20011)");
+  expect(NamedSell("1000", {{"007", "1000"}}), RejectReason::kInsufficientReceipts, "got '007'");
+  expect(NamedSell("1000", {{"99999999999999999999", "1000"}}), RejectReason::kInsufficientReceipts, "ReceiptID");
+  expect(NamedSell("1000", {{"", "1000"}}), RejectReason::kInsufficientReceipts, "got ''");
+  // Quantities: positive whole base units, present, not above the order's.
+  expect(NamedSell("1000", {{"5", ""}}), RejectReason::kInvalidQuantity, "ReceiptQty(20012) of receipt 5");
+  expect(NamedSell("1000", {{"5", "0"}}), RejectReason::kInvalidQuantity, "got '0'");
+  expect(NamedSell("1000", {{"5", "-1000"}}), RejectReason::kInvalidQuantity, "got '-1000'");
+  expect(NamedSell("1000", {{"5", "999.5"}}), RejectReason::kInvalidQuantity, "got '999.5'");
+  expect(NamedSell("1000", {{"5", "lots"}}), RejectReason::kInvalidQuantity, "got 'lots'");
+  expect(NamedSell("1000", {{"5", "2000"}}), RejectReason::kInvalidQuantity, "at most OrderQty(38)");
+  // Quantities must sum to the order's.
+  expect(NamedSell("3000", {{"5", "1000"}, {"6", "1000"}}), RejectReason::kInsufficientReceipts,
+         "sums to 2000 but OrderQty(38) is 3000");
+  // A receipt named twice.
+  expect(NamedSell("2000", {{"5", "1000"}, {"5", "1000"}}), RejectReason::kInsufficientReceipts, "named twice");
+  // More than the most an order may name.
+  std::vector<std::pair<std::string, std::string>> many;
+  for (int i = 1; i <= static_cast<int>(kMaxNamedReceipts) + 1; ++i) many.push_back({std::to_string(i), "1000"});
+  expect(NamedSell(std::to_string(1000 * (kMaxNamedReceipts + 1)), many), RejectReason::kInsufficientReceipts,
+         "at most 4 receipts");
+  // A buy may not name receipts.
+  FIX44::NewOrderSingle buy = NamedSell("1000", {{"5", "1000"}});
+  buy.setField(FIX::Side('1'));
+  expect(buy, RejectReason::kUnsupportedOrderType, "only a sell order may name receipts");
+  // Nor may a replace.
+  FIX44::OrderCancelReplaceRequest replace;
+  replace.setField(FIX::ClOrdID("r1"));
+  replace.setField(FIX::OrigClOrdID("c1"));
+  replace.setField(FIX::Symbol("RB"));
+  replace.setField(FIX::Side('2'));
+  replace.setField(FIX::OrdType('2'));
+  replace.setField(FIX::FIELD::OrderQty, "1000");
+  replace.setField(FIX::FIELD::Price, "3650");
+  ASSERT_TRUE(std::holds_alternative<ReplaceOrderCommand>(ParseReplace(replace, config, MemberId(1), 1)));
+  FIX::Group g(kNoReceiptsTag, kReceiptIdTag);
+  g.setField(kReceiptIdTag, "5");
+  g.setField(kReceiptQtyTag, "1000");
+  replace.addGroup(g);
+  auto replaced = ParseReplace(replace, config, MemberId(1), 1);
+  ASSERT_TRUE(std::holds_alternative<EdgeReject>(replaced));
+  EXPECT_NE(std::get<EdgeReject>(replaced).text.find("cancel and enter a new order"), std::string::npos);
+}
+
 TEST(FixTranslateTest, TradeReportCarriesFillAndAveragePrice) {
   const ExchangeConfig config = testing::MakeTestConfig();
   TradeEvent trade;
@@ -130,6 +234,24 @@ TEST(FixTranslateTest, RejectReportCarriesTheExchangeReasonCode) {
   EXPECT_EQ(er.getField(FIX::FIELD::OrdRejReason), "3");
   EXPECT_EQ(er.getField(kRejectCodeTag), "6");
   EXPECT_EQ(er.getField(FIX::FIELD::Text), "6: price is outside the daily price band");
+}
+
+// The duplicate-logon guard reads only a complete first message, and leaves everything but a
+// Logon for a session held by another connection to QuickFIX (no session exists here, so a
+// complete Logon passes too; the duplicate itself is covered by fix_gateway_test).
+TEST(FixTranslateTest, TheLogonGuardWaitsForACompleteFirstMessageAndPassesTheRest) {
+  using V = GuardedAcceptor::Verdict;
+  FIX::SessionID id;
+  const std::string logon =
+      "8=FIX.4.4\x01" "9=70\x01" "35=A\x01" "34=1\x01" "49=JINLU-OE\x01" "52=20260101-00:00:00.000\x01"
+      "56=DAZONG\x01" "98=0\x01" "108=30\x01" "10=123\x01";
+  EXPECT_EQ(GuardedAcceptor::Inspect(logon.substr(0, 20), &id), V::kWaitForMore);
+  EXPECT_EQ(GuardedAcceptor::Inspect(logon.substr(0, logon.size() - 1), &id), V::kWaitForMore);
+  EXPECT_EQ(GuardedAcceptor::Inspect(logon, &id), V::kPass);  // no such session in this process
+  std::string order = logon;
+  order.replace(order.find("35=A"), 4, "35=D");
+  EXPECT_EQ(GuardedAcceptor::Inspect(order, &id), V::kPass);
+  EXPECT_EQ(GuardedAcceptor::Inspect(std::string(5000, 'x'), &id), V::kPass);  // not FIX: QuickFIX's
 }
 
 TEST(FixTranslateTest, PasswordsNeverReachTheMessageLog) {

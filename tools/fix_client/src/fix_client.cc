@@ -196,6 +196,12 @@ absl::Status FixClient::SendNewOrder(const Order& order) {
   msg.setField(FIX::FIELD::OrderQty, order.quantity);
   if (!order.price.empty()) msg.setField(FIX::FIELD::Price, order.price);
   msg.setField(FIX::TimeInForce(order.time_in_force));
+  for (const auto& [receipt, quantity] : order.receipts) {
+    FIX::Group g(20010, 20011);  // NoReceipts, ReceiptID (docs/fix-rules-of-engagement.md §2.1.1)
+    g.setField(20011, receipt);
+    g.setField(20012, quantity);
+    msg.addGroup(g);
+  }
   return impl_->Send(msg);
 }
 

@@ -3,7 +3,9 @@
 // values, no pointers, so a command can be journaled and replayed byte for byte.
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <variant>
 
@@ -11,10 +13,17 @@
 #include "dazong/common/fixed_point.h"
 #include "dazong/common/ids.h"
 #include "dazong/common/phase.h"
+#include "dazong/common/reservations.h"
 #include "dazong/common/short_string.h"
 #include "dazong/common/side.h"
 
 namespace dazong {
+
+// Most receipts one sell order may name for delivery (FIX NoReceipts(20010) on a
+// NewOrderSingle). They are held inline, so a command stays a plain value that travels through
+// the bounded command queue without any heap allocation; each one costs 16 bytes of every
+// queued command (see the static_assert on CommandBody below).
+inline constexpr size_t kMaxNamedReceipts = 4;
 
 // Enter an order. `member` is the authenticated member (the gateway sets it from the session,
 // never from the message body).
@@ -33,6 +42,20 @@ struct NewOrderCommand {
   Price protection_price;      // market orders: never trade beyond it (0: the band's edge)
   Timestamp expire_time = 0;   // GTD orders
   SelfTradePrevention stp = SelfTradePrevention::kNone;
+  // Sells only: the receipts to deliver, receipts[0, receipt_count), quantities summing to
+  // `quantity`. None: the ledger takes the member's oldest free receipts.
+  uint8_t receipt_count = 0;
+  std::array<NamedReceipt, kMaxNamedReceipts> receipts{};
+
+  std::span<const NamedReceipt> named_receipts() const {
+    return {receipts.data(), receipt_count <= kMaxNamedReceipts ? receipt_count : kMaxNamedReceipts};
+  }
+  // Appends a named receipt; false when kMaxNamedReceipts are already named.
+  bool AddReceipt(uint64_t receipt_id, Quantity qty) {
+    if (receipt_count >= kMaxNamedReceipts) return false;
+    receipts[receipt_count++] = NamedReceipt{receipt_id, qty};
+    return true;
+  }
 };
 
 // Cancel the member's order that it entered as `orig_cl_ord_id`.
@@ -104,6 +127,10 @@ struct QueryCommand {
 using CommandBody = std::variant<NewOrderCommand, CancelOrderCommand, ReplaceOrderCommand,
                                  MassCancelCommand, PhaseCommand, TimerCommand,
                                  LedgerCommandEnvelope, QueryCommand>;
+
+// Commands are copied by value through the command queue: keep them small. The named receipts
+// made NewOrderCommand the largest body (about 160 bytes); grow kMaxNamedReceipts only with care.
+static_assert(sizeof(CommandBody) <= 168, "CommandBody grew: commands travel by value");
 
 // A command as the sequencer journals it: its global sequence number and the time stamp it
 // was given, which is the only time the core ever sees.

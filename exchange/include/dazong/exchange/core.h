@@ -15,6 +15,7 @@
 #include "dazong/common/commands.h"
 #include "dazong/common/config.h"
 #include "dazong/common/events.h"
+#include "dazong/common/order_status.h"
 #include "dazong/common/reservations.h"
 #include "dazong/matching/order_book.h"
 #include "dazong/exchange/schedule.h"
@@ -40,6 +41,12 @@ class ExchangeCore {
   const PriceBand& band(InstrumentId instrument) const;
   uint64_t last_order_id() const { return next_order_id_ - 1; }
   uint64_t last_trade_id() const { return next_trade_id_ - 1; }
+
+  // What the core knows of `member`'s order known as `cl_ord_id` (its entry ClOrdID or that of
+  // a cancel/replace request for it), for OrderStatusRequest: an open order's current state,
+  // or only that it is closed (the core keeps no final state of closed orders), or unknown.
+  // Read-only and allocation-free; call on the thread that applies commands.
+  OrderStatusAnswer FindOrder(MemberId member, const ClOrdId& cl_ord_id) const;
 
  private:
   class BookListener;

@@ -2,10 +2,13 @@
 // supervisors' drop copy (docs/fix-rules-of-engagement.md is the published contract).
 //
 // Turns FIX into commands and events into FIX; keeps no exchange state beyond sessions (a
-// per-member cache of the orders it has reported, for OrderStatusRequest and
-// cancel-on-disconnect, and the public market-data picture it publishes).
+// per-member cache of the orders it has reported, for cancel-on-disconnect and for the final
+// state of closed orders in OrderStatusRequest answers, and the public market-data picture it
+// publishes). Open orders' status comes from the core (SetOrderStatusSource).
 //
-// Threads: QuickFIX's ThreadedSocketAcceptor reads each connection on its own thread (so the
+// Threads: each connection is read on its own thread by QuickFIX's ThreadedSocketConnection,
+// run by the gateway's GuardedAcceptor (ThreadedSocketAcceptor's model, plus a Logout that
+// says why to a second connection of a CompID that is logged on) (so the
 // argon2id check of one Logon never stalls another session); that thread validates,
 // translates and pushes a command to the sequencer's queue. OnEvents() runs on the sequencer
 // thread and only copies each event into the bounded outbound queue of the session(s) it is
@@ -24,6 +27,7 @@
 #include "absl/status/statusor.h"
 #include "dazong/common/config.h"
 #include "dazong/common/event_sink.h"
+#include "dazong/common/order_status.h"
 #include "dazong/common/positions.h"
 
 namespace dazong::fix_gateway {
@@ -56,6 +60,10 @@ class FixGateway final : public EventSink {
   // Call before Start(): where RequestForPositions (AN) is answered from (the ledger). Without
   // one, AN gets BusinessMessageReject 380=3. `source` must outlive the gateway's sessions.
   void SetPositionsSource(PositionsSource* source);
+  // Call before Start(): where OrderStatusRequest (H) is answered from (the core, on the
+  // sequencer thread). Without one, H is answered from the reports this gateway has sent since
+  // it started. `source` must outlive the gateway's sessions.
+  void SetOrderStatusSource(OrderStatusSource* source);
 
   // Starts accepting connections on config.fix.port.
   absl::Status Start();

@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -63,6 +64,9 @@ class FixClient {
     std::string price;        // decimal text, for limit orders
     std::string quantity;     // base units
     char time_in_force = '0';
+    // Sells only: the receipts to deliver, as (ledger receipt id, base units) pairs, sent as
+    // NoReceipts(20010) with ReceiptID(20011) and ReceiptQty(20012). Empty: none named.
+    std::vector<std::pair<std::string, std::string>> receipts = {};
   };
   absl::Status SendNewOrder(const Order& order);
   absl::Status SendCancel(const std::string& cl_ord_id, const std::string& orig_cl_ord_id,
