@@ -8,8 +8,11 @@
 #        which separates the gateway's and core's cost from the disk's sync latency).
 #        DAZONGD=/path/to/dazongd  another daemon build (e.g. to compare two commits);
 #        SKIP_ECHO=1  only the daemon.
-#        SETUP="cmd"  passed to fix-load --setup for the dazongd runs (seed holdings/cash
-#        once the ledger is enabled; runs after the sessions log on, before the load).
+#        SETUP="cmd"  passed to fix-load --setup for the dazongd runs (runs after the
+#        sessions log on, before the load).
+# Each dazongd run starts from an empty ledger, seeded through the HTTP API
+# (dazong-receipts seed-demo with 10,000 t receipts and 500 million yuan per member), so
+# that sells can reserve receipts and buys cash.
 set -euo pipefail
 SRC="$(cd "$(dirname "$0")/.." && pwd)"
 BUILD="${1:-$SRC/build/default}"
@@ -53,11 +56,12 @@ for round in $(seq 1 "$ROUNDS"); do
 
   # The full exchange: throttles off for the load sessions, a fresh data directory.
   FPORT=$(free_port)
+  HPORT=$(free_port)
   DATA="${DATA_BASE:-$WORK}/dazong-fix-bench-data.$$"
   rm -rf "$DATA"
   sed -e "s|data_dir = \"../var/demo\"|data_dir = \"$DATA\"|" \
       -e "s|^port = 9878|port = $FPORT|" -e "s|^port = 6390|port = $REDIS_PORT|" \
-      -e "s|^port = 8088|port = $(free_port)|" \
+      -e "s|^port = 8088|port = $HPORT|" \
       -e "s|dictionary = \"../fix_gateway/spec/FIX44-dazong.xml\"|dictionary = \"$DICT\"|" \
       -e "/^throttle_per_second/d" -e "/^cancel_on_disconnect/d" \
       "$SRC/config/demo.toml" >"$WORK/exchange.toml"
@@ -65,6 +69,7 @@ for round in $(seq 1 "$ROUNDS"); do
   DPID=$!
   PIDS+=($DPID)
   for _ in $(seq 300); do grep -q "dazongd ready" "$WORK/dazongd.log" && break; sleep 0.1; done
+  "$BUILD/tools/dazong-receipts" --port "$HPORT" seed-demo 10000000 >/dev/null
   loads "$FPORT" "round$round dazongd" "${SETUP:-}"
   kill "$DPID"; wait "$DPID" 2>/dev/null || true
   rm -rf "$DATA"

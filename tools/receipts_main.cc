@@ -37,7 +37,8 @@ operator      freeze ID REFERENCE REASON | unfreeze ID REASON | expire
               halt SYMBOL|ALL | resume SYMBOL|ALL | phase SYMBOL|ALL PHASE
               mass-cancel [SYMBOL] [MEMBER]
 raw           get PATH | post PATH [JSON]
-demo          seed-demo   (demo tokens; seeds receipts and cash when the ledger is empty)
+demo          seed-demo [RECEIPT_KG]   (demo tokens; seeds receipts and cash when the ledger is
+              empty; RECEIPT_KG sizes each receipt, default 100000, e.g. larger for load tests)
 Quantities are base units (kg), money is fen. ELEMENTS_JSON: see docs/receipts.md.
 )";
 
@@ -102,7 +103,10 @@ int main(int argc, char** argv) {
                   static_cast<long long>(v.body["history_records"].get<int64_t>()));
       return 0;
     }
-    const std::string error = dazong::testing::SeedDemoLedger(api);
+    dazong::testing::DemoSeed seed;
+    if (need(1)) seed.receipt_kg = std::stoll(arg(1));
+    if (seed.receipt_kg <= 0) return Usage();
+    const std::string error = dazong::testing::SeedDemoLedger(api, seed);
     if (!error.empty()) {
       std::fprintf(stderr, "dazong-receipts: seeding failed: %s\n", error.c_str());
       return 1;

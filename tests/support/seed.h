@@ -6,6 +6,7 @@
 
 #include <httplib.h>
 
+#include <algorithm>
 #include <string>
 #include <utility>
 #include <vector>
@@ -81,6 +82,8 @@ struct DemoSeed {
   int64_t rebar_receipts = 2;         // at WH-SH-01, 100 t each
   int64_t receipt_kg = 100000;
   int64_t cash_fen = 50'000'000'000;  // 500 million yuan
+  // Inspected stock per (warehouse, commodity): at least 50,000 t, and room for every receipt.
+  int64_t stock_kg() const { return std::max<int64_t>(50'000'000, 10 * receipt_kg * (rebar_receipts + 1)); }
 };
 
 // Stock reports by the three warehouses, receipts for M001..M005 (rebar and copper at
@@ -91,12 +94,13 @@ inline std::string SeedDemoLedger(ApiClient& api, const DemoSeed& seed = {}) {
   };
   const std::vector<std::string> members = {"M001", "M002", "M003", "M004", "M005"};
   const int64_t n = static_cast<int64_t>(members.size());
+  const int64_t kg = seed.stock_kg();
   const std::vector<std::pair<std::string, nlohmann::json>> stock = {
-      {"WH-SH-01", {{"commodity", "rebar"}, {"grade", kDemoRebarGrade}, {"quantity", 50'000'000}}},
-      {"WH-SH-01", {{"commodity", "copper"}, {"grade", kDemoCopperGrade}, {"quantity", 50'000'000}}},
-      {"WH-TJ-02", {{"commodity", "rebar"}, {"grade", kDemoRebarGrade}, {"quantity", 50'000'000}}},
-      {"WH-TJ-02", {{"commodity", "soybean-meal"}, {"grade", kDemoSoyGrade}, {"quantity", 50'000'000}}},
-      {"WH-DL-03", {{"commodity", "soybean-meal"}, {"grade", kDemoSoyGrade}, {"quantity", 50'000'000}}}};
+      {"WH-SH-01", {{"commodity", "rebar"}, {"grade", kDemoRebarGrade}, {"quantity", kg}}},
+      {"WH-SH-01", {{"commodity", "copper"}, {"grade", kDemoCopperGrade}, {"quantity", kg}}},
+      {"WH-TJ-02", {{"commodity", "rebar"}, {"grade", kDemoRebarGrade}, {"quantity", kg}}},
+      {"WH-TJ-02", {{"commodity", "soybean-meal"}, {"grade", kDemoSoyGrade}, {"quantity", kg}}},
+      {"WH-DL-03", {{"commodity", "soybean-meal"}, {"grade", kDemoSoyGrade}, {"quantity", kg}}}};
   for (const auto& [warehouse, body] : stock) {
     if (std::string e = check(api.Post(warehouse, "/stock", body), "stock " + warehouse); !e.empty()) return e;
   }
