@@ -246,7 +246,7 @@ class FixGateway::Impl final : public FIX::Application {
       acceptor_options.send_buffer_bytes = 262144;
       if (!options_.log_dir.empty()) {
         log_factory_ = std::make_unique<RedactingLogFactory>(
-            std::make_unique<FIX::FileLogFactory>(settings_));
+            std::make_unique<BufferedFileLogFactory>(options_.log_dir));
         acceptor_ = std::make_unique<GuardedAcceptor>(*this, *store_factory_, settings_, *log_factory_,
                                                       acceptor_options);
       } else {

@@ -1,7 +1,103 @@
 #include "redacting_log.h"
 
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <mutex>
+
 namespace dazong::fix_gateway {
 namespace {
+
+// One append-only text file with a write buffer.
+class BufferedFile {
+ public:
+  explicit BufferedFile(const std::string& path) : file_(std::fopen(path.c_str(), "ab")) {
+    if (file_ != nullptr) std::setvbuf(file_, nullptr, _IONBF, 0);  // our own buffer only
+    buffer_.reserve(kFlushBytes + 4096);
+  }
+  ~BufferedFile() {
+    Flush();
+    if (file_ != nullptr) std::fclose(file_);
+  }
+  void Line(const std::string& text, bool flush_now) {
+    const auto now = std::chrono::system_clock::now();
+    const auto us = std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count();
+    const std::time_t secs = static_cast<std::time_t>(us / 1000000);
+    std::tm tm{};
+    gmtime_r(&secs, &tm);
+    char stamp[40];
+    const int n = std::snprintf(stamp, sizeof(stamp), "%04d%02d%02d-%02d:%02d:%02d.%06lld : ",
+                                tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+                                tm.tm_min, tm.tm_sec, static_cast<long long>(us % 1000000));
+    buffer_.append(stamp, static_cast<size_t>(n));
+    buffer_.append(text);
+    buffer_.push_back('\n');
+    const auto steady = std::chrono::steady_clock::now();
+    if (flush_now || buffer_.size() >= kFlushBytes || steady - last_flush_ >= kFlushAfter) {
+      Flush();
+      last_flush_ = steady;
+    }
+  }
+  void Flush() {
+    if (file_ != nullptr && !buffer_.empty()) {
+      std::fwrite(buffer_.data(), 1, buffer_.size(), file_);
+    }
+    buffer_.clear();
+  }
+  void Truncate(const std::string& path) {
+    buffer_.clear();
+    if (file_ != nullptr) std::fclose(file_);
+    file_ = std::fopen(path.c_str(), "wb");
+    if (file_ != nullptr) std::setvbuf(file_, nullptr, _IONBF, 0);
+  }
+
+ private:
+  static constexpr size_t kFlushBytes = 64 * 1024;
+  static constexpr std::chrono::milliseconds kFlushAfter{100};
+  std::FILE* file_;
+  std::string buffer_;
+  std::chrono::steady_clock::time_point last_flush_ = std::chrono::steady_clock::now();
+};
+
+class BufferedFileLog final : public FIX::Log {
+ public:
+  explicit BufferedFileLog(const std::string& prefix)
+      : messages_path_(prefix + "messages.current.log"),
+        events_path_(prefix + "event.current.log"),
+        messages_(messages_path_),
+        events_(events_path_) {}
+  void clear() override {
+    std::lock_guard<std::mutex> lock(mu_);
+    messages_.Truncate(messages_path_);
+    events_.Truncate(events_path_);
+  }
+  void backup() override {
+    std::lock_guard<std::mutex> lock(mu_);
+    messages_.Flush();
+    events_.Flush();
+  }
+  void onIncoming(const std::string& m) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    messages_.Line(m, false);
+  }
+  void onOutgoing(const std::string& m) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    messages_.Line(m, false);
+  }
+  void onEvent(const std::string& m) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    messages_.Flush();  // the messages leading up to the event are on disk with it
+    events_.Line(m, true);
+  }
+
+ private:
+  std::mutex mu_;
+  std::string messages_path_;
+  std::string events_path_;
+  BufferedFile messages_;
+  BufferedFile events_;
+};
 
 class RedactingLog final : public FIX::Log {
  public:
@@ -39,6 +135,20 @@ std::string RedactSecrets(const std::string& message) {
   }
   return out;
 }
+
+FIX::Log* BufferedFileLogFactory::create() {
+  std::error_code ec;
+  std::filesystem::create_directories(dir_, ec);
+  return new BufferedFileLog(dir_ + "/GLOBAL.");
+}
+FIX::Log* BufferedFileLogFactory::create(const FIX::SessionID& id) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir_, ec);
+  return new BufferedFileLog(dir_ + "/" + id.getBeginString().getValue() + "-" +
+                             id.getSenderCompID().getValue() + "-" +
+                             id.getTargetCompID().getValue() + ".");
+}
+void BufferedFileLogFactory::destroy(FIX::Log* log) { delete log; }
 
 FIX::Log* RedactingLogFactory::create() { return new RedactingLog(inner_->create()); }
 FIX::Log* RedactingLogFactory::create(const FIX::SessionID& id) {

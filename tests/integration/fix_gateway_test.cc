@@ -505,6 +505,15 @@ TEST_F(FixGatewayTest, SequenceNumbersSurviveARestartAndMissedReportsAreResent) 
 
   // The daemon restarts while Jinlu is away, and Jinlu's order trades.
   EXPECT_EQ(WEXITSTATUS(daemon_->Kill(SIGTERM)), 0);
+  {
+    // The buffered message log is on disk after a clean stop, with the password redacted.
+    const std::string log = testing::ReadFile(dir_ / "data/fix/log/FIX.4.4-DAZONG-JINLU-OE.messages.current.log");
+    EXPECT_NE(log.find("\x01" "11=J-1\x01"), std::string::npos) << log;
+    EXPECT_NE(log.find("\x01" "554=***\x01"), std::string::npos) << log;
+    EXPECT_EQ(log.find("demo-JINLU-OE"), std::string::npos) << log;
+    const std::string event_log = testing::ReadFile(dir_ / "data/fix/log/FIX.4.4-DAZONG-JINLU-OE.event.current.log");
+    EXPECT_NE(event_log.find("logon"), std::string::npos) << event_log;
+  }
   StartDaemon();
   auto huaxin = Connect("HUAXIN-OE");
   ASSERT_TRUE(huaxin->SendNewOrder({"S-1", kSymbol, '2', '2', "3650.00", "10000", '0'}).ok());
