@@ -492,6 +492,17 @@ void IndexEngine::EmitIntraday(IndexState& s, Timestamp as_of, Timestamp from, T
   const IndexParameters& p = *s.params;
   const InstrumentDay& day = s.inst->today;
   IndexRecord& r = out.emplace_back();
+  // Reuse the buffers of records the caller is done with (Recycle).
+  if (!spare_ids_.empty()) {
+    r.calc_id.swap(spare_ids_.back());
+    spare_ids_.pop_back();
+    r.calc_id.clear();
+  }
+  if (!spare_hashes_.empty()) {
+    r.params_hash.swap(spare_hashes_.back());
+    spare_hashes_.pop_back();
+    r.params_hash.clear();
+  }
   r.kind = RecordKind::kIntraday;
   r.date = day_;
   r.as_of = as_of;
@@ -564,7 +575,31 @@ IndexRecord& IndexEngine::AppendFixing(const IndexParameters& p, const Instrumen
   size_t n = d == nullptr ? 0 : d->trades.size();
   while (n > 0 && d->trades[n - 1].time >= end) --n;
   std::vector<Exclusion> rule(n);
-  for (size_t i = 0; i < n; ++i) rule[i] = RuleExclusion(p, d->trades[i], d->busted[i] != 0);
+  // RuleExclusion(p, trade, busted) for each trade, the related pairs as a matrix.
+  uint32_t dim = 1;
+  for (const auto& [a, b] : p.related_pairs) dim = std::max(dim, std::max(a, b) + 1);
+  if (dim <= 2048) {
+    std::vector<uint8_t> related(static_cast<size_t>(dim) * dim, 0);
+    for (const auto& [a, b] : p.related_pairs) {
+      related[static_cast<size_t>(a) * dim + b] = 1;
+      related[static_cast<size_t>(b) * dim + a] = 1;
+    }
+    for (size_t i = 0; i < n; ++i) {
+      const IndexTrade& t = d->trades[i];
+      Exclusion e = Exclusion::kNone;
+      if (d->busted[i] != 0) {
+        e = Exclusion::kBusted;
+      } else if (t.buyer == t.seller) {
+        e = Exclusion::kSelfTrade;
+      } else if (t.buyer < dim && t.seller < dim &&
+                 related[static_cast<size_t>(t.buyer) * dim + t.seller] != 0) {
+        e = Exclusion::kRelatedParty;
+      }
+      rule[i] = e;
+    }
+  } else {
+    for (size_t i = 0; i < n; ++i) rule[i] = RuleExclusion(p, d->trades[i], d->busted[i] != 0);
+  }
   FixingInput in;
   if (d != nullptr) in.session = std::span<const IndexTrade>(d->trades.data(), n);
   in.rule = rule;
@@ -798,6 +833,16 @@ void IndexEngine::CorrectComposites(uint32_t instrument, LocalDay day, Timestamp
   }
 }
 
+void IndexEngine::Recycle(IndexRecord& record) {
+  constexpr size_t kKeep = 64;
+  if (record.calc_id.capacity() > 15 && spare_ids_.size() < kKeep) {
+    spare_ids_.push_back(std::move(record.calc_id));
+  }
+  if (record.params_hash.capacity() > 15 && spare_hashes_.size() < kKeep) {
+    spare_hashes_.push_back(std::move(record.params_hash));
+  }
+}
+
 std::optional<std::pair<LocalDay, std::string>> IndexEngine::TakeCheckpoint() {
   auto c = std::move(checkpoint_);
   checkpoint_.reset();
@@ -888,8 +933,12 @@ absl::Status Recompute(const Methodology& methodology, const std::vector<Recompu
                        Timestamp until, EngineOptions options,
                        const std::function<void(IndexRecord&&)>& sink) {
   std::vector<IndexRecord> out;
+  IndexEngine* engine_ptr = nullptr;
   const auto flush = [&] {
-    for (IndexRecord& r : out) sink(std::move(r));
+    for (IndexRecord& r : out) {
+      sink(std::move(r));
+      engine_ptr->Recycle(r);  // what the sink left in it
+    }
     out.clear();
   };
   // Size each instrument's day once: the largest (instrument, day) trade count.
@@ -909,6 +958,7 @@ absl::Status Recompute(const Methodology& methodology, const std::vector<Recompu
   }
   options.reserve_trades = std::max(options.reserve_trades, most);
   IndexEngine engine(methodology, options);
+  engine_ptr = &engine;
   Timestamp last = 0;
   for (const RecomputeInput& in : inputs) {
     switch (in.type) {

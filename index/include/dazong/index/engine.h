@@ -59,6 +59,10 @@ class IndexEngine {
   // Restores a checkpoint made at the start of `day`; feed the trades from that midnight on.
   absl::Status LoadState(std::string_view state);
 
+  // Hands the heap buffers of a record the caller is done with back to the engine, which
+  // reuses them for the next intraday records (no allocation per record in a recompute).
+  void Recycle(IndexRecord& record);
+
   Timestamp watermark() const { return watermark_; }
   uint64_t late_inputs() const { return late_; }
 
@@ -106,6 +110,8 @@ class IndexEngine {
   std::map<uint32_t, InstrumentState*> instruments_;
   std::vector<InstrumentState*> by_instrument_;  // the same, indexed by instrument id
   std::optional<std::pair<LocalDay, std::string>> checkpoint_;
+  // String buffers given back by Recycle: calc ids and parameter hashes.
+  std::vector<std::string> spare_ids_, spare_hashes_;
   std::vector<std::unique_ptr<IndexState>> index_storage_;
   std::vector<std::unique_ptr<InstrumentState>> instrument_storage_;
 };
