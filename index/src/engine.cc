@@ -929,19 +929,61 @@ absl::Status Recompute(const Methodology& methodology, const std::vector<Recompu
                    [&](IndexRecord&& r) { out.push_back(std::move(r)); });
 }
 
-absl::Status Recompute(const Methodology& methodology, const std::vector<RecomputeInput>& inputs,
-                       Timestamp until, EngineOptions options,
-                       const std::function<void(IndexRecord&&)>& sink) {
-  std::vector<IndexRecord> out;
-  IndexEngine* engine_ptr = nullptr;
-  const auto flush = [&] {
-    for (IndexRecord& r : out) {
-      sink(std::move(r));
-      engine_ptr->Recycle(r);  // what the sink left in it
-    }
-    out.clear();
-  };
-  // Size each instrument's day once: the largest (instrument, day) trade count.
+Recomputer::Recomputer(const Methodology& methodology, EngineOptions options,
+                       const std::function<void(IndexRecord&&)>& sink)
+    : engine_(methodology, options), sink_(sink) {}
+
+void Recomputer::Flush() {
+  for (IndexRecord& r : out_) {
+    sink_(std::move(r));
+    engine_.Recycle(r);  // what the sink left in it
+  }
+  out_.clear();
+}
+
+void Recomputer::Trade(const IndexTrade& trade) {
+  engine_.OnTrade(trade, out_);
+  last_ = trade.time;
+  if (!out_.empty()) Flush();
+}
+
+void Recomputer::Quote(const Bbo& bbo) {
+  engine_.OnBbo(bbo, out_);
+  last_ = bbo.time;
+  Flush();
+}
+
+absl::Status Recomputer::Bust(uint64_t trade_id, Timestamp time, const std::string& reason) {
+  absl::Status s = engine_.OnBust(trade_id, time, reason, out_);
+  if (!s.ok()) return s;
+  last_ = time;
+  Flush();
+  return absl::OkStatus();
+}
+
+absl::Status Recomputer::Input(const RecomputeInput& in) {
+  switch (in.type) {
+    case RecomputeInput::Type::kTrade:
+      Trade(in.trade);
+      return absl::OkStatus();
+    case RecomputeInput::Type::kQuote:
+      Quote(in.bbo);
+      return absl::OkStatus();
+    case RecomputeInput::Type::kBust:
+      return Bust(in.trade.trade_id, in.trade.time, in.reason);
+  }
+  return absl::OkStatus();
+}
+
+void Recomputer::Finish(Timestamp until) {
+  if (until == 0) until = UtcOfLocal(LocalDayOf(last_) + 1, 0);
+  engine_.OnTime(until, out_);
+  Flush();
+}
+
+namespace {
+
+size_t MostTradesPerInstrumentDay(const std::vector<RecomputeInput>& inputs) {
   std::vector<size_t> per_instrument;
   LocalDay day = 0;
   Timestamp next_midnight = INT64_MIN;
@@ -956,32 +998,22 @@ absl::Status Recompute(const Methodology& methodology, const std::vector<Recompu
     if (per_instrument.size() <= in.trade.instrument) per_instrument.resize(in.trade.instrument + 1, 0);
     most = std::max(most, ++per_instrument[in.trade.instrument]);
   }
-  options.reserve_trades = std::max(options.reserve_trades, most);
-  IndexEngine engine(methodology, options);
-  engine_ptr = &engine;
-  Timestamp last = 0;
+  return most;
+}
+
+}  // namespace
+
+absl::Status Recompute(const Methodology& methodology, const std::vector<RecomputeInput>& inputs,
+                       Timestamp until, EngineOptions options,
+                       const std::function<void(IndexRecord&&)>& sink) {
+  // Size each instrument's day once: the largest (instrument, day) trade count.
+  options.reserve_trades = std::max(options.reserve_trades, MostTradesPerInstrumentDay(inputs));
+  Recomputer r(methodology, options, sink);
   for (const RecomputeInput& in : inputs) {
-    switch (in.type) {
-      case RecomputeInput::Type::kTrade:
-        engine.OnTrade(in.trade, out);
-        last = in.trade.time;
-        break;
-      case RecomputeInput::Type::kQuote:
-        engine.OnBbo(in.bbo, out);
-        last = in.bbo.time;
-        break;
-      case RecomputeInput::Type::kBust: {
-        absl::Status s = engine.OnBust(in.trade.trade_id, in.trade.time, in.reason, out);
-        if (!s.ok()) return s;
-        last = in.trade.time;
-        break;
-      }
-    }
-    flush();
+    absl::Status s = r.Input(in);
+    if (!s.ok()) return s;
   }
-  if (until == 0) until = UtcOfLocal(LocalDayOf(last) + 1, 0);
-  engine.OnTime(until, out);
-  flush();
+  r.Finish(until);
   return absl::OkStatus();
 }
 

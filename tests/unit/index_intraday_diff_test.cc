@@ -19,6 +19,8 @@
 #include "dazong/index/calc.h"
 #include "dazong/index/engine.h"
 #include "dazong/index/parameters.h"
+#include "dazong/index/recompute_csv.h"
+#include "dazong/index/record_codec.h"
 
 namespace dazong::index {
 namespace {
@@ -227,6 +229,87 @@ TEST(IndexIntradayDifferentialTest, RecomputeEqualsDirectEngine) {
       }
     }
   }
+}
+
+// RecomputeTradesCsv (one pass over the text, fast line parser) gives exactly what
+// ParseTradesCsv + SortInputs + Recompute give, for files in time order (its streaming path)
+// and for the others (unsorted, malformed: the materialized path), with and without intraday
+// records, with busts merged by time, CRLF and blank lines, ISO times and short price forms.
+TEST(IndexIntradayDifferentialTest, RecomputeFromCsvTextEqualsParseSortRecompute) {
+  const ExchangeConfig config = MakeIndexTestConfig();
+  const std::optional<Methodology> m = TwoVersionMethodology();
+  const auto reference = [&](std::string_view csv, const std::vector<RecomputeInput>& others,
+                             Timestamp until, EngineOptions options,
+                             std::vector<IndexRecord>& out) -> absl::Status {
+    absl::StatusOr<std::vector<RecomputeInput>> inputs = ParseTradesCsv(csv, config);
+    if (!inputs.ok()) return inputs.status();
+    inputs->insert(inputs->end(), others.begin(), others.end());
+    SortInputs(*inputs);
+    return Recompute(*m, *inputs, until, options, out);
+  };
+  int variants = 0;
+  for (uint64_t seed = 1; seed <= 3; ++seed) {
+    std::vector<RecomputeInput> inputs;
+    std::vector<IndexRecord> direct;
+    Timestamp until = 0;
+    int checked = 0;
+    RunStream(seed, *m, &checked, &inputs, &direct, &until);
+    if (HasFatalFailure()) return;
+    std::vector<RecomputeInput> busts;
+    std::vector<IndexTrade> trades;
+    for (const RecomputeInput& in : inputs) {
+      if (in.type == RecomputeInput::Type::kBust) busts.push_back(in);
+      if (in.type == RecomputeInput::Type::kTrade) trades.push_back(in.trade);
+    }
+    std::mt19937_64 rng(seed * 7919);
+    for (int variant = 0; variant < 5; ++variant) {
+      std::string csv = variant % 2 == 0 ? "trade_id,time,instrument,price,quantity,buyer,seller\n" : "";
+      for (size_t i = 0; i < trades.size(); ++i) {
+        IndexTrade t = trades[i];
+        if (variant == 3 && i == trades.size() / 2) std::swap(t, trades[i - 1]);  // out of order
+        std::string line = TradeCsvLine(t, config);
+        if (variant >= 1 && rng() % 7 == 0) {  // other forms of the same values
+          std::vector<std::string> f;
+          for (size_t a = 0;;) {
+            const size_t b = line.find(',', a);
+            f.push_back(line.substr(a, b == std::string::npos ? std::string::npos : b - a));
+            if (b == std::string::npos) break;
+            a = b + 1;
+          }
+          // Other price forms (and values: both sides read the same text).
+          const std::string whole = f[3].substr(0, f[3].find('.'));
+          const std::string digit(1, static_cast<char>('0' + rng() % 10));
+          const std::string price = std::vector<std::string>{
+              whole, whole + "." + digit, whole + ".5" + digit, "0" + whole + ".0" + digit}[rng() % 4];
+          const std::string time = rng() % 2 == 0 ? FormatLocalTime(t.time) : f[1];
+          line = absl::StrCat(f[0], ",", time, ",", f[2], ",", price, ",", f[4], ",", f[5], ",", f[6]);
+        }
+        if (variant == 4 && i == trades.size() * 3 / 4) line += ",extra";  // malformed
+        csv += line;
+        csv += variant == 2 ? "\r\n" : "\n";
+        if (variant >= 1 && rng() % 50 == 0) csv += variant == 2 ? " \r\n" : "\n";
+      }
+      for (bool intraday : {true, false}) {
+        EngineOptions options;
+        options.intraday_records = intraday;
+        std::vector<IndexRecord> want, got;
+        const absl::Status ws = reference(csv, busts, until, options, want);
+        const absl::Status gs = RecomputeTradesCsv(*m, config, csv, busts, until, options,
+                                                   [&](IndexRecord&& r) { got.push_back(std::move(r)); });
+        ASSERT_EQ(gs, ws) << "seed " << seed << " variant " << variant;
+        if (variant == 4) {
+          EXPECT_FALSE(gs.ok());
+        }
+        if (!ws.ok()) continue;
+        ASSERT_EQ(got.size(), want.size()) << "seed " << seed << " variant " << variant;
+        for (size_t i = 0; i < got.size(); ++i) {
+          ASSERT_EQ(got[i], want[i]) << "seed " << seed << " variant " << variant << " record " << i;
+        }
+        ++variants;
+      }
+    }
+  }
+  EXPECT_EQ(variants, 3 * 4 * 2);
 }
 
 }  // namespace

@@ -116,6 +116,28 @@ class IndexEngine {
   std::vector<std::unique_ptr<InstrumentState>> instrument_storage_;
 };
 
+// A recompute fed one input at a time, in SortInputs order (the streaming form of Recompute;
+// records go to `sink` as soon as they are made, and their buffers are reused).
+class Recomputer {
+ public:
+  Recomputer(const Methodology& methodology, EngineOptions options,
+             const std::function<void(IndexRecord&&)>& sink);
+  void Trade(const IndexTrade& trade);
+  void Quote(const Bbo& bbo);
+  absl::Status Bust(uint64_t trade_id, Timestamp time, const std::string& reason);
+  absl::Status Input(const RecomputeInput& in);
+  // Advances to `until` (0: the local midnight after the last input) and flushes.
+  void Finish(Timestamp until);
+
+ private:
+  void Flush();
+
+  IndexEngine engine_;
+  const std::function<void(IndexRecord&&)>& sink_;
+  std::vector<IndexRecord> out_;
+  Timestamp last_ = 0;
+};
+
 // `dazong-index recompute`: runs `inputs` (in SortInputs order) through a fresh engine, then
 // advances it to `until` (0: the local midnight after the last input), appending every record.
 absl::Status Recompute(const Methodology& methodology, const std::vector<RecomputeInput>& inputs,
