@@ -130,8 +130,10 @@ std::string DayCsvFile(const ExchangeConfig& config, size_t n) {
   return path;
 }
 
-// `dazong-index recompute` without the printing: map the file, check it, parse and compute.
-void BM_RecomputeCsv(benchmark::State& state, bool intraday) {
+// `dazong-index recompute` without the printing: map the file, check it, parse and compute
+// (RecomputeTradesCsv); `materialized`: the same file the way the command did it before
+// (ParseTradesCsv, SortInputs, Recompute), for a same-run comparison.
+void BM_RecomputeCsv(benchmark::State& state, bool intraday, bool materialized = false) {
   const ExchangeConfig config = BenchConfig();
   const Methodology m = *Methodology::Build(config);
   const std::string path = DayCsvFile(config, static_cast<size_t>(state.range(0)));
@@ -146,9 +148,19 @@ void BM_RecomputeCsv(benchmark::State& state, bool intraday) {
     EngineOptions options;
     options.intraday_records = intraday;
     size_t n = 0;
-    const absl::Status s = RecomputeTradesCsv(
-        m, config, std::string_view(static_cast<const char*>(p), size), {}, 0, options,
-        [&](IndexRecord&& r) { n += r.seq > 0 ? 1 : 0; });
+    const std::string_view text(static_cast<const char*>(p), size);
+    const auto sink = [&](IndexRecord&& r) { n += r.seq > 0 ? 1 : 0; };
+    absl::Status s;
+    if (materialized) {  // what dazong-index recompute did before: parse all, sort, recompute
+      absl::StatusOr<std::vector<RecomputeInput>> inputs = ParseTradesCsv(text, config);
+      s = inputs.status();
+      if (s.ok()) {
+        SortInputs(*inputs);
+        s = Recompute(m, *inputs, 0, options, sink);
+      }
+    } else {
+      s = RecomputeTradesCsv(m, config, text, {}, 0, options, sink);
+    }
     if (!s.ok()) state.SkipWithError(s.ToString().c_str());
     munmap(p, size);
     records = n;
@@ -160,6 +172,7 @@ void BM_RecomputeCsv(benchmark::State& state, bool intraday) {
 
 void BM_RecomputeCsvFixings(benchmark::State& state) { BM_RecomputeCsv(state, false); }
 void BM_RecomputeCsvWithIntraday(benchmark::State& state) { BM_RecomputeCsv(state, true); }
+void BM_RecomputeCsvFixingsMaterialized(benchmark::State& state) { BM_RecomputeCsv(state, false, true); }
 
 // One fixing over a session of N trades (exclusions, two MAD passes, statistics, calc id).
 void BM_EvaluateSet(benchmark::State& state) {
@@ -178,6 +191,7 @@ BENCHMARK(BM_RecomputeFixings)->Arg(10'000'000)->Unit(benchmark::kMillisecond)->
 BENCHMARK(BM_RecomputeWithIntraday)->Arg(10'000'000)->Unit(benchmark::kMillisecond)->Iterations(1);
 BENCHMARK(BM_RecomputeCsvFixings)->Arg(10'000'000)->Unit(benchmark::kMillisecond)->Iterations(1);
 BENCHMARK(BM_RecomputeCsvWithIntraday)->Arg(10'000'000)->Unit(benchmark::kMillisecond)->Iterations(1);
+BENCHMARK(BM_RecomputeCsvFixingsMaterialized)->Arg(10'000'000)->Unit(benchmark::kMillisecond)->Iterations(1);
 BENCHMARK(BM_EvaluateSet)->Arg(100'000)->Arg(1'000'000)->Unit(benchmark::kMillisecond);
 
 }  // namespace

@@ -241,8 +241,9 @@ int RunRecompute(const ExchangeConfig& config, const Args& args) {
   options.intraday_records = !args.Has("fixings-only");
   const bool one_index = args.Has("index");
   const std::string index = args.Get("index");
-  // The records are printed as they are made; an error in the trades file is found before
-  // the first one (RecomputeTradesCsv checks the whole file first).
+  // Nothing is printed for a malformed trades file: RecomputeTradesCsv checks the whole file
+  // before the first record (with intraday records) or holds the records until the end
+  // (--fixings-only).
   absl::Status s = RecomputeTradesCsv(*m, config, trades.text(), std::move(others), until, options,
                                       [&](IndexRecord&& r) {
                                         if (one_index && r.index_id != index) return;

@@ -215,10 +215,19 @@ absl::Status RecomputeTradesCsv(const Methodology& methodology, const ExchangeCo
                                 Timestamp until, EngineOptions options,
                                 const std::function<void(IndexRecord&&)>& sink) {
   const TradeLineParser parser(config);
-  // Pass 1: every line parses, the trades are in time order, and the largest (instrument, day)
-  // trade count (the engine's reserve, as Recompute computes it).
-  size_t most = 0;
-  {
+  const auto materialized = [&] {
+    return MaterializedRecompute(methodology, config, trades_csv, std::move(others), until,
+                                 options, sink);
+  };
+  // Fixings only: one pass, holding the (few) records until the whole file has been read, so
+  // a malformed or unsorted file can still go the materialized way with nothing emitted.
+  // With intraday records (one per trade): a checking pass first, then the calculation,
+  // emitting as it goes.
+  const bool one_pass = !options.intraday_records;
+  if (!one_pass) {
+    // Pass 1: every line parses, the trades are in time order, and the largest
+    // (instrument, day) trade count (the engine's reserve, as Recompute computes it).
+    size_t most = 0;
     std::vector<size_t> per_instrument;
     Timestamp previous = INT64_MIN;
     Timestamp next_midnight = INT64_MIN;
@@ -232,10 +241,7 @@ absl::Status RecomputeTradesCsv(const Methodology& methodology, const ExchangeCo
         continue;
       }
       first = false;
-      if (!parser.Parse(line, t) || t.time < previous) {
-        return MaterializedRecompute(methodology, config, trades_csv, std::move(others), until,
-                                     options, sink);
-      }
+      if (!parser.Parse(line, t) || t.time < previous) return materialized();
       previous = t.time;
       if (t.time >= next_midnight) {
         next_midnight = UtcOfLocal(LocalDayOf(t.time) + 1, 0);
@@ -244,13 +250,21 @@ absl::Status RecomputeTradesCsv(const Methodology& methodology, const ExchangeCo
       if (per_instrument.size() <= t.instrument) per_instrument.resize(t.instrument + 1, 0);
       most = std::max(most, ++per_instrument[t.instrument]);
     }
+    options.reserve_trades = std::max(options.reserve_trades, most);
+  } else {
+    // A capacity hint only (the day's store is reserved, not touched): at most one trade per
+    // 32 bytes of text in practice (an exported line is longer).
+    options.reserve_trades =
+        std::max(options.reserve_trades, std::min<size_t>(trades_csv.size() / 32, size_t{1} << 26));
   }
-  // Pass 2: the calculation. Quotes and busts go before the first trade later than them; at
-  // equal times trades come first (SortInputs' order).
+  // The calculation. Quotes and busts go before the first trade later than them; at equal
+  // times trades come first (SortInputs' order).
   SortInputs(others);
-  options.reserve_trades = std::max(options.reserve_trades, most);
-  Recomputer r(methodology, options, sink);
+  std::vector<IndexRecord> held;
+  const std::function<void(IndexRecord&&)> hold = [&](IndexRecord&& r) { held.push_back(std::move(r)); };
+  Recomputer r(methodology, options, one_pass ? hold : sink);
   size_t next_other = 0;
+  Timestamp previous = INT64_MIN;
   LineReader lines(trades_csv);
   std::string_view line;
   bool first = true;
@@ -261,10 +275,14 @@ absl::Status RecomputeTradesCsv(const Methodology& methodology, const ExchangeCo
       continue;
     }
     first = false;
-    parser.Parse(line, t);  // checked in pass 1
+    if (!parser.Parse(line, t) || t.time < previous) {  // only in one pass: checked otherwise
+      return materialized();
+    }
+    previous = t.time;
     while (next_other < others.size() && InputTime(others[next_other]) < t.time) {
       absl::Status s = r.Input(others[next_other++]);
-      if (!s.ok()) return s;
+      // One pass: the file may still hold a malformed line, whose error comes first.
+      if (!s.ok()) return one_pass ? materialized() : s;
     }
     r.Trade(t);
   }
@@ -273,6 +291,7 @@ absl::Status RecomputeTradesCsv(const Methodology& methodology, const ExchangeCo
     if (!s.ok()) return s;
   }
   r.Finish(until);
+  for (IndexRecord& record : held) sink(std::move(record));
   return absl::OkStatus();
 }
 

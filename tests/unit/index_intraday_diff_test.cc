@@ -262,7 +262,17 @@ TEST(IndexIntradayDifferentialTest, RecomputeFromCsvTextEqualsParseSortRecompute
       if (in.type == RecomputeInput::Type::kTrade) trades.push_back(in.trade);
     }
     std::mt19937_64 rng(seed * 7919);
-    for (int variant = 0; variant < 5; ++variant) {
+    for (int variant = 0; variant < 6; ++variant) {
+      // Variants 4 and 5 also bust a trade that does not exist: with the malformed file (4) the
+      // parse error comes first, with a good file (5) the bust's NotFound.
+      std::vector<RecomputeInput> others = busts;
+      if (variant >= 4) {
+        RecomputeInput bad;
+        bad.type = RecomputeInput::Type::kBust;
+        bad.trade.trade_id = 999999;
+        bad.trade.time = trades[trades.size() / 2].time;
+        others.push_back(bad);
+      }
       std::string csv = variant % 2 == 0 ? "trade_id,time,instrument,price,quantity,buyer,seller\n" : "";
       for (size_t i = 0; i < trades.size(); ++i) {
         IndexTrade t = trades[i];
@@ -293,12 +303,15 @@ TEST(IndexIntradayDifferentialTest, RecomputeFromCsvTextEqualsParseSortRecompute
         EngineOptions options;
         options.intraday_records = intraday;
         std::vector<IndexRecord> want, got;
-        const absl::Status ws = reference(csv, busts, until, options, want);
-        const absl::Status gs = RecomputeTradesCsv(*m, config, csv, busts, until, options,
+        const absl::Status ws = reference(csv, others, until, options, want);
+        const absl::Status gs = RecomputeTradesCsv(*m, config, csv, others, until, options,
                                                    [&](IndexRecord&& r) { got.push_back(std::move(r)); });
         ASSERT_EQ(gs, ws) << "seed " << seed << " variant " << variant;
         if (variant == 4) {
-          EXPECT_FALSE(gs.ok());
+          EXPECT_EQ(gs.code(), absl::StatusCode::kInvalidArgument);
+        }
+        if (variant == 5) {
+          EXPECT_EQ(gs.code(), absl::StatusCode::kNotFound);
         }
         if (!ws.ok()) continue;
         ASSERT_EQ(got.size(), want.size()) << "seed " << seed << " variant " << variant;

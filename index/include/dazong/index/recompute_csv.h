@@ -16,11 +16,14 @@ namespace dazong::index {
 // The records of
 //   inputs = ParseTradesCsv(trades_csv, config) + others;  SortInputs(inputs);
 //   Recompute(methodology, inputs, until, options, sink)
-// exactly (same records, same order, same errors). When every line of the file is well formed
-// and its trades are in time order (as `dazong-index export-trades` writes them), it reads the
-// text twice (a check, then the calculation) and never holds the parsed trades: the trades are
-// handed to the engine as they are parsed, merged by time with `others` (quotes and busts).
-// Any other file goes through ParseTradesCsv and SortInputs.
+// exactly (same records, same order, same errors), without a parsed copy of the file when
+// every line is well formed and its trades are in time order (as `dazong-index export-trades`
+// writes them): the trades go to the engine as they are parsed, merged by time with `others`
+// (quotes and busts). With options.intraday_records (a record per trade) the text is read
+// twice, a check and then the calculation, and records reach `sink` as they are made; without
+// (fixings and corrections only) it is read once and the records are held until the end. A
+// file not in time order, or with a malformed line, goes through ParseTradesCsv and
+// SortInputs, with nothing emitted before.
 absl::Status RecomputeTradesCsv(const Methodology& methodology, const ExchangeConfig& config,
                                 std::string_view trades_csv, std::vector<RecomputeInput> others,
                                 Timestamp until, EngineOptions options,
