@@ -1,5 +1,5 @@
 // `dazong-index recompute` straight from the text of a trades CSV, without a parsed copy of the
-// whole file (docs/index-methodology.md, "Recompute").
+// whole file (docs/index-methodology.md, section 14 "Reproducing any value").
 #pragma once
 
 #include <functional>
