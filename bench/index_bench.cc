@@ -3,10 +3,17 @@
 //   index_bench --benchmark_filter=Recompute --benchmark_repetitions=5
 #include <benchmark/benchmark.h>
 
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
 #include <random>
 
 #include "dazong/index/calc.h"
 #include "dazong/index/engine.h"
+#include "dazong/index/recompute_csv.h"
 
 namespace {
 
@@ -106,6 +113,67 @@ void BM_RecomputeDay(benchmark::State& state, bool intraday) {
 void BM_RecomputeFixings(benchmark::State& state) { BM_RecomputeDay(state, false); }
 void BM_RecomputeWithIntraday(benchmark::State& state) { BM_RecomputeDay(state, true); }
 
+// The same day as a trades CSV file (what `dazong-index export-trades` writes: ns times, yuan
+// prices, member codes), made once per run in /tmp.
+std::string DayCsvFile(const ExchangeConfig& config, size_t n) {
+  const std::string path = "/tmp/dazong-index-bench-" + std::to_string(n) + "-" +
+                           std::to_string(getpid()) + ".csv";
+  FILE* f = std::fopen(path.c_str(), "w");
+  if (f == nullptr) return "";
+  std::fputs("trade_id,time,instrument,price,quantity,buyer,seller\n", f);
+  for (const RecomputeInput& in : Day(n)) {
+    const std::string line = TradeCsvLine(in.trade, config);
+    std::fwrite(line.data(), 1, line.size(), f);
+    std::fputc('\n', f);
+  }
+  std::fclose(f);
+  return path;
+}
+
+// `dazong-index recompute` without the printing: map the file, check it, parse and compute
+// (RecomputeTradesCsv); `materialized`: the same file the way the command did it before
+// (ParseTradesCsv, SortInputs, Recompute), for a same-run comparison.
+void BM_RecomputeCsv(benchmark::State& state, bool intraday, bool materialized = false) {
+  const ExchangeConfig config = BenchConfig();
+  const Methodology m = *Methodology::Build(config);
+  const std::string path = DayCsvFile(config, static_cast<size_t>(state.range(0)));
+  size_t records = 0;
+  for (auto _ : state) {
+    const int fd = open(path.c_str(), O_RDONLY);
+    struct stat st;
+    fstat(fd, &st);
+    const size_t size = static_cast<size_t>(st.st_size);
+    void* p = mmap(nullptr, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+    close(fd);
+    EngineOptions options;
+    options.intraday_records = intraday;
+    size_t n = 0;
+    const std::string_view text(static_cast<const char*>(p), size);
+    const auto sink = [&](IndexRecord&& r) { n += r.seq > 0 ? 1 : 0; };
+    absl::Status s;
+    if (materialized) {  // what dazong-index recompute did before: parse all, sort, recompute
+      absl::StatusOr<std::vector<RecomputeInput>> inputs = ParseTradesCsv(text, config);
+      s = inputs.status();
+      if (s.ok()) {
+        SortInputs(*inputs);
+        s = Recompute(m, *inputs, 0, options, sink);
+      }
+    } else {
+      s = RecomputeTradesCsv(m, config, text, {}, 0, options, sink);
+    }
+    if (!s.ok()) state.SkipWithError(s.ToString().c_str());
+    munmap(p, size);
+    records = n;
+  }
+  std::remove(path.c_str());
+  state.counters["records"] = static_cast<double>(records);
+  state.SetItemsProcessed(state.iterations() * state.range(0));
+}
+
+void BM_RecomputeCsvFixings(benchmark::State& state) { BM_RecomputeCsv(state, false); }
+void BM_RecomputeCsvWithIntraday(benchmark::State& state) { BM_RecomputeCsv(state, true); }
+void BM_RecomputeCsvFixingsMaterialized(benchmark::State& state) { BM_RecomputeCsv(state, false, true); }
+
 // One fixing over a session of N trades (exclusions, two MAD passes, statistics, calc id).
 void BM_EvaluateSet(benchmark::State& state) {
   const ExchangeConfig config = BenchConfig();
@@ -121,6 +189,9 @@ void BM_EvaluateSet(benchmark::State& state) {
 
 BENCHMARK(BM_RecomputeFixings)->Arg(10'000'000)->Unit(benchmark::kMillisecond)->Iterations(1);
 BENCHMARK(BM_RecomputeWithIntraday)->Arg(10'000'000)->Unit(benchmark::kMillisecond)->Iterations(1);
+BENCHMARK(BM_RecomputeCsvFixings)->Arg(10'000'000)->Unit(benchmark::kMillisecond)->Iterations(1);
+BENCHMARK(BM_RecomputeCsvWithIntraday)->Arg(10'000'000)->Unit(benchmark::kMillisecond)->Iterations(1);
+BENCHMARK(BM_RecomputeCsvFixingsMaterialized)->Arg(10'000'000)->Unit(benchmark::kMillisecond)->Iterations(1);
 BENCHMARK(BM_EvaluateSet)->Arg(100'000)->Arg(1'000'000)->Unit(benchmark::kMillisecond);
 
 }  // namespace

@@ -21,7 +21,11 @@
 // offset. --redis HOST:PORT overrides the config's Redis. Records print one per line as
 // tab-separated key=value fields (docs/index-methodology.md lists them).
 // Exit codes: 0 success, 1 not found, 2 usage or I/O error.
+#include <fcntl.h>
 #include <hiredis/hiredis.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <fstream>
@@ -37,6 +41,7 @@
 #include "dazong/index/calc.h"
 #include "dazong/index/engine.h"
 #include "dazong/index/journal_inputs.h"
+#include "dazong/index/recompute_csv.h"
 #include "dazong/index/record_codec.h"
 #include "dazong/index/redis_publisher.h"
 
@@ -162,18 +167,50 @@ void PrintExplained(const Fields& f) {
   }
 }
 
+// A read-only mapping of a whole file (the trades file of a recompute can be gigabytes).
+class MappedFile {
+ public:
+  ~MappedFile() {
+    if (data_ != nullptr) munmap(data_, size_);
+  }
+  bool Open(const std::string& path) {
+    const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return false;
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+      close(fd);
+      return false;
+    }
+    size_ = static_cast<size_t>(st.st_size);
+    if (size_ > 0) {
+      void* p = mmap(nullptr, size_, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+      if (p == MAP_FAILED) {
+        close(fd);
+        return false;
+      }
+      data_ = p;
+      madvise(p, size_, MADV_SEQUENTIAL);
+    }
+    close(fd);
+    return true;
+  }
+  std::string_view text() const {
+    return data_ == nullptr ? std::string_view() : std::string_view(static_cast<const char*>(data_), size_);
+  }
+
+ private:
+  void* data_ = nullptr;
+  size_t size_ = 0;
+};
+
 int RunRecompute(const ExchangeConfig& config, const Args& args) {
-  std::string text;
-  if (!ReadText(args.Get("trades"), text)) {
+  MappedFile trades;
+  if (!trades.Open(args.Get("trades"))) {
     std::fprintf(stderr, "dazong-index: cannot read %s\n", args.Get("trades").c_str());
     return kUsage;
   }
-  absl::StatusOr<std::vector<RecomputeInput>> inputs = ParseTradesCsv(text, config);
-  if (!inputs.ok()) {
-    std::fprintf(stderr, "dazong-index: %s: %s\n", args.Get("trades").c_str(),
-                 inputs.status().ToString().c_str());
-    return kUsage;
-  }
+  std::vector<RecomputeInput> others;  // quotes and busts
+  std::string text;
   for (const char* option : {"quotes", "busts"}) {
     if (!args.Has(option)) continue;
     if (!ReadText(args.Get(option), text)) {
@@ -187,9 +224,8 @@ int RunRecompute(const ExchangeConfig& config, const Args& args) {
                    more.status().ToString().c_str());
       return kUsage;
     }
-    inputs->insert(inputs->end(), more->begin(), more->end());
+    others.insert(others.end(), more->begin(), more->end());
   }
-  SortInputs(*inputs);
   Timestamp until = 0;
   if (args.Has("until")) {
     absl::StatusOr<Timestamp> t = ParseTime(args.Get("until"));
@@ -203,12 +239,22 @@ int RunRecompute(const ExchangeConfig& config, const Args& args) {
   }
   EngineOptions options;
   options.intraday_records = !args.Has("fixings-only");
-  absl::Status s = Recompute(*m, *inputs, until, options, [&](IndexRecord&& r) {
-    if (args.Has("index") && r.index_id != args.Get("index")) return;
-    PrintFields(RecordFields(r, *m));
-  });
+  const bool one_index = args.Has("index");
+  const std::string index = args.Get("index");
+  // Nothing is printed for a malformed trades file: RecomputeTradesCsv checks the whole file
+  // before the first record (with intraday records) or holds the records until the end
+  // (--fixings-only).
+  absl::Status s = RecomputeTradesCsv(*m, config, trades.text(), std::move(others), until, options,
+                                      [&](IndexRecord&& r) {
+                                        if (one_index && r.index_id != index) return;
+                                        PrintFields(RecordFields(r, *m));
+                                      });
   if (!s.ok()) {
-    std::fprintf(stderr, "dazong-index: %s\n", s.ToString().c_str());
+    if (s.code() == absl::StatusCode::kInvalidArgument) {  // a line of the trades file
+      std::fprintf(stderr, "dazong-index: %s: %s\n", args.Get("trades").c_str(), s.ToString().c_str());
+    } else {
+      std::fprintf(stderr, "dazong-index: %s\n", s.ToString().c_str());
+    }
     return kUsage;
   }
   return 0;

@@ -492,6 +492,17 @@ void IndexEngine::EmitIntraday(IndexState& s, Timestamp as_of, Timestamp from, T
   const IndexParameters& p = *s.params;
   const InstrumentDay& day = s.inst->today;
   IndexRecord& r = out.emplace_back();
+  // Reuse the buffers of records the caller is done with (Recycle).
+  if (!spare_ids_.empty()) {
+    r.calc_id.swap(spare_ids_.back());
+    spare_ids_.pop_back();
+    r.calc_id.clear();
+  }
+  if (!spare_hashes_.empty()) {
+    r.params_hash.swap(spare_hashes_.back());
+    spare_hashes_.pop_back();
+    r.params_hash.clear();
+  }
   r.kind = RecordKind::kIntraday;
   r.date = day_;
   r.as_of = as_of;
@@ -564,7 +575,31 @@ IndexRecord& IndexEngine::AppendFixing(const IndexParameters& p, const Instrumen
   size_t n = d == nullptr ? 0 : d->trades.size();
   while (n > 0 && d->trades[n - 1].time >= end) --n;
   std::vector<Exclusion> rule(n);
-  for (size_t i = 0; i < n; ++i) rule[i] = RuleExclusion(p, d->trades[i], d->busted[i] != 0);
+  // RuleExclusion(p, trade, busted) for each trade, the related pairs as a matrix.
+  uint32_t dim = 1;
+  for (const auto& [a, b] : p.related_pairs) dim = std::max(dim, std::max(a, b) + 1);
+  if (dim <= 2048) {
+    std::vector<uint8_t> related(static_cast<size_t>(dim) * dim, 0);
+    for (const auto& [a, b] : p.related_pairs) {
+      related[static_cast<size_t>(a) * dim + b] = 1;
+      related[static_cast<size_t>(b) * dim + a] = 1;
+    }
+    for (size_t i = 0; i < n; ++i) {
+      const IndexTrade& t = d->trades[i];
+      Exclusion e = Exclusion::kNone;
+      if (d->busted[i] != 0) {
+        e = Exclusion::kBusted;
+      } else if (t.buyer == t.seller) {
+        e = Exclusion::kSelfTrade;
+      } else if (t.buyer < dim && t.seller < dim &&
+                 related[static_cast<size_t>(t.buyer) * dim + t.seller] != 0) {
+        e = Exclusion::kRelatedParty;
+      }
+      rule[i] = e;
+    }
+  } else {
+    for (size_t i = 0; i < n; ++i) rule[i] = RuleExclusion(p, d->trades[i], d->busted[i] != 0);
+  }
   FixingInput in;
   if (d != nullptr) in.session = std::span<const IndexTrade>(d->trades.data(), n);
   in.rule = rule;
@@ -798,6 +833,16 @@ void IndexEngine::CorrectComposites(uint32_t instrument, LocalDay day, Timestamp
   }
 }
 
+void IndexEngine::Recycle(IndexRecord& record) {
+  constexpr size_t kKeep = 64;
+  if (record.calc_id.capacity() > 15 && spare_ids_.size() < kKeep) {
+    spare_ids_.push_back(std::move(record.calc_id));
+  }
+  if (record.params_hash.capacity() > 15 && spare_hashes_.size() < kKeep) {
+    spare_hashes_.push_back(std::move(record.params_hash));
+  }
+}
+
 std::optional<std::pair<LocalDay, std::string>> IndexEngine::TakeCheckpoint() {
   auto c = std::move(checkpoint_);
   checkpoint_.reset();
@@ -884,15 +929,61 @@ absl::Status Recompute(const Methodology& methodology, const std::vector<Recompu
                    [&](IndexRecord&& r) { out.push_back(std::move(r)); });
 }
 
-absl::Status Recompute(const Methodology& methodology, const std::vector<RecomputeInput>& inputs,
-                       Timestamp until, EngineOptions options,
-                       const std::function<void(IndexRecord&&)>& sink) {
-  std::vector<IndexRecord> out;
-  const auto flush = [&] {
-    for (IndexRecord& r : out) sink(std::move(r));
-    out.clear();
-  };
-  // Size each instrument's day once: the largest (instrument, day) trade count.
+Recomputer::Recomputer(const Methodology& methodology, EngineOptions options,
+                       const std::function<void(IndexRecord&&)>& sink)
+    : engine_(methodology, options), sink_(sink) {}
+
+void Recomputer::Flush() {
+  for (IndexRecord& r : out_) {
+    sink_(std::move(r));
+    engine_.Recycle(r);  // what the sink left in it
+  }
+  out_.clear();
+}
+
+void Recomputer::Trade(const IndexTrade& trade) {
+  engine_.OnTrade(trade, out_);
+  last_ = trade.time;
+  if (!out_.empty()) Flush();
+}
+
+void Recomputer::Quote(const Bbo& bbo) {
+  engine_.OnBbo(bbo, out_);
+  last_ = bbo.time;
+  Flush();
+}
+
+absl::Status Recomputer::Bust(uint64_t trade_id, Timestamp time, const std::string& reason) {
+  absl::Status s = engine_.OnBust(trade_id, time, reason, out_);
+  if (!s.ok()) return s;
+  last_ = time;
+  Flush();
+  return absl::OkStatus();
+}
+
+absl::Status Recomputer::Input(const RecomputeInput& in) {
+  switch (in.type) {
+    case RecomputeInput::Type::kTrade:
+      Trade(in.trade);
+      return absl::OkStatus();
+    case RecomputeInput::Type::kQuote:
+      Quote(in.bbo);
+      return absl::OkStatus();
+    case RecomputeInput::Type::kBust:
+      return Bust(in.trade.trade_id, in.trade.time, in.reason);
+  }
+  return absl::OkStatus();
+}
+
+void Recomputer::Finish(Timestamp until) {
+  if (until == 0) until = UtcOfLocal(LocalDayOf(last_) + 1, 0);
+  engine_.OnTime(until, out_);
+  Flush();
+}
+
+namespace {
+
+size_t MostTradesPerInstrumentDay(const std::vector<RecomputeInput>& inputs) {
   std::vector<size_t> per_instrument;
   LocalDay day = 0;
   Timestamp next_midnight = INT64_MIN;
@@ -907,31 +998,22 @@ absl::Status Recompute(const Methodology& methodology, const std::vector<Recompu
     if (per_instrument.size() <= in.trade.instrument) per_instrument.resize(in.trade.instrument + 1, 0);
     most = std::max(most, ++per_instrument[in.trade.instrument]);
   }
-  options.reserve_trades = std::max(options.reserve_trades, most);
-  IndexEngine engine(methodology, options);
-  Timestamp last = 0;
+  return most;
+}
+
+}  // namespace
+
+absl::Status Recompute(const Methodology& methodology, const std::vector<RecomputeInput>& inputs,
+                       Timestamp until, EngineOptions options,
+                       const std::function<void(IndexRecord&&)>& sink) {
+  // Size each instrument's day once: the largest (instrument, day) trade count.
+  options.reserve_trades = std::max(options.reserve_trades, MostTradesPerInstrumentDay(inputs));
+  Recomputer r(methodology, options, sink);
   for (const RecomputeInput& in : inputs) {
-    switch (in.type) {
-      case RecomputeInput::Type::kTrade:
-        engine.OnTrade(in.trade, out);
-        last = in.trade.time;
-        break;
-      case RecomputeInput::Type::kQuote:
-        engine.OnBbo(in.bbo, out);
-        last = in.bbo.time;
-        break;
-      case RecomputeInput::Type::kBust: {
-        absl::Status s = engine.OnBust(in.trade.trade_id, in.trade.time, in.reason, out);
-        if (!s.ok()) return s;
-        last = in.trade.time;
-        break;
-      }
-    }
-    flush();
+    absl::Status s = r.Input(in);
+    if (!s.ok()) return s;
   }
-  if (until == 0) until = UtcOfLocal(LocalDayOf(last) + 1, 0);
-  engine.OnTime(until, out);
-  flush();
+  r.Finish(until);
   return absl::OkStatus();
 }
 

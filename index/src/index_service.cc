@@ -11,6 +11,15 @@ namespace dazong::index {
 namespace {
 
 constexpr size_t kFreshLimit = 65536;
+// A publication slower than this (or a failed one) makes the calculation thread stop
+// publishing directly; the publisher thread re-enables it once it has caught up quickly.
+constexpr int64_t kDirectMaxUs = 5000;
+
+int64_t NowUs() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
 
 int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -49,6 +58,7 @@ IndexService::IndexService(const ExchangeConfig& config, IndexServiceOptions opt
       methodology_(std::move(methodology)),
       outbox_(std::move(outbox)) {
   engine_ = std::make_unique<IndexEngine>(*methodology_, options_.engine);
+  redis_ = std::make_unique<RedisIndexPublisher>(options_.redis);
   published_ = 0;
 }
 
@@ -223,17 +233,38 @@ void IndexService::CalcLoop() {
       continue;
     }
     produced_.fetch_add(encoded.size(), std::memory_order_acq_rel);
+    const size_t direct = PublishDirect(first, fields);
+    if (direct == fields.size()) continue;
     {
       std::lock_guard<std::mutex> lock(pub_mu_);  // also: no lost wake-up between check and wait
-      for (size_t i = 0; i < fields.size(); ++i) fresh_.emplace_back(first + i, std::move(fields[i]));
+      for (size_t i = direct; i < fields.size(); ++i) fresh_.emplace_back(first + i, std::move(fields[i]));
       while (fresh_.size() > kFreshLimit) fresh_.pop_front();
     }
     pub_cv_.notify_one();
   }
 }
 
+size_t IndexService::PublishDirect(uint64_t first, const std::vector<Fields>& fields) {
+  if (fields.empty() || !direct_ok_.load(std::memory_order_acquire)) return 0;
+  // Never waits: if the publisher thread is publishing, it gets these records too.
+  std::unique_lock<std::mutex> lock(redis_mu_, std::try_to_lock);
+  if (!lock.owns_lock() || sent_.load(std::memory_order_acquire) + 1 != first) return 0;
+  const int64_t start = NowUs();
+  std::string error;
+  const size_t done = redis_->PublishBatch(fields, &error);
+  if (done > 0) {
+    sent_.store(first + done - 1, std::memory_order_release);
+    published_.fetch_add(done, std::memory_order_acq_rel);
+    direct_.fetch_add(done, std::memory_order_acq_rel);
+  }
+  if (done < fields.size() || NowUs() - start > kDirectMaxUs) {
+    // Down or slow: the publisher thread retries (with its back-off) from here on.
+    direct_ok_.store(false, std::memory_order_release);
+  }
+  return done;
+}
+
 void IndexService::PublishLoop() {
-  RedisIndexPublisher redis(options_.redis);
   std::vector<std::pair<uint64_t, std::string>> entries;
   std::vector<Fields> batch;
   std::vector<uint64_t> numbers;
@@ -267,6 +298,8 @@ void IndexService::PublishLoop() {
         return;
       }
     }
+    // Held while publishing: the calculation thread publishes only when it can take it.
+    std::unique_lock<std::mutex> redis_lock(redis_mu_);
     const uint64_t from = sent_.load(std::memory_order_acquire) + 1;
     if (from >= outbox_->next()) continue;
     entries.clear();
@@ -306,12 +339,20 @@ void IndexService::PublishLoop() {
       }
     }
     std::string error;
-    const size_t done = redis.PublishBatch(batch, &error);
+    const int64_t start_us = NowUs();
+    const size_t done = redis_->PublishBatch(batch, &error);
+    const bool fast = NowUs() - start_us <= kDirectMaxUs;
     if (done > 0) {
       sent_.store(numbers[done - 1], std::memory_order_release);
       published_.fetch_add(done, std::memory_order_acq_rel);
-      if (NowMs() - last_mark_ms >= kMarkEveryMs) mark();
     }
+    // The calculation thread may publish its next records itself once this thread has caught
+    // up and Redis answered quickly.
+    direct_ok_.store(done == batch.size() && fast &&
+                         sent_.load(std::memory_order_acquire) + 1 >= outbox_->next(),
+                     std::memory_order_release);
+    redis_lock.unlock();
+    if (done > 0 && NowMs() - last_mark_ms >= kMarkEveryMs) mark();
     if (done < batch.size()) {
       redis_up_.store(false, std::memory_order_release);
       if (!reported_down) {

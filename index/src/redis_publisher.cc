@@ -24,13 +24,11 @@ constexpr char kScript[] = R"lua(
 local dup = redis.call('HGET', KEYS[5], ARGV[1])
 if dup then return {0, dup} end
 local n = tonumber(ARGV[12])
-local fields = {}
-for i = 1, n do fields[i] = ARGV[12 + i] end
 local id
 if ARGV[2] == '0' then
-  id = redis.call('XADD', KEYS[2], '*', unpack(fields))
+  id = redis.call('XADD', KEYS[2], '*', unpack(ARGV, 13, 12 + n))
 else
-  id = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', unpack(fields))
+  id = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', unpack(ARGV, 13, 12 + n))
 end
 local cur = redis.call('HGET', KEYS[1], 'as_of_ns')
 local newer = true
@@ -39,11 +37,11 @@ if cur then
 end
 if newer then
   redis.call('DEL', KEYS[1])
-  redis.call('HSET', KEYS[1], 'stream', KEYS[2], 'stream_id', id, unpack(fields))
+  redis.call('HSET', KEYS[1], 'stream', KEYS[2], 'stream_id', id, unpack(ARGV, 13, 12 + n))
 end
 if ARGV[4] == '1' then
   redis.call('DEL', KEYS[3])
-  redis.call('HSET', KEYS[3], 'stream', KEYS[2], 'stream_id', id, unpack(fields))
+  redis.call('HSET', KEYS[3], 'stream', KEYS[2], 'stream_id', id, unpack(ARGV, 13, 12 + n))
 end
 local m = tonumber(ARGV[13 + n])
 for j = 1, m do

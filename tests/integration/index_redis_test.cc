@@ -79,6 +79,7 @@ IndexTrade ToIndexTrade(const exchange::TradeRecord& t) {
 
 class IndexRedisTest : public ::testing::Test {
  protected:
+  void RunOutage(bool paced);
   void SetUp() override {
     redis_port_ = FreePort();
     StartRedis();
@@ -218,7 +219,10 @@ class IndexRedisTest : public ::testing::Test {
   ExchangeConfig config_;
 };
 
-TEST_F(IndexRedisTest, EveryRecordExactlyOnceAndInOrderThroughARedisOutage) {
+// `paced`: one trade at a time, each published before the next is fed, so the calculation
+// thread publishes the records itself (its direct path) until Redis dies, hands over to the
+// publisher thread during the outage, and takes over again after it.
+void IndexRedisTest::RunOutage(bool paced) {
   IndexServiceOptions options;
   options.data_dir = dir_ / "index";
   options.watermark_lag_ns = 0;
@@ -236,25 +240,48 @@ TEST_F(IndexRedisTest, EveryRecordExactlyOnceAndInOrderThroughARedisOutage) {
   ASSERT_TRUE(Recompute(s.methodology(), inputs, end, EngineOptions{}, expected).ok());
 
   size_t next = 0;
-  for (; next < 200; ++next) s.OnTrade(trades[next]);
+  const auto feed = [&](size_t until) {
+    for (; next < until; ++next) {
+      const uint64_t before = s.records_produced();
+      s.OnTrade(trades[next]);
+      if (paced) {  // each trade makes at least its intraday record
+        ASSERT_TRUE(WaitUntil([&] { return s.records_produced() > before && s.backlog() == 0; }, 20s));
+      }
+    }
+  };
+  feed(200);
+  if (HasFatalFailure()) return;
   ASSERT_TRUE(WaitUntil([&] { return s.records_produced() > 0 && s.backlog() == 0; }, 20s));
   EXPECT_TRUE(s.redis_up());
 
   redis_->Kill(SIGKILL);  // mid-stream
-  for (; next < 450; ++next) s.OnTrade(trades[next]);  // through day 1's fixing and into day 2
+  for (; next < 450; ++next) {  // through day 1's fixing and into day 2
+    s.OnTrade(trades[next]);
+    if (paced && next % 50 == 0) std::this_thread::sleep_for(5ms);
+  }
   ASSERT_TRUE(WaitUntil([&] { return !s.redis_up() && s.backlog() > 0; }, 20s));
   std::this_thread::sleep_for(300ms);  // a few failed retries
   const uint64_t queued = s.backlog();
   EXPECT_GT(queued, 0u);
 
   StartRedis();
-  for (; next < trades.size(); ++next) s.OnTrade(trades[next]);
+  const uint64_t direct_before = s.records_published_directly();
+  if (paced) {
+    // Once the backlog is gone, the calculation thread publishes directly again.
+    ASSERT_TRUE(WaitUntil([&] { return s.backlog() == 0; }, 60s));
+  }
+  feed(trades.size());
+  if (HasFatalFailure()) return;
   s.OnTime(end);
   ASSERT_TRUE(WaitUntil([&] { return s.records_published() >= expected.size() && s.backlog() == 0; },
                         60s))
       << s.records_published() << " of " << expected.size() << ", backlog " << s.backlog();
   s.Stop();
   EXPECT_EQ(s.records_produced(), expected.size());
+  if (paced) {
+    EXPECT_GT(direct_before, 0u);
+    EXPECT_GT(s.records_published_directly(), direct_before);
+  }
 
   const auto published = Published();
   ASSERT_EQ(published.size(), expected.size());
@@ -273,6 +300,10 @@ TEST_F(IndexRedisTest, EveryRecordExactlyOnceAndInOrderThroughARedisOutage) {
   EXPECT_EQ(FieldValue(bulk[0].second, "status"), "FIRM");
   EXPECT_EQ(FieldValue(bulk[1].second, "kind"), "FIXING");
 }
+
+TEST_F(IndexRedisTest, EveryRecordExactlyOnceAndInOrderThroughARedisOutage) { RunOutage(false); }
+
+TEST_F(IndexRedisTest, DirectPublicationHandsOverDuringAnOutageAndResumes) { RunOutage(true); }
 
 TEST_F(IndexRedisTest, RecomputeFromATradesFileEqualsWhatWasPublished) {
   IndexServiceOptions options;

@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <optional>
 #include <random>
 #include <set>
 
@@ -18,6 +19,8 @@
 #include "dazong/index/calc.h"
 #include "dazong/index/engine.h"
 #include "dazong/index/parameters.h"
+#include "dazong/index/recompute_csv.h"
+#include "dazong/index/record_codec.h"
 
 namespace dazong::index {
 namespace {
@@ -99,7 +102,11 @@ IndexRecord Reference(const Methodology& m, const IndexRecord& r, const std::vec
   return e;
 }
 
-void RunStream(uint64_t seed, const Methodology& m, int* checked) {
+// `inputs` and `records` (optional) receive the stream as recompute inputs and every record the
+// engine emitted, in order.
+void RunStream(uint64_t seed, const Methodology& m, int* checked,
+               std::vector<RecomputeInput>* inputs = nullptr,
+               std::vector<IndexRecord>* records = nullptr, Timestamp* until = nullptr) {
   std::mt19937_64 rng(seed);
   IndexEngine engine(m);
   std::vector<Fed> fed;
@@ -107,6 +114,7 @@ void RunStream(uint64_t seed, const Methodology& m, int* checked) {
   Timestamp t = LocalTime("2026-01-05 13:50:00");
   uint64_t next_id = 1;
   const auto check = [&](const std::vector<IndexRecord>& out, const IndexTrade* trigger) {
+    if (records != nullptr) records->insert(records->end(), out.begin(), out.end());
     for (const IndexRecord& r : out) {
       ASSERT_EQ(r.seq, ++seq[r.index_id]) << r.index_id;
       if (r.kind != RecordKind::kIntraday) continue;
@@ -131,6 +139,14 @@ void RunStream(uint64_t seed, const Methodology& m, int* checked) {
       if (action == 0 && !fed.empty()) {
         Fed& f = fed[fed.size() - 1 - rng() % std::min<size_t>(fed.size(), 50)];
         ASSERT_TRUE(engine.OnBust(f.trade.trade_id, t, "test", out).ok());
+        if (inputs != nullptr) {
+          RecomputeInput in;
+          in.type = RecomputeInput::Type::kBust;
+          in.trade.trade_id = f.trade.trade_id;
+          in.trade.time = t;
+          in.reason = "test";
+          inputs->push_back(in);
+        }
         check(out, nullptr);  // records of the time advance, before the bust
         f.busted = true;
       } else if (action == 1) {
@@ -147,6 +163,7 @@ void RunStream(uint64_t seed, const Methodology& m, int* checked) {
         trade.buyer = 1 + static_cast<uint32_t>(rng() % 5);
         trade.seller = 1 + static_cast<uint32_t>(rng() % 5);
         fed.push_back(Fed{trade, false});
+        if (inputs != nullptr) inputs->push_back(RecomputeInput{RecomputeInput::Type::kTrade, trade, {}, ""});
         engine.OnTrade(trade, out);
         check(out, &fed.back().trade);
       }
@@ -156,9 +173,10 @@ void RunStream(uint64_t seed, const Methodology& m, int* checked) {
   std::vector<IndexRecord> out;
   engine.OnTime(t, out);
   check(out, nullptr);
+  if (until != nullptr) *until = t;
 }
 
-TEST(IndexIntradayDifferentialTest, EngineEqualsFromScratchCalculation) {
+Methodology TwoVersionMethodology() {
   const ExchangeConfig config = MakeIndexTestConfig();
   // From 2026-01-06: version 2 of DZ-RB with a 120 s window and a 30 s interval.
   VersionSpec v2;
@@ -168,13 +186,143 @@ TEST(IndexIntradayDifferentialTest, EngineEqualsFromScratchCalculation) {
   v2.additions.effective_date = "2026-01-06";
   v2.additions.intraday_interval_seconds = 30;
   absl::StatusOr<Methodology> m = Methodology::Build(config, {}, {v2});
-  ASSERT_TRUE(m.ok()) << m.status();
+  EXPECT_TRUE(m.ok()) << m.status();
+  return *std::move(m);
+}
+
+TEST(IndexIntradayDifferentialTest, EngineEqualsFromScratchCalculation) {
+  const std::optional<Methodology> m = TwoVersionMethodology();
   int checked = 0;
   for (uint64_t seed = 1; seed <= 12; ++seed) {
     RunStream(seed, *m, &checked);
     if (HasFatalFailure()) return;
   }
   EXPECT_GT(checked, 10000);
+}
+
+// Recompute (which reuses the string buffers of the records its sink is done with) emits
+// exactly the records of an engine fed the same stream directly, whatever the sink does with
+// them (copies them, moves them out, or changes them).
+TEST(IndexIntradayDifferentialTest, RecomputeEqualsDirectEngine) {
+  const std::optional<Methodology> m = TwoVersionMethodology();
+  for (uint64_t seed = 1; seed <= 4; ++seed) {
+    std::vector<RecomputeInput> inputs;
+    std::vector<IndexRecord> direct;
+    Timestamp until = 0;
+    int checked = 0;
+    RunStream(seed, *m, &checked, &inputs, &direct, &until);
+    if (HasFatalFailure()) return;
+    for (int mode = 0; mode < 3; ++mode) {
+      std::vector<IndexRecord> got;
+      ASSERT_TRUE(Recompute(*m, inputs, until, EngineOptions{}, [&](IndexRecord&& r) {
+                    if (mode == 0) got.push_back(r);
+                    if (mode == 1) got.push_back(std::move(r));
+                    if (mode == 2) {  // a sink that scribbles on what it was given
+                      got.push_back(r);
+                      r.calc_id += "-scribbled";
+                      r.params_hash = "x";
+                    }
+                  }).ok());
+      ASSERT_EQ(got.size(), direct.size()) << "seed " << seed << " mode " << mode;
+      for (size_t i = 0; i < got.size(); ++i) {
+        ASSERT_EQ(got[i], direct[i]) << "seed " << seed << " mode " << mode << " record " << i;
+      }
+    }
+  }
+}
+
+// RecomputeTradesCsv (one pass over the text, fast line parser) gives exactly what
+// ParseTradesCsv + SortInputs + Recompute give, for files in time order (its streaming path)
+// and for the others (unsorted, malformed: the materialized path), with and without intraday
+// records, with busts merged by time, CRLF and blank lines, ISO times and short price forms.
+TEST(IndexIntradayDifferentialTest, RecomputeFromCsvTextEqualsParseSortRecompute) {
+  const ExchangeConfig config = MakeIndexTestConfig();
+  const std::optional<Methodology> m = TwoVersionMethodology();
+  const auto reference = [&](std::string_view csv, const std::vector<RecomputeInput>& others,
+                             Timestamp until, EngineOptions options,
+                             std::vector<IndexRecord>& out) -> absl::Status {
+    absl::StatusOr<std::vector<RecomputeInput>> inputs = ParseTradesCsv(csv, config);
+    if (!inputs.ok()) return inputs.status();
+    inputs->insert(inputs->end(), others.begin(), others.end());
+    SortInputs(*inputs);
+    return Recompute(*m, *inputs, until, options, out);
+  };
+  int variants = 0;
+  for (uint64_t seed = 1; seed <= 3; ++seed) {
+    std::vector<RecomputeInput> inputs;
+    std::vector<IndexRecord> direct;
+    Timestamp until = 0;
+    int checked = 0;
+    RunStream(seed, *m, &checked, &inputs, &direct, &until);
+    if (HasFatalFailure()) return;
+    std::vector<RecomputeInput> busts;
+    std::vector<IndexTrade> trades;
+    for (const RecomputeInput& in : inputs) {
+      if (in.type == RecomputeInput::Type::kBust) busts.push_back(in);
+      if (in.type == RecomputeInput::Type::kTrade) trades.push_back(in.trade);
+    }
+    std::mt19937_64 rng(seed * 7919);
+    for (int variant = 0; variant < 6; ++variant) {
+      // Variants 4 and 5 also bust a trade that does not exist: with the malformed file (4) the
+      // parse error comes first, with a good file (5) the bust's NotFound.
+      std::vector<RecomputeInput> others = busts;
+      if (variant >= 4) {
+        RecomputeInput bad;
+        bad.type = RecomputeInput::Type::kBust;
+        bad.trade.trade_id = 999999;
+        bad.trade.time = trades[trades.size() / 2].time;
+        others.push_back(bad);
+      }
+      std::string csv = variant % 2 == 0 ? "trade_id,time,instrument,price,quantity,buyer,seller\n" : "";
+      for (size_t i = 0; i < trades.size(); ++i) {
+        IndexTrade t = trades[i];
+        if (variant == 3 && i == trades.size() / 2) std::swap(t, trades[i - 1]);  // out of order
+        std::string line = TradeCsvLine(t, config);
+        if (variant >= 1 && rng() % 7 == 0) {  // other forms of the same values
+          std::vector<std::string> f;
+          for (size_t a = 0;;) {
+            const size_t b = line.find(',', a);
+            f.push_back(line.substr(a, b == std::string::npos ? std::string::npos : b - a));
+            if (b == std::string::npos) break;
+            a = b + 1;
+          }
+          // Other price forms (and values: both sides read the same text).
+          const std::string whole = f[3].substr(0, f[3].find('.'));
+          const std::string digit(1, static_cast<char>('0' + rng() % 10));
+          const std::string price = std::vector<std::string>{
+              whole, whole + "." + digit, whole + ".5" + digit, "0" + whole + ".0" + digit}[rng() % 4];
+          const std::string time = rng() % 2 == 0 ? FormatLocalTime(t.time) : f[1];
+          line = absl::StrCat(f[0], ",", time, ",", f[2], ",", price, ",", f[4], ",", f[5], ",", f[6]);
+        }
+        if (variant == 4 && i == trades.size() * 3 / 4) line += ",extra";  // malformed
+        csv += line;
+        csv += variant == 2 ? "\r\n" : "\n";
+        if (variant >= 1 && rng() % 50 == 0) csv += variant == 2 ? " \r\n" : "\n";
+      }
+      for (bool intraday : {true, false}) {
+        EngineOptions options;
+        options.intraday_records = intraday;
+        std::vector<IndexRecord> want, got;
+        const absl::Status ws = reference(csv, others, until, options, want);
+        const absl::Status gs = RecomputeTradesCsv(*m, config, csv, others, until, options,
+                                                   [&](IndexRecord&& r) { got.push_back(std::move(r)); });
+        ASSERT_EQ(gs, ws) << "seed " << seed << " variant " << variant;
+        if (variant == 4) {
+          EXPECT_EQ(gs.code(), absl::StatusCode::kInvalidArgument);
+        }
+        if (variant == 5) {
+          EXPECT_EQ(gs.code(), absl::StatusCode::kNotFound);
+        }
+        if (!ws.ok()) continue;
+        ASSERT_EQ(got.size(), want.size()) << "seed " << seed << " variant " << variant;
+        for (size_t i = 0; i < got.size(); ++i) {
+          ASSERT_EQ(got[i], want[i]) << "seed " << seed << " variant " << variant << " record " << i;
+        }
+        ++variants;
+      }
+    }
+  }
+  EXPECT_EQ(variants, 3 * 4 * 2);
 }
 
 }  // namespace

@@ -59,6 +59,10 @@ class IndexEngine {
   // Restores a checkpoint made at the start of `day`; feed the trades from that midnight on.
   absl::Status LoadState(std::string_view state);
 
+  // Hands the heap buffers of a record the caller is done with back to the engine, which
+  // reuses them for the next intraday records (no allocation per record in a recompute).
+  void Recycle(IndexRecord& record);
+
   Timestamp watermark() const { return watermark_; }
   uint64_t late_inputs() const { return late_; }
 
@@ -106,8 +110,32 @@ class IndexEngine {
   std::map<uint32_t, InstrumentState*> instruments_;
   std::vector<InstrumentState*> by_instrument_;  // the same, indexed by instrument id
   std::optional<std::pair<LocalDay, std::string>> checkpoint_;
+  // String buffers given back by Recycle: calc ids and parameter hashes.
+  std::vector<std::string> spare_ids_, spare_hashes_;
   std::vector<std::unique_ptr<IndexState>> index_storage_;
   std::vector<std::unique_ptr<InstrumentState>> instrument_storage_;
+};
+
+// A recompute fed one input at a time, in SortInputs order (the streaming form of Recompute;
+// records go to `sink` as soon as they are made, and their buffers are reused).
+class Recomputer {
+ public:
+  Recomputer(const Methodology& methodology, EngineOptions options,
+             const std::function<void(IndexRecord&&)>& sink);
+  void Trade(const IndexTrade& trade);
+  void Quote(const Bbo& bbo);
+  absl::Status Bust(uint64_t trade_id, Timestamp time, const std::string& reason);
+  absl::Status Input(const RecomputeInput& in);
+  // Advances to `until` (0: the local midnight after the last input) and flushes.
+  void Finish(Timestamp until);
+
+ private:
+  void Flush();
+
+  IndexEngine engine_;
+  const std::function<void(IndexRecord&&)>& sink_;
+  std::vector<IndexRecord> out_;
+  Timestamp last_ = 0;
 };
 
 // `dazong-index recompute`: runs `inputs` (in SortInputs order) through a fresh engine, then

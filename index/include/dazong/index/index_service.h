@@ -3,7 +3,10 @@
 //   sequencer thread ──OnEvents / OnTrade / OnBook / OnTime / OnBust──► input buffer (never waits
 //   on I/O or on the calculation: a short lock and a push_back)
 //        calculation thread: IndexEngine → records → Outbox (own RocksDB) in one write each
-//        publisher thread:   Outbox → Redis (RedisIndexPublisher, pipelined EVALSHA) → mark
+//                            batch; then, when the publisher thread is idle and caught up and
+//                            Redis is answering quickly, it publishes that batch itself
+//        publisher thread:   Outbox → Redis (RedisIndexPublisher, pipelined EVALSHA) → mark;
+//                            takes over whenever Redis is down, slow, or there is a backlog
 //
 // If Redis is down or slow, records wait in the outbox and are published in order when it
 // returns; a retry never duplicates (the script is idempotent by calc id). On start the engine
@@ -82,6 +85,8 @@ class IndexService final : public EventSink {
   const Methodology& methodology() const { return *methodology_; }
   uint64_t records_produced() const { return produced_.load(std::memory_order_acquire); }
   uint64_t records_published() const { return published_.load(std::memory_order_acquire); }
+  // Of those, the records the calculation thread published itself (no hand-off).
+  uint64_t records_published_directly() const { return direct_.load(std::memory_order_acquire); }
   // Outbox entries not yet in Redis.
   uint64_t backlog() const;
   bool redis_up() const { return redis_up_.load(std::memory_order_acquire); }
@@ -101,6 +106,9 @@ class IndexService final : public EventSink {
   void Push(Input input);
   void CalcLoop();
   void PublishLoop();
+  // Called by the calculation thread with the records it just appended (outbox numbers from
+  // `first`): publishes them itself when that keeps the order; returns how many are in Redis.
+  size_t PublishDirect(uint64_t first, const std::vector<Fields>& fields);
 
   const ExchangeConfig& config_;
   IndexServiceOptions options_;
@@ -123,8 +131,16 @@ class IndexService final : public EventSink {
   bool stop_pub_ = false;
   int64_t pub_deadline_ms_ = 0;
 
+  // The Redis connection, used by whichever thread publishes: the publisher thread, or the
+  // calculation thread itself when the publisher is idle and caught up and Redis answered
+  // quickly last time (one thread hand-off less per record; see PublishDirect).
+  std::mutex redis_mu_;
+  std::unique_ptr<RedisIndexPublisher> redis_;  // guarded by redis_mu_
+  std::atomic<bool> direct_ok_{false};
+
   std::atomic<uint64_t> produced_{0};
   std::atomic<uint64_t> published_{0};
+  std::atomic<uint64_t> direct_{0};
   std::atomic<uint64_t> sent_{0};  // last outbox number in Redis (the outbox's mark may lag)
   std::atomic<uint64_t> late_{0};
   std::atomic<bool> redis_up_{false};
