@@ -117,6 +117,7 @@ int ApplyOnly(const ExchangeConfig& config, int64_t trades) {
     orders.push_back(PairOrder(Side::kSell, i));
     orders.push_back(PairOrder(Side::kBuy, i));
   }
+  const uint64_t history_before = ledger.history().size();
   const auto t0 = Steady::now();
   for (const NewOrderCommand& o : orders) {
     apply(o);
@@ -125,18 +126,20 @@ int ApplyOnly(const ExchangeConfig& config, int64_t trades) {
   const double s = Seconds(Steady::now() - t0);
   const bool settled = ledger.state().settled_trades.size() == static_cast<size_t>(trades) &&
                        ledger.settlement_anomalies() == 0;
-  std::printf("apply_only trades=%lld seconds=%.3f us_per_trade=%.2f history_records=%llu "
+  std::printf("apply_only trades=%lld seconds=%.3f us_per_trade=%.2f trade_history_records=%llu "
               "history_bytes_per_trade=%.0f settled=%s\n",
               static_cast<long long>(trades), s, s * 1e6 / static_cast<double>(trades),
-              static_cast<unsigned long long>(ledger.history().size()),
+              static_cast<unsigned long long>(ledger.history().size() - history_before),
               [&] {
                 uint64_t bytes = 0;
-                const uint64_t first = ledger.history().size() - 0;
-                (void)first;
-                for (uint64_t i = 0; i < ledger.history().size(); ++i) {
+                const uint64_t from = std::max(history_before, ledger.history().first_in_memory());
+                for (uint64_t i = from; i < ledger.history().size(); ++i) {
                   bytes += ledger.history().encoded(i).size();
                 }
-                return static_cast<double>(bytes) / static_cast<double>(trades);
+                return static_cast<double>(bytes) /
+                       static_cast<double>(ledger.history().size() - from) *
+                       static_cast<double>(ledger.history().size() - history_before) /
+                       static_cast<double>(trades);
               }(),
               settled ? "yes" : "NO");
   return settled ? 0 : 1;
