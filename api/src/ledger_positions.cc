@@ -32,7 +32,7 @@ MemberPositions ComputePositions(const ExchangeConfig& config, const r::Ledger& 
       InstrumentHoldings& h = out.instruments[instrument.id.value() - 1];
       auto add = [&](HoldingState s, Quantity q) {
         if (!q.is_positive()) return;
-        h.receipts.push_back(ReceiptHolding{receipt.number, receipt.warehouse_code, receipt.elements.grade, q, s});
+        h.receipts.push_back(ReceiptHolding{receipt.number, receipt.id.value(), receipt.warehouse_code, receipt.elements.grade, q, s});
         Quantity& total = s == HoldingState::kAvailable  ? h.available
                           : s == HoldingState::kReserved ? h.reserved
                           : s == HoldingState::kPledged  ? h.pledged

@@ -713,6 +713,7 @@ class FixGateway::Impl final : public FIX::Application {
         g.setField(kWarehouseCodeTag, r.warehouse);
         g.setField(kReceiptStatusTag, HoldingStateName(r.state));
         g.setField(kReceiptGradeTag, r.grade);
+        g.setField(kReceiptLedgerIdTag, absl::StrCat(r.ledger_id));
         ap.addGroup(g);
       }
       out.push_back(Outbound{Event{}, 0, std::make_shared<FIX::Message>(std::move(ap))});

@@ -28,6 +28,7 @@ inline constexpr int kReceiptQtyTag = 20012;
 inline constexpr int kWarehouseCodeTag = 20013;
 inline constexpr int kReceiptStatusTag = 20014;
 inline constexpr int kReceiptGradeTag = 20015;
+inline constexpr int kReceiptLedgerIdTag = 20016;
 inline constexpr int kCashAvailableTag = 20030;
 inline constexpr int kCashReservedTag = 20031;
 

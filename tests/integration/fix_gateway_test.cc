@@ -414,6 +414,11 @@ TEST_F(FixGatewayTest, RequestForPositionsReportsReceiptsByStateAndCash) {
   EXPECT_NE(ap->raw.find("|703=PLG|704=0|"), std::string::npos) << ap->raw;
   EXPECT_NE(ap->raw.find("|20012=20000|20013=WH-SH-01|20014=RESERVED|"), std::string::npos) << ap->raw;
   EXPECT_NE(ap->raw.find("|20012=100000|20013=WH-SH-01|20014=AVAILABLE|"), std::string::npos) << ap->raw;
+  // Each receipt also carries its ledger id (20016), the id a sell order names in ReceiptID:
+  // the oldest is the first receipt the seeding registered, ledger id 1.
+  EXPECT_NE(ap->raw.find(std::string("|20014=RESERVED|20015=") + testing::kDemoRebarGrade + "|20016=1|"),
+            std::string::npos)
+      << ap->raw;
 
   // Every instrument: one report each, numbered.
   ASSERT_TRUE(huaxin->SendRaw("AN", Fields{{710, "P2"}, {724, "0"}, {60, "20260101-00:00:00"}}).ok());

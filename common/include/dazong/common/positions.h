@@ -24,6 +24,7 @@ const char* HoldingStateName(HoldingState state);  // "AVAILABLE", "RESERVED", .
 
 struct ReceiptHolding {
   std::string receipt;    // receipt number
+  uint64_t ledger_id = 0; // the ledger's id: what a sell order names to deliver this receipt
   std::string warehouse;  // warehouse code
   std::string grade;
   Quantity quantity;      // base units in this state
