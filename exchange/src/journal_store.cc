@@ -216,9 +216,4 @@ absl::Status JournalStore::ReadHistory(
   return FromRocks(it->status(), "read ledger history");
 }
 
-absl::Status JournalStore::ReadLedgerHistory(
-    const std::function<absl::Status(uint64_t, std::string_view)>& visit) const {
-  return ReadHistory(0, ~uint64_t{0}, visit);
-}
-
 }  // namespace dazong::exchange

@@ -62,7 +62,6 @@ absl::Status Sequencer::Recover(const std::function<void(std::span<const Event>)
   std::vector<receipts::LedgerEvent> discarded_ledger;
   uint64_t last = 0;
   uint64_t compared = 0;  // ledger history records checked against the store so far
-  if (ledger_ != nullptr) ledger_->SetHistoryArchive(&store_);
   absl::Status s = store_.ReadJournal(1, [&](const SequencedCommand& cmd) {
     discarded.clear();
     discarded_ledger.clear();

@@ -349,6 +349,33 @@ CommandBody Envelope(uint64_t ticket, const receipts::LedgerCommand& cmd) {
   return testing::LedgerEnvelope(cmd, ticket);
 }
 
+// What dazongd wires around a ledger: a store in `path`, the ledger as the core's
+// reservation ledger, a command queue, a manual clock and the sequencer.
+struct LedgerRig {
+  LedgerRig(const std::string& path, const ExchangeConfig& config, Timestamp t0,
+            size_t queue_size = 64)
+      : store(OpenStore(path)),
+        ledger(config),
+        core(config, &ledger),
+        queue(queue_size),
+        clock(t0),
+        sequencer(core, *store, clock, queue, &ledger) {}
+  static std::unique_ptr<JournalStore> OpenStore(const std::string& path) {
+    auto opened = JournalStore::Open(path);
+    if (!opened.ok()) {
+      std::fprintf(stderr, "cannot open %s: %s\n", path.c_str(), opened.status().ToString().c_str());
+      std::abort();
+    }
+    return *std::move(opened);
+  }
+  std::unique_ptr<JournalStore> store;
+  receipts::Ledger ledger;
+  ExchangeCore core;
+  CommandQueue queue;
+  ManualClock clock;
+  Sequencer sequencer;
+};
+
 TEST(SequencerLedgerTest, LedgerCommandsAndSettlementAreDurableWithTheJournalAndRecover) {
   testing::TempDir dir;
   const ExchangeConfig config = testing::MakeLedgerConfig();
@@ -356,14 +383,9 @@ TEST(SequencerLedgerTest, LedgerCommandsAndSettlementAreDurableWithTheJournalAnd
   using receipts::Principal;
   receipts::LedgerSnapshot before;
   {
-    auto store = JournalStore::Open(dir / "journal");
-    ASSERT_TRUE(store.ok());
-    receipts::Ledger ledger(config);
-    ExchangeCore core(config, &ledger);
-    CommandQueue queue(64);
-    ManualClock clock(t0);
-    Sequencer sequencer(core, **store, clock, queue, &ledger);
-    RecordingHooks hooks(**store);
+    LedgerRig rig(dir / "journal", config, t0);
+    [[maybe_unused]] auto& [store, ledger, core, queue, clock, sequencer] = rig;
+    RecordingHooks hooks(*store);
     sequencer.SetHooks(&hooks);
     ASSERT_TRUE(sequencer.Recover().ok());
     const auto wh = Principal::Warehouse("WH1");
@@ -397,8 +419,7 @@ TEST(SequencerLedgerTest, LedgerCommandsAndSettlementAreDurableWithTheJournalAnd
     // The store holds exactly the ledger's history, and the verifier rebuilds the ledger's
     // state from the stored records alone.
     std::vector<receipts::HistoryRecord> stored;
-    ASSERT_TRUE((*store)
-                    ->ReadLedgerHistory([&](uint64_t i, std::string_view record) {
+    ASSERT_TRUE(store->ReadHistory(0, ~uint64_t{0}, [&](uint64_t i, std::string_view record) {
                       EXPECT_EQ(record, ledger.history().encoded(i)) << "record " << i;
                       auto decoded = receipts::DecodeHistoryRecord(record);
                       if (!decoded.ok()) return decoded.status();
@@ -408,7 +429,7 @@ TEST(SequencerLedgerTest, LedgerCommandsAndSettlementAreDurableWithTheJournalAnd
                     .ok());
     before = ledger.Snapshot();
     EXPECT_EQ(stored.size(), before.history.size());
-    auto meta = (*store)->GetLedgerMeta();
+    auto meta = store->GetLedgerMeta();
     ASSERT_TRUE(meta.ok());
     EXPECT_EQ(*meta, before.meta);
     receipts::HistoryReport report =
@@ -417,12 +438,8 @@ TEST(SequencerLedgerTest, LedgerCommandsAndSettlementAreDurableWithTheJournalAnd
     EXPECT_EQ(report.records, stored.size());
   }
   // Recovery replays the journal into a fresh ledger, equal to the stored records.
-  auto store = JournalStore::Open(dir / "journal");
-  receipts::Ledger ledger(config);
-  ExchangeCore core(config, &ledger);
-  CommandQueue queue(64);
-  ManualClock clock(t0);
-  Sequencer sequencer(core, **store, clock, queue, &ledger);
+  LedgerRig rig(dir / "journal", config, t0);
+  [[maybe_unused]] auto& [store, ledger, core, queue, clock, sequencer] = rig;
   ASSERT_TRUE(sequencer.Recover().ok());
   EXPECT_EQ(ledger.Snapshot().receipts, before.receipts);
   EXPECT_EQ(ledger.state().meta, before.meta);
@@ -432,12 +449,8 @@ TEST(SequencerLedgerTest, RecoveryRefusesLedgerRecordsThatDifferFromTheJournal) 
   testing::TempDir dir;
   const ExchangeConfig config = testing::MakeLedgerConfig();
   {
-    auto store = JournalStore::Open(dir / "journal");
-    receipts::Ledger ledger(config);
-    ExchangeCore core(config, &ledger);
-    CommandQueue queue(64);
-    ManualClock clock(testing::LedgerT0());
-    Sequencer sequencer(core, **store, clock, queue, &ledger);
+    LedgerRig rig(dir / "journal", config, testing::LedgerT0());
+    [[maybe_unused]] auto& [store, ledger, core, queue, clock, sequencer] = rig;
     ASSERT_TRUE(queue.TryPush(Envelope(1, receipts::Deposit{receipts::Principal::Bank("B1"), "M2", Money::FromRaw(500), "d"})));
     ASSERT_TRUE(sequencer.ProcessAvailable().ok());
     // A ledger record written behind the sequencer's back (no journal record for it).
@@ -446,14 +459,10 @@ TEST(SequencerLedgerTest, RecoveryRefusesLedgerRecordsThatDifferFromTheJournal) 
     other.Apply(receipts::Deposit{receipts::Principal::Bank("B1"), "M2", Money::FromRaw(900), "d"}, SeqNo(1), 1, out);
     JournalStore::Batch batch;
     batch.AddLedgerChanges(other, other.TakeChanges());
-    ASSERT_TRUE((*store)->Commit(batch).ok());
+    ASSERT_TRUE(store->Commit(batch).ok());
   }
-  auto store = JournalStore::Open(dir / "journal");
-  receipts::Ledger ledger(config);
-  ExchangeCore core(config, &ledger);
-  CommandQueue queue(64);
-  ManualClock clock(1);
-  Sequencer sequencer(core, **store, clock, queue, &ledger);
+  LedgerRig rig(dir / "journal", config, 1);
+  [[maybe_unused]] auto& [store, ledger, core, queue, clock, sequencer] = rig;
   EXPECT_EQ(sequencer.Recover().code(), absl::StatusCode::kDataLoss);
 }
 
@@ -467,13 +476,8 @@ TEST(SequencerLedgerTest, ANamedReceiptReservationIsReplayedExactly) {
   receipts::LedgerSnapshot before;
   receipts::ReceiptId newer;
   {
-    auto store = JournalStore::Open(dir / "journal");
-    ASSERT_TRUE(store.ok());
-    receipts::Ledger ledger(config);
-    ExchangeCore core(config, &ledger);
-    CommandQueue queue(64);
-    ManualClock clock(t0);
-    Sequencer sequencer(core, **store, clock, queue, &ledger);
+    LedgerRig rig(dir / "journal", config, t0);
+    [[maybe_unused]] auto& [store, ledger, core, queue, clock, sequencer] = rig;
     ASSERT_TRUE(sequencer.Recover().ok());
     const auto wh = Principal::Warehouse("WH1");
     ASSERT_TRUE(queue.TryPush(Envelope(1, receipts::ReportStock{wh, "rebar", "HRB400E", Quantity::FromRaw(100000)})));
@@ -493,13 +497,8 @@ TEST(SequencerLedgerTest, ANamedReceiptReservationIsReplayedExactly) {
     EXPECT_EQ(ledger.state().orders.begin()->second.receipts[0].receipt, newer);
     before = ledger.Snapshot();
   }
-  auto store = JournalStore::Open(dir / "journal");
-  ASSERT_TRUE(store.ok());
-  receipts::Ledger ledger(config);
-  ExchangeCore core(config, &ledger);
-  CommandQueue queue(64);
-  ManualClock clock(t0);
-  Sequencer sequencer(core, **store, clock, queue, &ledger);
+  LedgerRig rig(dir / "journal", config, t0);
+  [[maybe_unused]] auto& [store, ledger, core, queue, clock, sequencer] = rig;
   absl::Status recovered = sequencer.Recover();
   ASSERT_TRUE(recovered.ok()) << recovered;
   EXPECT_EQ(ledger.Snapshot().orders, before.orders);
@@ -525,13 +524,8 @@ TEST(SequencerLedgerTest, HistoryTrimmedFromMemoryIsReadBackFromTheStore) {
   std::vector<std::string> all;  // every record as first written
   receipts::Hash head{};
   {
-    auto store = JournalStore::Open(dir / "journal");
-    ASSERT_TRUE(store.ok());
-    receipts::Ledger ledger(config);
-    ExchangeCore core(config, &ledger);
-    CommandQueue queue(1024);
-    ManualClock clock(testing::LedgerT0());
-    Sequencer sequencer(core, **store, clock, queue, &ledger);
+    LedgerRig rig(dir / "journal", config, testing::LedgerT0(), 1024);
+    [[maybe_unused]] auto& [store, ledger, core, queue, clock, sequencer] = rig;
     ASSERT_TRUE(sequencer.Recover().ok());
     ASSERT_TRUE(queue.TryPush(Envelope(1, receipts::ReportStock{wh, "rebar", "HRB400E",
                                                                 Quantity::FromRaw(1'000'000'000)})));
@@ -577,12 +571,8 @@ TEST(SequencerLedgerTest, HistoryTrimmedFromMemoryIsReadBackFromTheStore) {
     head = ledger.state().meta.history_head;
   }
   // Recovery compares the replay with the store as it goes and trims as well.
-  auto store = JournalStore::Open(dir / "journal");
-  receipts::Ledger ledger(config);
-  ExchangeCore core(config, &ledger);
-  CommandQueue queue(64);
-  ManualClock clock(testing::LedgerT0());
-  Sequencer sequencer(core, **store, clock, queue, &ledger);
+  LedgerRig rig(dir / "journal", config, testing::LedgerT0());
+  [[maybe_unused]] auto& [store, ledger, core, queue, clock, sequencer] = rig;
   ASSERT_TRUE(sequencer.Recover().ok());
   EXPECT_EQ(ledger.state().meta.history_head, head);
   EXPECT_GT(ledger.history().first_in_memory(), 0u);

@@ -102,11 +102,8 @@ class JournalStore final : public receipts::HistoryArchive {
 
   // The ledger's persisted meta record (NotFound before the first ledger change).
   absl::StatusOr<receipts::LedgerMeta> GetLedgerMeta() const;
-  // Visits the persisted ledger history records in order, as (index, encoded record); DataLoss
-  // on a gap or a block that does not decode.
-  absl::Status ReadLedgerHistory(
-      const std::function<absl::Status(uint64_t, std::string_view)>& visit) const;
-  // HistoryArchive: the persisted records [begin, end).
+  // HistoryArchive: visits the persisted ledger history records [begin, end) in order, as
+  // (index, encoded record); DataLoss on a gap or a block that does not decode.
   absl::Status ReadHistory(
       uint64_t begin, uint64_t end,
       const std::function<absl::Status(uint64_t, std::string_view)>& visit) const override;
