@@ -208,6 +208,28 @@ Timestamp InputTime(const RecomputeInput& in) {
   return in.type == RecomputeInput::Type::kQuote ? in.bbo.time : in.trade.time;
 }
 
+// Visits the file's trades in order, skipping a leading header line. Returns false at the
+// first line that does not parse or is earlier than the one before, or when `visit` does.
+template <typename Visit>
+bool ForEachSortedTrade(std::string_view trades_csv, const TradeLineParser& parser, Visit&& visit) {
+  Timestamp previous = INT64_MIN;
+  LineReader lines(trades_csv);
+  std::string_view line;
+  bool first = true;
+  IndexTrade t;
+  while (lines.Next(line)) {
+    if (first && line.starts_with("trade_id")) {
+      first = false;
+      continue;
+    }
+    first = false;
+    if (!parser.Parse(line, t) || t.time < previous) return false;
+    previous = t.time;
+    if (!visit(t)) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 absl::Status RecomputeTradesCsv(const Methodology& methodology, const ExchangeConfig& config,
@@ -229,27 +251,17 @@ absl::Status RecomputeTradesCsv(const Methodology& methodology, const ExchangeCo
     // (instrument, day) trade count (the engine's reserve, as Recompute computes it).
     size_t most = 0;
     std::vector<size_t> per_instrument;
-    Timestamp previous = INT64_MIN;
     Timestamp next_midnight = INT64_MIN;
-    LineReader lines(trades_csv);
-    std::string_view line;
-    bool first = true;
-    IndexTrade t;
-    while (lines.Next(line)) {
-      if (first && line.starts_with("trade_id")) {
-        first = false;
-        continue;
-      }
-      first = false;
-      if (!parser.Parse(line, t) || t.time < previous) return materialized();
-      previous = t.time;
+    const bool sorted = ForEachSortedTrade(trades_csv, parser, [&](const IndexTrade& t) {
       if (t.time >= next_midnight) {
         next_midnight = UtcOfLocal(LocalDayOf(t.time) + 1, 0);
         per_instrument.assign(per_instrument.size(), 0);
       }
       if (per_instrument.size() <= t.instrument) per_instrument.resize(t.instrument + 1, 0);
       most = std::max(most, ++per_instrument[t.instrument]);
-    }
+      return true;
+    });
+    if (!sorted) return materialized();
     options.reserve_trades = std::max(options.reserve_trades, most);
   } else {
     // A capacity hint only (the day's store is reserved, not touched): at most one trade per
@@ -264,28 +276,19 @@ absl::Status RecomputeTradesCsv(const Methodology& methodology, const ExchangeCo
   const std::function<void(IndexRecord&&)> hold = [&](IndexRecord&& r) { held.push_back(std::move(r)); };
   Recomputer r(methodology, options, one_pass ? hold : sink);
   size_t next_other = 0;
-  Timestamp previous = INT64_MIN;
-  LineReader lines(trades_csv);
-  std::string_view line;
-  bool first = true;
-  IndexTrade t;
-  while (lines.Next(line)) {
-    if (first && line.starts_with("trade_id")) {
-      first = false;
-      continue;
-    }
-    first = false;
-    if (!parser.Parse(line, t) || t.time < previous) {  // only in one pass: checked otherwise
-      return materialized();
-    }
-    previous = t.time;
+  absl::Status input_error;
+  const bool sorted = ForEachSortedTrade(trades_csv, parser, [&](const IndexTrade& t) {
     while (next_other < others.size() && InputTime(others[next_other]) < t.time) {
-      absl::Status s = r.Input(others[next_other++]);
-      // One pass: the file may still hold a malformed line, whose error comes first.
-      if (!s.ok()) return one_pass ? materialized() : s;
+      input_error = r.Input(others[next_other++]);
+      if (!input_error.ok()) return false;
     }
     r.Trade(t);
-  }
+    return true;
+  });
+  // A bad or unsorted line is only possible in one pass (checked otherwise); in one pass the
+  // file may also hold a malformed line after a bad quote or bust, whose error comes first.
+  if (!sorted && (one_pass || input_error.ok())) return materialized();
+  if (!input_error.ok()) return input_error;
   while (next_other < others.size()) {
     absl::Status s = r.Input(others[next_other++]);
     if (!s.ok()) return s;
