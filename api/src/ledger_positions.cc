@@ -69,33 +69,15 @@ LedgerPositions::LedgerPositions(const ExchangeConfig& config, CommandQueue& com
     : config_(config), commands_(commands), ledger_(ledger), clock_(clock) {}
 
 void LedgerPositions::Request(MemberId member, std::function<void(absl::StatusOr<MemberPositions>)> done) {
-  uint64_t ticket = 0;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    ticket = next_ticket_++;
-    pending_.emplace(ticket, Pending{member, std::move(done)});
+  if (auto refused = pending_.Submit(Pending{member, std::move(done)}, commands_, QueryClient::kFixPositions)) {
+    refused->done(absl::UnavailableError("the exchange's command queue is full; retry"));
   }
-  if (commands_.TryPush(QueryCommand{ticket, QueryClient::kFixGateway})) return;
-  Pending refused;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    auto it = pending_.find(ticket);
-    refused = std::move(it->second);
-    pending_.erase(it);
-  }
-  refused.done(absl::UnavailableError("the exchange's command queue is full; retry"));
 }
 
 void LedgerPositions::RunQuery(uint64_t ticket) {
-  Pending pending;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    auto it = pending_.find(ticket);
-    if (it == pending_.end()) return;
-    pending = std::move(it->second);
-    pending_.erase(it);
+  if (auto pending = pending_.Take(ticket)) {
+    pending->done(ComputePositions(config_, ledger_, pending->member, clock_.Now()));
   }
-  pending.done(ComputePositions(config_, ledger_, pending.member, clock_.Now()));
 }
 
 }  // namespace dazong::api

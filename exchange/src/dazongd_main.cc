@@ -124,10 +124,10 @@ int Run(const std::string& config_path) {
   std::unique_ptr<api::ApiServer> http_api = api::AttachApi(*config, commands, ledger, core, sequencer);
   // RequestForPositions (AN) over FIX: read from the ledger on the sequencer thread.
   api::LedgerPositions positions(*config, commands, ledger, SystemClock::Instance());
-  // OrderStatusRequest (H) over FIX: read from the core on the sequencer thread. It shares the
-  // gateway's query client with the positions and hands their tickets on.
-  exchange::CoreOrderStatus order_status(core, commands, &positions);
-  sequencer.SetQueryRunner(QueryClient::kFixGateway, &order_status);
+  sequencer.SetQueryRunner(QueryClient::kFixPositions, &positions);
+  // OrderStatusRequest (H) over FIX: read from the core on the sequencer thread.
+  exchange::CoreOrderStatus order_status(core, commands);
+  sequencer.SetQueryRunner(QueryClient::kFixOrderStatus, &order_status);
   (*gateway)->SetPositionsSource(&positions);
   (*gateway)->SetOrderStatusSource(&order_status);
   publisher.Start(core.last_trade_id());

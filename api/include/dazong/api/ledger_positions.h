@@ -1,17 +1,15 @@
 // LedgerPositions: the PositionsSource the FIX gateway asks for RequestForPositions (AN). It
-// queues a QueryCommand (client kFixGateway) and, when the sequencer runs it after the commit
+// queues a QueryCommand (client kFixPositions) and, when the sequencer runs it after the commit
 // of everything queued before, reads the member's receipts and cash from the ledger on the
 // sequencer thread and hands them to the caller's callback there.
 #pragma once
 
-#include <cstdint>
 #include <functional>
-#include <mutex>
 
-#include "absl/container/flat_hash_map.h"
 #include "dazong/common/clock.h"
 #include "dazong/common/config.h"
 #include "dazong/common/event_sink.h"
+#include "dazong/common/pending_queries.h"
 #include "dazong/common/positions.h"
 #include "dazong/exchange/sequencer.h"
 #include "dazong/warehouse_receipts/ledger.h"
@@ -42,9 +40,7 @@ class LedgerPositions final : public PositionsSource, public exchange::QueryRunn
   CommandQueue& commands_;
   const receipts::Ledger& ledger_;
   const Clock& clock_;
-  std::mutex mu_;
-  uint64_t next_ticket_ = 1;
-  absl::flat_hash_map<uint64_t, Pending> pending_;
+  PendingQueries<Pending> pending_;
 };
 
 }  // namespace dazong::api

@@ -118,7 +118,8 @@ struct LedgerCommandEnvelope {
 // A read: the sequencer runs the query registered under `ticket` on its own thread after the
 // group commit that follows everything queued before it. Never journaled, no sequence number.
 // Who registered a query, so the sequencer hands it to the right runner.
-enum class QueryClient : uint8_t { kApi = 0, kFixGateway = 1 };
+enum class QueryClient : uint8_t { kApi = 0, kFixPositions = 1, kFixOrderStatus = 2 };
+inline constexpr size_t kQueryClients = 3;
 struct QueryCommand {
   uint64_t ticket = 0;
   QueryClient client = QueryClient::kApi;

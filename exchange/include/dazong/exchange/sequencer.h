@@ -168,7 +168,7 @@ class Sequencer {
   Group* submitted_ = nullptr;  // the group being committed, until dispatched
   bool stop_committer_ = false;
   absl::Status commit_status_;
-  QueryRunner* runners_[2] = {nullptr, nullptr};  // by QueryClient; kApi goes to hooks_
+  QueryRunner* runners_[kQueryClients] = {};  // by QueryClient; kApi goes to hooks_
   std::atomic<uint64_t> last_seq_{0};
   uint64_t last_applied_ = 0;  // sequencer thread: the last seq given out
   Timestamp last_time_ = 0;
