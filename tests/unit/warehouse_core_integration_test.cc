@@ -52,6 +52,17 @@ class CoreWithLedgerTest : public ::testing::Test {
     ASSERT_FALSE(std::holds_alternative<Rejected>(out[0].body)) << std::get<Rejected>(out[0].body).text;
   }
 
+  // M1 holds rebar receipts of 1, 2 and 3 t at WH1, issued in that order (serials 1-3);
+  // M2 has 100,000 yuan.
+  void SeedSellerAndBuyer() {
+    const Principal wh1 = Principal::Warehouse("WH1");
+    Ledger(ReportStock{wh1, "rebar", "HRB400E", Quantity::FromRaw(100000)});
+    Ledger(RegisterReceipt{wh1, 1, "M1", testing::Elements("rebar", "HRB400E", 1000, {"A"})});
+    Ledger(RegisterReceipt{wh1, 2, "M1", testing::Elements("rebar", "HRB400E", 2000, {"B"})});
+    Ledger(RegisterReceipt{wh1, 3, "M1", testing::Elements("rebar", "HRB400E", 3000, {"C"})});
+    Ledger(Deposit{Principal::Bank("B1"), "M2", Money::FromRaw(10'000'000), "wire"});
+  }
+
   int64_t Held(const std::string& member) {
     int64_t sum = 0;
     for (const auto& [id, r] : ledger_.state().receipts) {
@@ -68,12 +79,8 @@ class CoreWithLedgerTest : public ::testing::Test {
 };
 
 TEST_F(CoreWithLedgerTest, OrdersReserveTradesSettleAndCancelsRelease) {
-  const Principal wh1 = Principal::Warehouse("WH1");
-  Ledger(ReportStock{wh1, "rebar", "HRB400E", Quantity::FromRaw(100000)});
-  Ledger(RegisterReceipt{wh1, 1, "M1", testing::Elements("rebar", "HRB400E", 1000, {"A"})});
-  Ledger(RegisterReceipt{wh1, 2, "M1", testing::Elements("rebar", "HRB400E", 2000, {"B"})});
-  Ledger(RegisterReceipt{wh1, 3, "M1", testing::Elements("rebar", "HRB400E", 3000, {"C"})});
-  Ledger(Deposit{Principal::Bank("B1"), "M2", Money::FromRaw(10'000'000), "wire"});
+  SeedSellerAndBuyer();
+  if (HasFatalFailure()) return;
 
   // A sell beyond the seller's receipts and a buy beyond the buyer's cash are refused.
   auto refused = Order(1, "S0", Side::kSell, 3650, 7000);
@@ -118,12 +125,8 @@ TEST_F(CoreWithLedgerTest, OrdersReserveTradesSettleAndCancelsRelease) {
 // A sell that names its receipts (the FIX NoReceipts group, carried inline on the command)
 // reserves exactly those receipts, not the member's oldest, and the trade delivers them.
 TEST_F(CoreWithLedgerTest, ASellNamingItsReceiptsReservesAndDeliversExactlyThose) {
-  const Principal wh1 = Principal::Warehouse("WH1");
-  Ledger(ReportStock{wh1, "rebar", "HRB400E", Quantity::FromRaw(100000)});
-  Ledger(RegisterReceipt{wh1, 1, "M1", testing::Elements("rebar", "HRB400E", 1000, {"A"})});
-  Ledger(RegisterReceipt{wh1, 2, "M1", testing::Elements("rebar", "HRB400E", 2000, {"B"})});
-  Ledger(RegisterReceipt{wh1, 3, "M1", testing::Elements("rebar", "HRB400E", 3000, {"C"})});
-  Ledger(Deposit{Principal::Bank("B1"), "M2", Money::FromRaw(10'000'000), "wire"});
+  SeedSellerAndBuyer();
+  if (HasFatalFailure()) return;
   auto id_of = [&](uint64_t serial) {
     for (const auto& [id, r] : ledger_.state().receipts) {
       if (r.serial == serial) return id;
