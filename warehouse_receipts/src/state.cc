@@ -709,12 +709,6 @@ class Applier {
 
 }  // namespace
 
-std::vector<ReceiptId> TouchedReceipts(const EventBody& body) {
-  std::vector<ReceiptId> out;
-  ForEachTouchedReceipt(body, [&](ReceiptId id) { out.push_back(id); });
-  return out;
-}
-
 absl::Status ApplyEvent(const ConfigIndex& config, LedgerState& state, const HistoryRecord& record) {
   if (std::holds_alternative<Rejected>(record.event.body)) {
     return absl::InvalidArgumentError("a rejection is not a state change");

@@ -63,8 +63,6 @@ class HistoryLog {
   // durable in the archive); keeps their memory for reuse.
   void Trim(uint64_t before);
   void SetArchive(const HistoryArchive* archive) { archive_ = archive; }
-  // Bytes of record memory held (for tests and monitoring).
-  uint64_t bytes_held() const { return static_cast<uint64_t>(chunks_.size()) * kChunkBytes; }
 
   class Iterator {
    public:

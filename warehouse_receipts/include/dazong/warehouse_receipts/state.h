@@ -180,7 +180,6 @@ void ForEachTouchedReceipt(const EventBody& body, F&& f) {
       },
       body);
 }
-std::vector<ReceiptId> TouchedReceipts(const EventBody& body);
 
 // Checks every invariant over the whole state; returns FailedPrecondition describing the first
 // violation (deterministic order: receipts by id, then accounts, stock, orders):
