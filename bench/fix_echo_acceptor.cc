@@ -3,8 +3,9 @@
 // load tool can measure QuickFIX itself with the same acceptor kind, store and validation as
 // dazongd, in the same run.
 //
-// usage: fix-echo-acceptor --port P --comp-ids A,B,C [--store memory|file] [--store-dir DIR]
+// usage: fix-echo-acceptor --port P --comp-ids A,B,C [--store memory|file|mapped] [--store-dir DIR]
 //          [--acceptor threaded|socket] [--dictionary XML] [--sender-comp-id DAZONG]
+// --store mapped is the exchange's own store (dazong/mapped_file_store.h), which dazongd uses.
 // Runs until SIGINT/SIGTERM. Prints "echo ready" when listening.
 #include <atomic>
 #include <csignal>
@@ -13,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "dazong/mapped_file_store.h"
 #include "dazong/quickfix.h"
 
 namespace {
@@ -82,7 +84,7 @@ int main(int argc, char** argv) {
     }
   }
   if (port.empty() || comp_ids.empty()) {
-    std::fprintf(stderr, "usage: fix-echo-acceptor --port P --comp-ids A,B [--store memory|file] "
+    std::fprintf(stderr, "usage: fix-echo-acceptor --port P --comp-ids A,B [--store memory|file|mapped] "
                          "[--store-dir DIR] [--acceptor threaded|socket] [--dictionary XML]\n");
     return 2;
   }
@@ -117,8 +119,13 @@ int main(int argc, char** argv) {
     std::unique_ptr<FIX::MessageStoreFactory> factory;
     if (store == "memory") {
       factory = std::make_unique<FIX::MemoryStoreFactory>();
-    } else {
+    } else if (store == "mapped") {
+      factory = std::make_unique<dazong::fix_store::MappedFileStoreFactory>(store_dir);
+    } else if (store == "file") {
       factory = std::make_unique<FIX::FileStoreFactory>(settings);
+    } else {
+      std::fprintf(stderr, "unknown store %s (memory, file or mapped)\n", store.c_str());
+      return 2;
     }
     Echo echo;
     std::unique_ptr<FIX::Acceptor> acceptor;

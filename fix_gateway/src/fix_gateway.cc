@@ -20,6 +20,7 @@
 #include "absl/strings/str_cat.h"
 #include "dazong/common/credentials.h"
 #include "dazong/common/mpsc_queue.h"
+#include "dazong/mapped_file_store.h"
 #include "dazong/quickfix.h"
 #include "spdlog/spdlog.h"
 #include "guarded_acceptor.h"
@@ -237,7 +238,9 @@ class FixGateway::Impl final : public FIX::Application {
         session.setString("DataDictionary", dict.string());
         settings_.set(slot->id, session);
       }
-      store_factory_ = std::make_unique<FIX::FileStoreFactory>(settings_);
+      // Sequence numbers and sent messages in a memory-mapped file per session: no system
+      // call per message (dazong/mapped_file_store.h), the same crash guarantee as FileStore.
+      store_factory_ = std::make_unique<fix_store::MappedFileStoreFactory>(options_.store_dir);
       // QuickFIX's threaded acceptor, plus a Logout that says why to a second connection of a
       // CompID that is logged on (guarded_acceptor.h).
       GuardedAcceptorOptions acceptor_options;
