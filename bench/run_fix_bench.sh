@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # FIX load benchmark: the same fix-load runs against QuickFIX's echo acceptor and against the
 # full exchange (dazongd: gateway, matching, durable group commit), alternately, ROUNDS times.
-# Both use ThreadedSocketAcceptor, FileStore and the exchange's dictionary with validation.
+# Both use ThreadedSocketAcceptor, the exchange's memory-mapped session store
+# (dazong/mapped_file_store.h) and the exchange's dictionary with validation.
 #
 # usage: bench/run_fix_bench.sh [BUILD_DIR] [ROUNDS] [DURATION_S]
 # env:   DATA_BASE=/dev/shm  put dazongd's data directory there (tmpfs: fsync costs nothing,
 #        which separates the gateway's and core's cost from the disk's sync latency).
 #        DAZONGD=/path/to/dazongd  another daemon build (e.g. to compare two commits);
 #        SKIP_ECHO=1  only the daemon.
+#        ECHO_STORE=file  the echo acceptor with QuickFIX's FileStore instead of the exchange's
+#        store (memory: MemoryStore).
 #        SETUP="cmd"  passed to fix-load --setup for the dazongd runs (runs after the
 #        sessions log on, before the load).
 # Each dazongd run starts from an empty ledger, seeded through the HTTP API
@@ -45,12 +48,12 @@ for round in $(seq 1 "$ROUNDS"); do
   # QuickFIX echo baseline.
   EPORT=$(free_port)
   rm -rf "$WORK/echo"
-  "$BUILD/bench/fix-echo-acceptor" --port "$EPORT" --comp-ids "$SESSIONS" --store file \
+  "$BUILD/bench/fix-echo-acceptor" --port "$EPORT" --comp-ids "$SESSIONS" --store "${ECHO_STORE:-mapped}" \
     --store-dir "$WORK/echo" --dictionary "$DICT" >"$WORK/echo.log" 2>&1 &
   EPID=$!
   PIDS+=($EPID)
   for _ in $(seq 50); do grep -q "echo ready" "$WORK/echo.log" && break; sleep 0.1; done
-  loads "$EPORT" "round$round echo"
+  loads "$EPORT" "round$round echo(${ECHO_STORE:-mapped})"
   kill "$EPID"; wait "$EPID" 2>/dev/null || true
   fi
 

@@ -13,6 +13,7 @@
 #include "dazong/common/clock.h"
 #include "dazong/common/config.h"
 #include "dazong/common/mpsc_queue.h"
+#include "dazong/common/thread_name.h"
 #include "dazong/exchange/core.h"
 #include "dazong/exchange/journal_store.h"
 #include "dazong/exchange/order_status.h"
@@ -134,6 +135,7 @@ int Run(const std::string& config_path) {
 
   absl::Status sequencer_status;
   std::thread sequencer_thread([&] {
+    SetThreadName("sequencer");
     sequencer_status = sequencer.Run();
     if (!sequencer_status.ok()) {
       spdlog::critical("sequencer stopped: {}", sequencer_status.ToString());
@@ -145,6 +147,7 @@ int Run(const std::string& config_path) {
   // carries a time at or after them; a journaled tick each second makes sure one comes.
   std::atomic<bool> ticking{true};
   std::thread ticker([&] {
+    SetThreadName("ticker");
     while (ticking.load(std::memory_order_acquire)) {
       std::this_thread::sleep_for(std::chrono::milliseconds(kTimerTickMs));
       if (ticking.load(std::memory_order_acquire)) commands.TryPush(TimerCommand{});

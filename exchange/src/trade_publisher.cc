@@ -8,6 +8,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "dazong/common/thread_name.h"
 #include "spdlog/spdlog.h"
 
 namespace dazong::exchange {
@@ -23,6 +24,8 @@ struct ReplyDeleter {
   void operator()(redisReply* r) const { freeReplyObject(r); }
 };
 using Reply = std::unique_ptr<redisReply, ReplyDeleter>;
+
+constexpr uint64_t kBatch = 256;  // trades per pipelined round trip
 
 }  // namespace
 
@@ -47,15 +50,32 @@ class TradePublisher::Connection {
 
   // Runs a command; nullptr (and the connection closed) on an I/O error.
   Reply Command(const std::vector<std::string>& args) {
-    if (!Ensure()) return nullptr;
-    std::vector<const char*> argv;
-    std::vector<size_t> lens;
+    if (!Append(args)) return nullptr;
+    return GetReply();
+  }
+
+  // Pipelining: Append queues a command in the output buffer (sent by the first GetReply);
+  // GetReply returns the replies in order. false / nullptr (and the connection closed) on an
+  // I/O error.
+  bool Append(const std::vector<std::string>& args) {
+    if (!Ensure()) return false;
+    argv_.clear();
+    lens_.clear();
     for (const std::string& a : args) {
-      argv.push_back(a.data());
-      lens.push_back(a.size());
+      argv_.push_back(a.data());
+      lens_.push_back(a.size());
     }
-    void* raw = redisCommandArgv(ctx_, static_cast<int>(args.size()), argv.data(), lens.data());
-    if (raw == nullptr) {
+    if (redisAppendCommandArgv(ctx_, static_cast<int>(args.size()), argv_.data(), lens_.data()) != REDIS_OK) {
+      last_error_ = ctx_->errstr;
+      Close();
+      return false;
+    }
+    return true;
+  }
+  Reply GetReply() {
+    if (ctx_ == nullptr) return nullptr;
+    void* raw = nullptr;
+    if (redisGetReply(ctx_, &raw) != REDIS_OK || raw == nullptr) {
       last_error_ = ctx_->errstr;
       Close();
       return nullptr;
@@ -74,6 +94,8 @@ class TradePublisher::Connection {
   std::string host_;
   int port_;
   redisContext* ctx_ = nullptr;
+  std::vector<const char*> argv_;
+  std::vector<size_t> lens_;
   std::string last_error_;
 };
 
@@ -88,7 +110,10 @@ TradePublisher::~TradePublisher() { Stop(0); }
 
 void TradePublisher::Start(uint64_t last_trade_id) {
   durable_.store(last_trade_id, std::memory_order_release);
-  thread_ = std::thread([this] { RunLoop(); });
+  thread_ = std::thread([this] {
+    SetThreadName("trade-pub");
+    RunLoop();
+  });
 }
 
 void TradePublisher::Stop(int grace_ms) {
@@ -119,6 +144,13 @@ void TradePublisher::RunLoop() {
   uint64_t next = 1;
   int backoff_ms = 50;
   bool reported_down = false;
+  struct Pending {
+    uint64_t id;
+    uint32_t instrument;
+    bool sent;  // false: already in its stream
+  };
+  std::vector<Pending> batch;
+  batch.reserve(kBatch);
 
   auto wait_backoff = [&] {
     const int64_t until = NowMs() + backoff_ms;
@@ -172,53 +204,76 @@ void TradePublisher::RunLoop() {
       wake_.wait(generation, std::memory_order_acquire);
       continue;
     }
-    absl::StatusOr<TradeRecord> trade = store_.GetTrade(TradeId(next));
-    if (!trade.ok()) {
-      spdlog::error("publisher cannot read trade {}: {}", next, trade.status().ToString());
-      wait_backoff();
-      continue;
+    // Up to kBatch durable trades in one pipelined round trip: Redis answers each XADD in
+    // order, so what is published is always a prefix of what was sent.
+    const uint64_t last = std::min(durable, next + kBatch - 1);
+    batch.clear();
+    bool read_failed = false;
+    for (uint64_t id = next; id <= last; ++id) {
+      absl::StatusOr<TradeRecord> trade = store_.GetTrade(TradeId(id));
+      if (!trade.ok()) {
+        spdlog::error("publisher cannot read trade {}: {}", id, trade.status().ToString());
+        read_failed = true;
+        break;
+      }
+      const InstrumentConfig* instrument = config_.FindInstrument(trade->instrument);
+      const bool skip = instrument == nullptr || static_cast<int64_t>(id) <= stream_last[trade->instrument.value()];
+      batch.push_back(Pending{id, trade->instrument.value(), !skip});
+      if (skip) continue;  // already in its stream
+      const MemberConfig* buyer = config_.FindMember(trade->buyer);
+      const MemberConfig* seller = config_.FindMember(trade->seller);
+      if (!redis.Append({
+              "XADD", StreamKey(config_.redis.key_prefix, instrument->symbol), "MAXLEN", "~", "1000000",
+              absl::StrCat(trade->time / 1000000, "-", trade->trade_id.value()),
+              "trade_id", absl::StrCat(trade->trade_id.value()),
+              "seq", absl::StrCat(trade->seq.value()),
+              "symbol", instrument->symbol,
+              "price", FormatPrice(trade->price),
+              "price_fen", absl::StrCat(trade->price.raw()),
+              "quantity", absl::StrCat(trade->quantity.raw()),
+              "notional_fen", absl::StrCat(trade->notional.raw()),
+              "aggressor", trade->aggressor == Side::kBuy ? "B" : "S",
+              "buyer", buyer != nullptr ? buyer->code : "",
+              "seller", seller != nullptr ? seller->code : "",
+              "time_ns", absl::StrCat(trade->time)})) {
+        break;
+      }
     }
-    const InstrumentConfig* instrument = config_.FindInstrument(trade->instrument);
-    if (instrument == nullptr || static_cast<int64_t>(next) <= stream_last[trade->instrument.value()]) {
-      ++next;  // already in its stream
-      continue;
+    bool redis_down = false;
+    bool refused = false;
+    for (const Pending& p : batch) {
+      if (p.sent) {
+        Reply r = redis.GetReply();
+        if (r == nullptr) {
+          redis_down = true;
+          break;
+        }
+        if (r->type == REDIS_REPLY_ERROR &&
+            std::string_view(r->str, r->len).find("equal or smaller") == std::string_view::npos) {
+          spdlog::error("redis refused trade {}: {}", p.id, std::string_view(r->str, r->len));
+          // Such refusals (a key of the wrong type, Redis out of memory) refuse the later
+          // entries of the same stream too, so retrying from here leaves no gap.
+          refused = true;  // later replies of this batch are still read, then discarded
+          continue;
+        }
+        if (refused) continue;
+        stream_last[p.instrument] = static_cast<int64_t>(p.id);
+      }
+      if (refused) continue;
+      if (reported_down) spdlog::info("redis is back; publishing resumed at trade {}", p.id);
+      reported_down = false;
+      backoff_ms = 50;
+      published_.store(p.id, std::memory_order_release);
+      next = p.id + 1;
     }
-    const MemberConfig* buyer = config_.FindMember(trade->buyer);
-    const MemberConfig* seller = config_.FindMember(trade->seller);
-    const std::string entry_id = absl::StrCat(trade->time / 1000000, "-", trade->trade_id.value());
-    Reply r = redis.Command({
-        "XADD", StreamKey(config_.redis.key_prefix, instrument->symbol), "MAXLEN", "~", "1000000",
-        entry_id,
-        "trade_id", absl::StrCat(trade->trade_id.value()),
-        "seq", absl::StrCat(trade->seq.value()),
-        "symbol", instrument->symbol,
-        "price", FormatPrice(trade->price),
-        "price_fen", absl::StrCat(trade->price.raw()),
-        "quantity", absl::StrCat(trade->quantity.raw()),
-        "notional_fen", absl::StrCat(trade->notional.raw()),
-        "aggressor", trade->aggressor == Side::kBuy ? "B" : "S",
-        "buyer", buyer != nullptr ? buyer->code : "",
-        "seller", seller != nullptr ? seller->code : "",
-        "time_ns", absl::StrCat(trade->time)});
-    if (r == nullptr) {
+    if (redis_down) {
       if (!reported_down) spdlog::warn("redis unavailable ({}); trades will be published when it returns", redis.last_error());
       reported_down = true;
       resumed = false;  // re-read the streams' tails after reconnecting
       wait_backoff();
       continue;
     }
-    if (r->type == REDIS_REPLY_ERROR &&
-        std::string_view(r->str, r->len).find("equal or smaller") == std::string_view::npos) {
-      spdlog::error("redis refused trade {}: {}", next, std::string_view(r->str, r->len));
-      wait_backoff();
-      continue;
-    }
-    if (reported_down) spdlog::info("redis is back; publishing resumed at trade {}", next);
-    reported_down = false;
-    backoff_ms = 50;
-    stream_last[trade->instrument.value()] = static_cast<int64_t>(next);
-    published_.store(next, std::memory_order_release);
-    ++next;
+    if (refused || read_failed) wait_backoff();
   }
 }
 

@@ -20,6 +20,7 @@
 #include "absl/strings/str_cat.h"
 #include "dazong/common/credentials.h"
 #include "dazong/common/mpsc_queue.h"
+#include "dazong/common/thread_name.h"
 #include "dazong/mapped_file_store.h"
 #include "dazong/quickfix.h"
 #include "spdlog/spdlog.h"
@@ -256,10 +257,19 @@ class FixGateway::Impl final : public FIX::Application {
         acceptor_ = std::make_unique<GuardedAcceptor>(*this, *store_factory_, settings_, acceptor_options);
       }
       for (uint32_t i = 1; i <= slots_.size(); ++i) {
-        slots_[i - 1]->sender = std::thread([this, i] { SendLoop(i); });
+        slots_[i - 1]->sender = std::thread([this, i] {
+          SetThreadName("fix-out-" + slots_[i - 1]->config->comp_id);
+          SendLoop(i);
+        });
       }
-      md_thread_ = std::thread([this] { MarketDataLoop(); });
-      reaper_ = std::thread([this] { ReapLoop(); });
+      md_thread_ = std::thread([this] {
+        SetThreadName("fix-md");
+        MarketDataLoop();
+      });
+      reaper_ = std::thread([this] {
+        SetThreadName("fix-reaper");
+        ReapLoop();
+      });
       acceptor_->start();
     } catch (const std::exception& e) {
       return absl::UnavailableError(absl::StrCat("FIX acceptor failed to start: ", e.what()));

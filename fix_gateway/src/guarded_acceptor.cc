@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "dazong/common/thread_name.h"
 #include "spdlog/spdlog.h"
 
 namespace dazong::fix_gateway {
@@ -128,7 +129,10 @@ void GuardedAcceptor::onStart() {
       ++threads_;
     }
     try {
-      std::thread([this, id, fd] { Serve(id, fd); }).detach();
+      std::thread([this, id, fd] {
+        SetThreadName("fix-in-" + std::to_string(id));
+        Serve(id, fd);
+      }).detach();
     } catch (const std::system_error& e) {
       spdlog::error("FIX: connection refused: no thread for it: {}", e.what());
       ::close(fd);

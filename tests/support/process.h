@@ -97,6 +97,11 @@ class ChildProcess {
     return status;
   }
 
+  // Sends `signal` without waiting (SIGSTOP / SIGCONT to stall a server and resume it).
+  void Signal(int signal) {
+    if (pid_ > 0) kill(pid_, signal);
+  }
+
   // False once the process has exited (it is then reaped, and exit_status() tells how).
   bool running() {
     if (pid_ <= 0) return false;
