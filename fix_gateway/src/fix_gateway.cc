@@ -78,6 +78,9 @@ struct SessionSlot {
   const FixSessionConfig* config = nullptr;
   std::unique_ptr<SpillQueue<Outbound>> out;
   std::thread sender;
+  // QuickFIX's session object, looked up once (Session::sendToTarget looks it up under a
+  // process-wide lock for every message). Sessions live as long as the acceptor.
+  mutable std::atomic<FIX::Session*> session{nullptr};
   std::atomic<bool> logged_on{false};
   std::atomic<bool> overflowed{false};  // set by a producer; the reaper disconnects
   // Throttle: a one-second window, touched only by the session's connection thread.
@@ -405,13 +408,13 @@ class FixGateway::Impl final : public FIX::Application {
                                  absl::StrCat("more than ", slot.config->throttle_per_second,
                                               " messages per second; message refused")};
       if (type == FIX::MsgType_NewOrderSingle) {
-        Send(EdgeRejectReport(msg, throttled, NextEdgeExecId()), slot.id);
+        Send(EdgeRejectReport(msg, throttled, NextEdgeExecId()), slot);
       } else if (type == FIX::MsgType_OrderCancelRequest || type == FIX::MsgType_OrderCancelReplaceRequest) {
         FIX44::OrderCancelReject r = EdgeCancelReject(msg, throttled);
         if (type == FIX::MsgType_OrderCancelReplaceRequest) {
           r.setField(FIX::CxlRejResponseTo(FIX::CxlRejResponseTo_ORDER_CANCEL_REPLACE_REQUEST));
         }
-        Send(std::move(r), slot.id);
+        Send(std::move(r), slot);
       } else {
         BusinessReject(msg, slot, FIX::BusinessRejectReason_OTHER, throttled.reason, throttled.text);
       }
@@ -426,7 +429,7 @@ class FixGateway::Impl final : public FIX::Application {
       if (auto* reject = std::get_if<EdgeReject>(&parsed)) {
         FIX44::OrderCancelReject r = EdgeCancelReject(msg, *reject);
         r.setField(FIX::CxlRejResponseTo(FIX::CxlRejResponseTo_ORDER_CANCEL_REPLACE_REQUEST));
-        Send(std::move(r), slot.id);
+        Send(std::move(r), slot);
         return;
       }
       PushOrBusy(std::get<ReplaceOrderCommand>(parsed), msg, slot);
@@ -438,7 +441,7 @@ class FixGateway::Impl final : public FIX::Application {
         MassCancelDone done;
         done.cl_ord_id.Assign(FieldText(msg, FIX::FIELD::ClOrdID).substr(0, ClOrdId::kCapacity));
         done.reason = reject->reason;
-        Send(MassCancelReport(done, NextEdgeExecId()), slot.id);
+        Send(MassCancelReport(done, NextEdgeExecId()), slot);
         return;
       }
       PushOrBusy(std::get<MassCancelCommand>(parsed), msg, slot);
@@ -447,7 +450,7 @@ class FixGateway::Impl final : public FIX::Application {
     if (type == FIX::MsgType_NewOrderSingle) {
       auto parsed = ParseNewOrder(msg, config_, slot.member->id, slot_index);
       if (auto* reject = std::get_if<EdgeReject>(&parsed)) {
-        Send(EdgeRejectReport(msg, *reject, NextEdgeExecId()), slot.id);
+        Send(EdgeRejectReport(msg, *reject, NextEdgeExecId()), slot);
         return;
       }
       if (!commands_.TryPush(std::get<NewOrderCommand>(parsed))) {
@@ -459,7 +462,7 @@ class FixGateway::Impl final : public FIX::Application {
     }
     auto parsed = ParseCancel(msg, config_, slot.member->id, slot_index);
     if (auto* reject = std::get_if<EdgeReject>(&parsed)) {
-      Send(EdgeCancelReject(msg, *reject), slot.id);
+      Send(EdgeCancelReject(msg, *reject), slot);
       return;
     }
     if (!commands_.TryPush(std::get<CancelOrderCommand>(parsed))) {
@@ -498,7 +501,7 @@ class FixGateway::Impl final : public FIX::Application {
     r.setField(FIX::BusinessRejectReason(reason));
     r.setField(FIX::Text(absl::StrCat(RejectReasonCode(code), ": ", text)));
     r.setField(kRejectCodeTag, absl::StrCat(RejectReasonCode(code)));
-    Send(std::move(r), slot.id);
+    Send(std::move(r), slot);
   }
 
   // Queues a cancel-replace or mass cancel; when the queue is full, says so.
@@ -510,11 +513,11 @@ class FixGateway::Impl final : public FIX::Application {
       MassCancelDone done;
       done.cl_ord_id.Assign(FieldText(msg, FIX::FIELD::ClOrdID).substr(0, ClOrdId::kCapacity));
       done.reason = busy.reason;
-      Send(MassCancelReport(done, NextEdgeExecId()), slot.id);
+      Send(MassCancelReport(done, NextEdgeExecId()), slot);
     } else {
       FIX44::OrderCancelReject r = EdgeCancelReject(msg, busy);
       r.setField(FIX::CxlRejResponseTo(FIX::CxlRejResponseTo_ORDER_CANCEL_REPLACE_REQUEST));
-      Send(std::move(r), slot.id);
+      Send(std::move(r), slot);
     }
   }
 
@@ -524,7 +527,7 @@ class FixGateway::Impl final : public FIX::Application {
     ClOrdId cl_ord_id;
     if (order_status_ == nullptr || !cl_ord_id.Assign(FieldText(msg, FIX::FIELD::ClOrdID)) ||
         cl_ord_id.empty()) {
-      Send(StatusReport(slot, msg, OrderStatusAnswer{}), slot.id);
+      Send(StatusReport(slot, msg, OrderStatusAnswer{}), slot);
       return;
     }
     const uint32_t slot_index = SlotIndex(slot);
@@ -765,7 +768,7 @@ class FixGateway::Impl final : public FIX::Application {
                                         bad_type ? "SecurityListRequestType(559) must be 0 or 4"
                                                  : "unknown Symbol(55)")));
       y.setField(kRejectCodeTag, absl::StrCat(RejectReasonCode(reason)));
-      Send(std::move(y), slot.id);
+      Send(std::move(y), slot);
       return;
     }
     y.setField(FIX::FIELD::SecurityRequestResult, "0");
@@ -790,7 +793,7 @@ class FixGateway::Impl final : public FIX::Application {
       g.setField(FIX::FIELD::SecurityTradingStatus, absl::StrCat(TradingStatus(phase)));
       y.addGroup(g);
     }
-    Send(std::move(y), slot.id);
+    Send(std::move(y), slot);
   }
 
   // ---- Market data request (V): validated here, served by the market-data thread.
@@ -802,7 +805,7 @@ class FixGateway::Impl final : public FIX::Application {
       y.setField(FIX::MDReqRejReason(reason));
       y.setField(FIX::Text(absl::StrCat(RejectReasonCode(code), ": ", text)));
       y.setField(kRejectCodeTag, absl::StrCat(RejectReasonCode(code)));
-      Send(std::move(y), slot.id);
+      Send(std::move(y), slot);
     };
     auto request = std::make_shared<MdRequest>();
     request->sub.slot = SlotIndex(slot);
@@ -1132,6 +1135,18 @@ class FixGateway::Impl final : public FIX::Application {
       spdlog::warn("no FIX session {} for an outbound message", id.toString());
     }
   }
+  void Send(FIX::Message&& msg, const SessionSlot& slot) {
+    FIX::Session* session = slot.session.load(std::memory_order_acquire);
+    if (session == nullptr) {
+      session = FIX::Session::lookupSession(slot.id);
+      if (session == nullptr) {
+        spdlog::warn("no FIX session {} for an outbound message", slot.id.toString());
+        return;
+      }
+      slot.session.store(session, std::memory_order_release);
+    }
+    session->send(msg);
+  }
 
   std::string ExecId(SeqNo seq, uint32_t n) { return absl::StrCat(seq.value(), ".", n); }
 
@@ -1144,7 +1159,7 @@ class FixGateway::Impl final : public FIX::Application {
           if constexpr (std::is_same_v<T, OrderAccepted>) {
             const InstrumentConfig* instrument = config_.FindInstrument(body.order.instrument);
             Remember(slot, body.order, FIX::OrdStatus_NEW, true);
-            Send(OrderReport(body.order, *instrument, FIX::ExecType_NEW, ExecId(event.seq, n), event.time), slot.id);
+            Send(OrderReport(body.order, *instrument, FIX::ExecType_NEW, ExecId(event.seq, n), event.time), slot);
             // An order the core accepted after its session dropped with cancel-on-disconnect.
             if (!slot.logged_on.load() && slot.member != nullptr && slot.config->cancel_on_disconnect) {
               CancelForDisconnect(slot, body.order);
@@ -1167,26 +1182,26 @@ class FixGateway::Impl final : public FIX::Application {
               er.setField(FIX::ClOrdID(std::string(body.request_cl_ord_id.view())));
               er.setField(FIX::OrigClOrdID(std::string(body.order.cl_ord_id.view())));
             }
-            Send(std::move(er), slot.id);
+            Send(std::move(er), slot);
           } else if constexpr (std::is_same_v<T, CancelRejected>) {
-            Send(CancelRejectMessage(body), slot.id);
+            Send(CancelRejectMessage(body), slot);
           } else if constexpr (std::is_same_v<T, TradeEvent>) {
             const InstrumentConfig* instrument = config_.FindInstrument(body.instrument);
             if (slot.config->role == SessionRole::kDropCopy) {
-              Send(TradeCapture(body, *instrument), slot.id);
+              Send(TradeCapture(body, *instrument), slot);
               return;
             }
             if (body.buy.session == me) {
               Remember(slot, body.buy, body.buy.leaves_quantity.is_zero() ? FIX::OrdStatus_FILLED
                                                                           : FIX::OrdStatus_PARTIALLY_FILLED,
                        !body.buy.leaves_quantity.is_zero());
-              Send(TradeReport(body, body.buy, *instrument, ExecId(event.seq, n)), slot.id);
+              Send(TradeReport(body, body.buy, *instrument, ExecId(event.seq, n)), slot);
             }
             if (body.sell.session == me) {
               Remember(slot, body.sell, body.sell.leaves_quantity.is_zero() ? FIX::OrdStatus_FILLED
                                                                             : FIX::OrdStatus_PARTIALLY_FILLED,
                        !body.sell.leaves_quantity.is_zero());
-              Send(TradeReport(body, body.sell, *instrument, ExecId(event.seq, n + 1)), slot.id);
+              Send(TradeReport(body, body.sell, *instrument, ExecId(event.seq, n + 1)), slot);
             }
           } else if constexpr (std::is_same_v<T, OrderReplaced>) {
             const InstrumentConfig* instrument = config_.FindInstrument(body.order.instrument);
@@ -1195,9 +1210,9 @@ class FixGateway::Impl final : public FIX::Application {
             Remember(slot, view, body.order.cum_quantity.is_positive() ? FIX::OrdStatus_PARTIALLY_FILLED
                                                                        : FIX::OrdStatus_NEW,
                      true, &body.orig_cl_ord_id);
-            Send(ReplacedReport(body, *instrument, ExecId(event.seq, n), event.time), slot.id);
+            Send(ReplacedReport(body, *instrument, ExecId(event.seq, n), event.time), slot);
           } else if constexpr (std::is_same_v<T, MassCancelDone>) {
-            Send(MassCancelReport(body, ExecId(event.seq, n)), slot.id);
+            Send(MassCancelReport(body, ExecId(event.seq, n)), slot);
           }
         },
         event.body);
@@ -1244,11 +1259,11 @@ class FixGateway::Impl final : public FIX::Application {
       while (slot.out->Pop(item)) {
         try {
           if (item.status != nullptr) {
-            Send(StatusReport(slot, item.status->request, item.status->answer), slot.id);
+            Send(StatusReport(slot, item.status->request, item.status->answer), slot);
             item.status.reset();
           } else if (item.message != nullptr) {
             FIX::Message copy(*item.message);
-            Send(std::move(copy), slot.id);
+            Send(std::move(copy), slot);
             item.message.reset();
           } else {
             SendEvent(slot, item.event, item.exec_n);

@@ -4,7 +4,7 @@
 // full queue means (reject, or back off) and the consumer is never blocked by a producer.
 //
 // The consumer may sleep in WaitNonEmpty(); producers wake it with a futex only when it is
-// actually sleeping, so the steady state makes no syscalls.
+// actually sleeping, and only one of them per sleep, so the steady state makes no syscalls.
 #pragma once
 
 #include <atomic>
@@ -99,9 +99,11 @@ class BoundedMpscQueue {
     return seq == head_ + 1;
   }
 
+  // Only the first producer to find the consumer asleep makes the system call: the others,
+  // until the consumer has run again, see the flag already cleared.
   void Wake() {
     std::atomic_thread_fence(std::memory_order_seq_cst);
-    if (sleeping_.load(std::memory_order_relaxed)) {
+    if (sleeping_.load(std::memory_order_relaxed) && sleeping_.exchange(false, std::memory_order_acq_rel)) {
       wake_.fetch_add(1, std::memory_order_acq_rel);
       wake_.notify_one();
     }
