@@ -31,15 +31,41 @@ trap cleanup EXIT
 
 REDIS_PORT=$(free_port)
 redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no --dir "$WORK" >"$WORK/redis.log" 2>&1 &
-PIDS+=($!)
+REDIS_PID=$!
+PIDS+=($REDIS_PID)
+
+# CPU time (clock ticks) used so far by processes $@.
+cpu_ticks() {
+  local total=0 p f
+  for p in "$@"; do
+    f=$(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null) || continue
+    set -- $f
+    total=$((total + ${12} + ${13}))
+  done
+  echo "$total"
+}
+
+# Runs one fix-load and appends the CPU the server ($SERVER_PID) and Redis used per order sent
+# (microseconds; measured over the whole run, warm-up included): a figure that, unlike the
+# throughput, does not depend on how much of the 2 cores other jobs took.
+load_once() {
+  local label="$1"; shift
+  local hz; hz=$(getconf CLK_TCK)
+  local s0 r0 s1 r1 out sent
+  s0=$(cpu_ticks "$SERVER_PID"); r0=$(cpu_ticks "$REDIS_PID")
+  out=$("$BUILD/bench/fix-load" "$@" --label "$label")
+  s1=$(cpu_ticks "$SERVER_PID"); r1=$(cpu_ticks "$REDIS_PID")
+  sent=$(sed -n 's/.* sent=\([0-9]*\).*/\1/p' <<<"$out")
+  echo "$out cpu_us_per_order: server=$(( (s1 - s0) * 1000000 / hz / (sent > 0 ? sent : 1) )) redis=$(( (r1 - r0) * 1000000 / hz / (sent > 0 ? sent : 1) ))"
+}
 
 loads() {  # $1 port, $2 label, $3 setup
   local setup_args=()
   [ -n "${3:-}" ] && setup_args=(--setup "$3")
-  "$BUILD/bench/fix-load" --port "$1" --sessions "$SESSIONS" --rate 5000 --duration "$DURATION" \
-    --warmup 2 --label "$2 rate=5000" "${setup_args[@]}"
-  "$BUILD/bench/fix-load" --port "$1" --sessions "$SESSIONS" --inflight 100 --duration "$DURATION" \
-    --warmup 2 --label "$2 inflight=100" "${setup_args[@]}"
+  load_once "$2 rate=5000" --port "$1" --sessions "$SESSIONS" --rate 5000 --duration "$DURATION" \
+    --warmup 2 "${setup_args[@]}"
+  load_once "$2 inflight=100" --port "$1" --sessions "$SESSIONS" --inflight 100 --duration "$DURATION" \
+    --warmup 2 "${setup_args[@]}"
 }
 
 DAZONGD="${DAZONGD:-$BUILD/exchange/dazongd}"
@@ -51,6 +77,7 @@ for round in $(seq 1 "$ROUNDS"); do
   "$BUILD/bench/fix-echo-acceptor" --port "$EPORT" --comp-ids "$SESSIONS" --store "${ECHO_STORE:-mapped}" \
     --store-dir "$WORK/echo" --dictionary "$DICT" >"$WORK/echo.log" 2>&1 &
   EPID=$!
+  SERVER_PID=$EPID
   PIDS+=($EPID)
   for _ in $(seq 50); do grep -q "echo ready" "$WORK/echo.log" && break; sleep 0.1; done
   loads "$EPORT" "round$round echo(${ECHO_STORE:-mapped})"
@@ -70,6 +97,7 @@ for round in $(seq 1 "$ROUNDS"); do
       "$SRC/config/demo.toml" >"$WORK/exchange.toml"
   "$DAZONGD" --config "$WORK/exchange.toml" >"$WORK/dazongd.log" 2>&1 &
   DPID=$!
+  SERVER_PID=$DPID
   PIDS+=($DPID)
   for _ in $(seq 300); do grep -q "dazongd ready" "$WORK/dazongd.log" && break; sleep 0.1; done
   "$BUILD/tools/dazong-receipts" --port "$HPORT" seed-demo 10000000 >/dev/null

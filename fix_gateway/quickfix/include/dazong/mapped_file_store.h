@@ -32,7 +32,7 @@ namespace dazong::fix_store {
 
 class MappedFileStore final : public FIX::MessageStore {
  public:
-  static constexpr size_t kDefaultSegmentBytes = size_t{32} << 20;
+  static constexpr size_t kDefaultSegmentBytes = size_t{8} << 20;
 
   // Opens (or creates) the store of `session` in directory `dir`. Throws FIX::ConfigError
   // when the file cannot be opened or is not a store of this format.
