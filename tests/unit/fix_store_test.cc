@@ -72,7 +72,7 @@ TEST(MappedFileStoreTest, MessagesAndSequenceNumbersSurviveReopeningAcrossSegmen
   EXPECT_TRUE(Get(store, 10, 9).empty());
   // Appending after a reopen continues where the file ended.
   ASSERT_TRUE(store.set(201, Message(201, 3000)));
-  store.refresh();  // reloads from the file
+  store.refresh();  // at a logon: nothing changed behind its back, so nothing to reload
   EXPECT_EQ(Get(store, 201, 201), std::vector<std::string>{Message(201, 3000)});
   EXPECT_EQ(Get(store, 1, 1), std::vector<std::string>{sent[0]});
 }

@@ -239,8 +239,16 @@ void MappedFileStore::reset() {
   Scan();
 }
 
-// Reloads everything from the file.
+// QuickFIX calls this at every logon (RefreshOnLogon) for stores shared by a standby engine.
+// This store is the file's only writer and its state is the mapped file itself, so there is
+// nothing to reload unless the file was changed behind its back (its size differs from what
+// is mapped): then everything is reloaded from the file.
 void MappedFileStore::refresh() {
+  struct stat st {};
+  if (fstat(fd_, &st) == 0 &&
+      static_cast<uint64_t>(st.st_size) == kHeaderBytes + segments_.size() * segment_bytes_) {
+    return;
+  }
   Close();
   Open();
 }
