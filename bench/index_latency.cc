@@ -1,7 +1,11 @@
 // index_latency: trade-to-published-Redis-entry latency of the index service with Redis local.
 //
-//   index_latency [trades=20000] [rate_per_second=2000]
+//   index_latency [trades=20000] [rate_per_second=2000] [group=1] [batch_records=64]
 //
+// `group` > 1 hands that many trades over at once (OnEvents-style bursts, as the sequencer's
+// committer does under load): the records queue and are published several per round trip.
+// `batch_records` 1 publishes one script call per record (the behaviour before the batch
+// script). Also prints the CPU time redis-server (INFO cpu) and this process (getrusage) used per trade.
 // Starts its own redis-server (no persistence) on a free port and an IndexService with a
 // temporary outbox, feeds trades at a steady rate through IndexService::OnTrade (as the
 // sequencer would), and subscribes to the notify channel: a trade's latency is from the
@@ -9,6 +13,7 @@
 // script publishes after the record's XADD in the same atomic script. Prints percentiles.
 #include <hiredis/hiredis.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -16,6 +21,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <thread>
 #include <vector>
@@ -29,6 +35,33 @@ namespace {
 using namespace dazong;
 using namespace dazong::index;
 using SteadyClock = std::chrono::steady_clock;
+
+// used_cpu_sys + used_cpu_user of the server, in microseconds.
+double RedisCpuUs(int port) {
+  redisContext* c = redisConnect("127.0.0.1", port);
+  if (c == nullptr || c->err) {
+    if (c != nullptr) redisFree(c);
+    return 0;
+  }
+  double total = 0;
+  auto* r = static_cast<redisReply*>(redisCommand(c, "INFO cpu"));
+  if (r != nullptr && r->type == REDIS_REPLY_STRING) {
+    const std::string text(r->str, r->len);
+    for (const char* key : {"used_cpu_sys:", "used_cpu_user:"}) {
+      const size_t at = text.find(key);
+      if (at != std::string::npos) total += std::stod(text.substr(at + std::strlen(key))) * 1e6;
+    }
+  }
+  if (r != nullptr) freeReplyObject(r);
+  redisFree(c);
+  return total;
+}
+
+double SelfCpuUs() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return (u.ru_utime.tv_sec + u.ru_stime.tv_sec) * 1e6 + u.ru_utime.tv_usec + u.ru_stime.tv_usec;
+}
 
 ExchangeConfig Config(int port) {
   ExchangeConfig config;
@@ -65,6 +98,7 @@ ExchangeConfig Config(int port) {
 int main(int argc, char** argv) {
   const size_t n = argc > 1 ? std::stoul(argv[1]) : 20000;
   const double rate = argc > 2 ? std::stod(argv[2]) : 2000;
+  const size_t group = std::max<size_t>(1, argc > 3 ? std::stoul(argv[3]) : 1);
   dazong::testing::TempDir dir;
   const int port = dazong::testing::FreePort();
   dazong::testing::ChildProcess redis({REDIS_SERVER_PATH, "--port", std::to_string(port), "--bind",
@@ -88,6 +122,7 @@ int main(int argc, char** argv) {
   const ExchangeConfig config = Config(port);
   IndexServiceOptions options;
   options.data_dir = dir / "index";
+  if (argc > 4) options.redis.batch_records = std::stoul(argv[4]);
   auto service = IndexService::Create(config, options);
   if (!service.ok() || !(*service)->Start().ok()) {
     std::fprintf(stderr, "service: %s\n", service.status().ToString().c_str());
@@ -118,24 +153,53 @@ int main(int argc, char** argv) {
     }
   });
   const Timestamp base = *ParseTime("2026-01-05 09:00:00");
+  const double redis_cpu0 = RedisCpuUs(port);
+  const double self_cpu0 = SelfCpuUs();
   const auto start = SteadyClock::now();
-  const auto interval = std::chrono::nanoseconds(static_cast<int64_t>(1e9 / rate));
-  for (size_t i = 1; i <= n; ++i) {
-    const auto due = start + interval * static_cast<int64_t>(i);
+  const auto interval = std::chrono::nanoseconds(static_cast<int64_t>(1e9 * group / rate));
+  std::vector<Event> events;
+  for (size_t i = 1; i <= n; i += group) {
+    const auto due = start + interval * static_cast<int64_t>((i - 1) / group + 1);
     while (SteadyClock::now() < due) std::this_thread::sleep_until(due);
-    exchange::TradeRecord t;
-    t.trade_id = TradeId(i);
-    t.time = base + std::chrono::duration_cast<std::chrono::nanoseconds>(SteadyClock::now() - start).count();
-    t.instrument = InstrumentId(1);
-    t.price = Price::FromRaw(365000 + static_cast<int64_t>(i % 21) * 100 - 1000);
-    t.quantity = Quantity::FromRaw(10000);
-    t.buyer = MemberId(static_cast<uint32_t>(1 + i % 10));
-    t.seller = MemberId(static_cast<uint32_t>(1 + (i * 3 + 1) % 10));
-    sent[i] = SteadyClock::now();
-    (*service)->OnTrade(t);
+    const Timestamp now =
+        base + std::chrono::duration_cast<std::chrono::nanoseconds>(SteadyClock::now() - start).count();
+    events.clear();
+    for (size_t j = i; j < i + group && j <= n; ++j) {
+      TradeEvent t;
+      t.trade_id = TradeId(j);
+      t.time = now;
+      t.instrument = InstrumentId(1);
+      t.price = Price::FromRaw(365000 + static_cast<int64_t>(j % 21) * 100 - 1000);
+      t.quantity = Quantity::FromRaw(10000);
+      t.buy.member = MemberId(static_cast<uint32_t>(1 + j % 10));
+      t.sell.member = MemberId(static_cast<uint32_t>(1 + (j * 3 + 1) % 10));
+      Event e;
+      e.time = now;
+      e.body = t;
+      events.push_back(e);
+    }
+    const auto sent_at = SteadyClock::now();
+    for (size_t j = i; j < i + group && j <= n; ++j) sent[j] = sent_at;
+    if (group == 1) {
+      exchange::TradeRecord t;
+      const auto& te = std::get<TradeEvent>(events.front().body);
+      t.trade_id = te.trade_id;
+      t.time = te.time;
+      t.instrument = te.instrument;
+      t.price = te.price;
+      t.quantity = te.quantity;
+      t.buyer = te.buy.member;
+      t.seller = te.sell.member;
+      (*service)->OnTrade(t);
+    } else {
+      (*service)->OnEvents(events);
+    }
   }
   const auto deadline = SteadyClock::now() + std::chrono::seconds(30);
   while (got.load() < n && SteadyClock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  const double redis_cpu = RedisCpuUs(port) - redis_cpu0;
+  const double self_cpu = SelfCpuUs() - self_cpu0;
+  const uint64_t direct = (*service)->records_published_directly();
   (*service)->Stop(0);
   std::vector<double> us;
   for (size_t i = 1; i <= n; ++i) {
@@ -145,7 +209,10 @@ int main(int argc, char** argv) {
   }
   std::sort(us.begin(), us.end());
   const auto pct = [&](double p) { return us.empty() ? 0.0 : us[std::min(us.size() - 1, static_cast<size_t>(p * us.size()))]; };
-  std::printf("trades %zu  received %zu  rate %.0f/s\n", n, us.size(), rate);
+  std::printf("trades %zu  received %zu  rate %.0f/s  group %zu  published directly %llu\n", n,
+              us.size(), rate, group, static_cast<unsigned long long>(direct));
+  std::printf("cpu per trade (us): redis-server %.1f  this process %.1f\n", redis_cpu / n,
+              self_cpu / n);
   std::printf("trade -> redis notify latency (us): p50 %.1f  p90 %.1f  p99 %.1f  p99.9 %.1f  max %.1f\n",
               pct(0.5), pct(0.9), pct(0.99), pct(0.999), us.empty() ? 0.0 : us.back());
   redis.Kill(SIGTERM);
