@@ -21,6 +21,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <thread>
@@ -198,6 +199,15 @@ int main(int argc, char** argv) {
   const auto deadline = SteadyClock::now() + std::chrono::seconds(30);
   while (got.load() < n && SteadyClock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   const double redis_cpu = RedisCpuUs(port) - redis_cpu0;
+  if (std::getenv("INDEX_LATENCY_COMMANDSTATS") != nullptr) {  // where Redis spent it
+    redisContext* c = redisConnect("127.0.0.1", port);
+    if (c != nullptr && !c->err) {
+      auto* stats = static_cast<redisReply*>(redisCommand(c, "INFO commandstats"));
+      if (stats != nullptr && stats->type == REDIS_REPLY_STRING) std::printf("%s", stats->str);
+      if (stats != nullptr) freeReplyObject(stats);
+    }
+    if (c != nullptr) redisFree(c);
+  }
   const double self_cpu = SelfCpuUs() - self_cpu0;
   const uint64_t direct = (*service)->records_published_directly();
   (*service)->Stop(0);
