@@ -66,7 +66,10 @@ return {1, id}
 // gets one EXPIRE. KEYS: 5 per record, as for kScript. ARGV: 1 notify channel, 2 alerts
 // maxlen, 3 dedup ttl, 4 r (records), then per record: calc_id, maxlen, "1" for fixings and
 // corrections, as_of_ns, index, date, seq, kind, n, n field strings, m, 2m alert strings.
-// Returns one entry id per record (the earlier one for a record already published).
+// Returns one entry id per record (the earlier one for a record already published). As with
+// kScript, an error part-way through (e.g. Redis out of memory) keeps what was written before
+// it and the call counts as failed: the retry skips those records by calc id (for them
+// `latest` may then wait for the next newer record) and writes the rest.
 constexpr char kBatchScript[] = R"lua(
 local chan, amax, ttl = ARGV[1], ARGV[2], ARGV[3]
 local r = tonumber(ARGV[4])
