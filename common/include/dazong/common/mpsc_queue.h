@@ -14,6 +14,8 @@
 #include <new>
 #include <utility>
 
+#include "dazong/common/futex.h"
+
 namespace dazong {
 
 template <typename T>
@@ -74,8 +76,9 @@ class BoundedMpscQueue {
     const uint32_t ticket = wake_.load(std::memory_order_acquire);
     sleeping_.store(true, std::memory_order_seq_cst);
     std::atomic_thread_fence(std::memory_order_seq_cst);
-    if (!NonEmpty() && !interrupted_.load(std::memory_order_acquire)) {
-      wake_.wait(ticket, std::memory_order_acquire);
+    while (!NonEmpty() && !interrupted_.load(std::memory_order_acquire) &&
+           wake_.load(std::memory_order_acquire) == ticket) {
+      FutexWait(wake_, ticket);
     }
     sleeping_.store(false, std::memory_order_relaxed);
   }
@@ -84,7 +87,7 @@ class BoundedMpscQueue {
   void Interrupt() {
     interrupted_.store(true, std::memory_order_release);
     wake_.fetch_add(1, std::memory_order_acq_rel);
-    wake_.notify_all();
+    FutexWakeAll(wake_);
   }
   bool interrupted() const { return interrupted_.load(std::memory_order_acquire); }
 
@@ -105,7 +108,7 @@ class BoundedMpscQueue {
     std::atomic_thread_fence(std::memory_order_seq_cst);
     if (sleeping_.load(std::memory_order_relaxed) && sleeping_.exchange(false, std::memory_order_acq_rel)) {
       wake_.fetch_add(1, std::memory_order_acq_rel);
-      wake_.notify_one();
+      FutexWakeOne(wake_);
     }
   }
 
