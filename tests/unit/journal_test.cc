@@ -419,10 +419,12 @@ TEST(SequencerLedgerTest, LedgerCommandsAndSettlementAreDurableWithTheJournalAnd
     // The store holds exactly the ledger's history, and the verifier rebuilds the ledger's
     // state from the stored records alone.
     std::vector<receipts::HistoryRecord> stored;
+    receipts::Hash prev{};
     ASSERT_TRUE(store->ReadHistory(0, ~uint64_t{0}, [&](uint64_t i, std::string_view record) {
                       EXPECT_EQ(record, ledger.history().encoded(i)) << "record " << i;
-                      auto decoded = receipts::DecodeHistoryRecord(record);
+                      auto decoded = receipts::DecodeHistoryRecord(record, prev);
                       if (!decoded.ok()) return decoded.status();
+                      prev = decoded->hash;
                       stored.push_back(*std::move(decoded));
                       return absl::OkStatus();
                     })
@@ -531,7 +533,7 @@ TEST(SequencerLedgerTest, HistoryTrimmedFromMemoryIsReadBackFromTheStore) {
                                                                 Quantity::FromRaw(1'000'000'000)})));
     ASSERT_TRUE(sequencer.ProcessAvailable().ok());
     // Deposits until well past the in-memory window: one history record each.
-    const uint64_t target = receipts::Ledger::kHistoryKeptInMemory + 70'000;
+    const uint64_t target = receipts::Ledger::kHistoryKeptInMemory + 150'000;
     uint64_t ticket = 2;
     while (ledger.history().size() < target) {
       for (int i = 0; i < 500; ++i) {

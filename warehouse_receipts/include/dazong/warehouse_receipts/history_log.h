@@ -51,7 +51,9 @@ class HistoryLog {
     const Span& s = spans_[i - first_];
     return std::string_view(chunks_[s.chunk - first_chunk_].data.get() + s.offset, s.size);
   }
-  // Visits records [begin, min(end, size())) in order, decoded.
+  // The hash of record i - 1 (the chain head before record i; zero for i == 0), i <= size().
+  Hash prev_hash(uint64_t i) const;
+  // Visits records [begin, min(end, size())) in order, decoded (prev_hash from the chain).
   absl::Status ForEach(uint64_t begin, uint64_t end,
                        const std::function<absl::Status(const HistoryRecord&)>& visit) const;
   // Every record, decoded.
@@ -106,6 +108,7 @@ class HistoryLog {
   std::vector<std::unique_ptr<char[]>> spare_;  // trimmed standard chunks, already paged in
   std::deque<Span> spans_;                      // records [first_, size())
   uint64_t first_ = 0;
+  Hash before_first_{};  // the hash of record first_ - 1 (trimmed)
   const HistoryArchive* archive_ = nullptr;
 };
 
