@@ -733,6 +733,47 @@ TEST_F(HistoryTest, EveryRecordRoundTripsAndCorruptionIsDataLoss) {
   EXPECT_EQ(DecodeEvent(ev).status().code(), absl::StatusCode::kDataLoss);
 }
 
+// "order N" / "trade N" naming the body's own id is stored as one byte and rebuilt exactly;
+// anything else (another id, leading zeros, a transfer) is stored as text.
+TEST(LedgerCodecTest, WhyNamingTheBodysIdIsStoredAsOneByteAndRoundTrips) {
+  const Principal ex = Principal::Exchange();
+  auto size_and_round_trip = [](const LedgerEvent& e) {
+    std::string bytes;
+    EncodeEvent(e, bytes);
+    auto back = DecodeEvent(bytes);
+    EXPECT_TRUE(back.ok()) << back.status();
+    if (back.ok()) {
+      EXPECT_EQ(back->why, e.why);
+      std::string again;
+      EncodeEvent(*back, again);
+      EXPECT_EQ(again, bytes);
+    }
+    return bytes.size();
+  };
+  const EventBody hold = HoldPlaced{ReceiptId(3), OrderId(1234567), Quantity::FromRaw(10)};
+  const size_t derived = size_and_round_trip(LedgerEvent{SeqNo(9), 5, ex, "order 1234567", hold});
+  EXPECT_EQ(size_and_round_trip(LedgerEvent{SeqNo(9), 5, ex, "order 01234567", hold}),
+            derived + 15);
+  EXPECT_EQ(size_and_round_trip(LedgerEvent{SeqNo(9), 5, ex, "order 1234568", hold}),
+            derived + 14);
+  EXPECT_EQ(size_and_round_trip(LedgerEvent{SeqNo(9), 5, ex, "", hold}), derived + 1);
+  const EventBody settled = HolderChanged{ReceiptId(3), kM1, kM2, HolderCause::kSettlement,
+                                          TradeId(77), OrderId(5)};
+  const size_t by_trade = size_and_round_trip(LedgerEvent{SeqNo(9), 5, ex, "trade 77", settled});
+  const EventBody moved = HolderChanged{ReceiptId(3), kM1, kM2, HolderCause::kTransfer,
+                                        TradeId(77), OrderId(5)};
+  EXPECT_EQ(size_and_round_trip(LedgerEvent{SeqNo(9), 5, ex, "trade 77", moved}), by_trade + 9);
+  // A derived kind whose body has no such id is corrupt.
+  std::string moved_bytes;
+  EncodeEvent(LedgerEvent{SeqNo(9), 5, ex, "x", moved}, moved_bytes);
+  // The transfer's record with its text why ("x") replaced by the derived trade kind.
+  std::string forged = moved_bytes;
+  const size_t kind_at = moved_bytes.find(std::string("\0\1x", 3));
+  ASSERT_NE(kind_at, std::string::npos);
+  forged.replace(kind_at, 3, std::string(1, '\2'));
+  EXPECT_EQ(DecodeEvent(forged).status().code(), absl::StatusCode::kDataLoss);
+}
+
 TEST_F(HistoryTest, SnapshotRestoresTheSameLedgerAndBothContinueIdentically) {
   Scenario();
   // Persist through the codec, as the sequencer would.

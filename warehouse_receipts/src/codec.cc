@@ -6,7 +6,9 @@
 
 #include "sha256.h"
 
+#include <charconv>
 #include <limits>
+#include <optional>
 #include <type_traits>
 
 namespace dazong::receipts {
@@ -678,11 +680,51 @@ EventBody GetBody(Reader& r, uint8_t tag) {
 }
 static_assert(std::variant_size_v<EventBody> == 21, "update GetBody for new events");
 
+// The exchange's own events (reservations and settlement) say why with the order or trade
+// id their body already carries ("order 12", "trade 7"): such a `why` is stored as a one-byte
+// kind and rebuilt on decoding, byte for byte. Any other text is stored as it is.
+enum WhyKind : uint8_t { kWhyText = 0, kWhyOrder = 1, kWhyTrade = 2 };
+
+std::optional<uint64_t> BodyOrder(const EventBody& body) {
+  if (const auto* e = std::get_if<OrderOpened>(&body)) return e->order.value();
+  if (const auto* e = std::get_if<OrderResized>(&body)) return e->order.value();
+  if (const auto* e = std::get_if<OrderClosed>(&body)) return e->order.value();
+  if (const auto* e = std::get_if<CashReserved>(&body)) return e->order.value();
+  if (const auto* e = std::get_if<CashReleased>(&body)) return e->order.value();
+  if (const auto* e = std::get_if<HoldPlaced>(&body)) return e->order.value();
+  if (const auto* e = std::get_if<HoldReleased>(&body)) return e->order.value();
+  return std::nullopt;
+}
+std::optional<uint64_t> BodyTrade(const EventBody& body) {
+  if (const auto* e = std::get_if<HolderChanged>(&body)) {
+    if (e->cause == HolderCause::kSettlement) return e->trade.value();
+    return std::nullopt;
+  }
+  if (const auto* e = std::get_if<TradeSettled>(&body)) return e->trade.value();
+  return std::nullopt;
+}
+// `why` == prefix + the decimal id, exactly.
+bool IsIdWhy(std::string_view why, std::string_view prefix, std::optional<uint64_t> id) {
+  if (!id.has_value() || why.size() <= prefix.size() || why.substr(0, prefix.size()) != prefix) {
+    return false;
+  }
+  char digits[24];
+  const auto [end, ec] = std::to_chars(digits, digits + sizeof(digits), *id);
+  return ec == std::errc() && why.substr(prefix.size()) == std::string_view(digits, end - digits);
+}
+
 void PutEvent(Writer& w, const LedgerEvent& e) {
   w.Ident(e.seq);
   w.Fixed64(e.time);
   PutPrincipal(w, e.actor);
-  w.Str(e.why);
+  if (IsIdWhy(e.why, "order ", BodyOrder(e.body))) {
+    w.Int<uint8_t>(kWhyOrder);
+  } else if (IsIdWhy(e.why, "trade ", BodyTrade(e.body))) {
+    w.Int<uint8_t>(kWhyTrade);
+  } else {
+    w.Int<uint8_t>(kWhyText);
+    w.Str(e.why);
+  }
   w.Int<uint8_t>(static_cast<uint8_t>(e.body.index()));
   std::visit(BodyWriter{w}, e.body);
 }
@@ -691,9 +733,23 @@ LedgerEvent GetEvent(Reader& r) {
   e.seq = r.Ident<SeqNo>();
   e.time = r.Fixed64();
   e.actor = GetPrincipal(r);
-  e.why = r.Str();
+  const uint8_t why_kind = r.Int<uint8_t>();
+  if (why_kind == kWhyText) {
+    e.why = r.Str();
+  } else if (why_kind != kWhyOrder && why_kind != kWhyTrade) {
+    r.Fail();
+  }
   const uint8_t tag = r.Int<uint8_t>();
   if (r.ok()) e.body = GetBody(r, tag);
+  if (r.ok() && why_kind != kWhyText) {
+    const std::optional<uint64_t> id =
+        why_kind == kWhyOrder ? BodyOrder(e.body) : BodyTrade(e.body);
+    if (!id.has_value()) {
+      r.Fail();
+    } else {
+      e.why = absl::StrCat(why_kind == kWhyOrder ? "order " : "trade ", *id);
+    }
+  }
   return e;
 }
 
