@@ -1,8 +1,11 @@
 #include "dazong/warehouse_receipts/history_log.h"
 
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+
+#include <sys/mman.h>
 
 #include "absl/strings/str_cat.h"
 #include "dazong/warehouse_receipts/codec.h"
@@ -18,6 +21,21 @@ namespace {
 
 }  // namespace
 
+void HistoryChunkUnmap::operator()(char* p) const {
+  if (p != nullptr) munmap(p, bytes);
+}
+
+HistoryLog::ChunkMemory HistoryLog::MapChunk(size_t bytes) {
+  void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE,
+                 -1, 0);
+  if (p == MAP_FAILED) {
+    std::fprintf(stderr, "dazong ledger: cannot map %zu bytes for the history log: %s\n", bytes,
+                 std::strerror(errno));
+    std::abort();
+  }
+  return ChunkMemory(static_cast<char*>(p), HistoryChunkUnmap{bytes});
+}
+
 void HistoryLog::Append(std::string_view encoded) {
   const auto size = static_cast<uint32_t>(encoded.size());
   if (chunks_.empty() || chunks_.back().capacity - chunks_.back().used < size) {
@@ -28,7 +46,7 @@ void HistoryLog::Append(std::string_view encoded) {
       c.capacity = kChunkBytes;
     } else {
       c.capacity = size > kChunkBytes ? size : kChunkBytes;
-      c.data.reset(new char[c.capacity]);  // not zeroed
+      c.data = MapChunk(c.capacity);
     }
     chunks_.push_back(std::move(c));
   }
