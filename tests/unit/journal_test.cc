@@ -1,6 +1,8 @@
 // The journal's record codec, the RocksDB store, and the sequencer's durable-before-visible
 // group commit and recovery.
 #include <gtest/gtest.h>
+#include <rocksdb/db.h>
+#include <rocksdb/options.h>
 
 #include <span>
 #include <tuple>
@@ -586,6 +588,42 @@ TEST(SequencerLedgerTest, HistoryTrimmedFromMemoryIsReadBackFromTheStore) {
   std::string bytes;
   receipts::EncodeHistoryRecord(ledger.history()[7], bytes);
   EXPECT_EQ(bytes, all[7]);
+}
+
+// A data directory whose ledger history is in an older format is refused at recovery, with a
+// message naming the format (the history cannot be carried over; the journal can).
+TEST(SequencerLedgerTest, AStoreWithOlderLedgerHistoryIsRefusedNamingItsFormat) {
+  testing::TempDir dir;
+  const ExchangeConfig config = testing::MakeLedgerConfig();
+  const auto wh = receipts::Principal::Warehouse("WH1");
+  {
+    LedgerRig rig(dir / "journal", config, testing::LedgerT0());
+    [[maybe_unused]] auto& [store, ledger, core, queue, clock, sequencer] = rig;
+    ASSERT_TRUE(sequencer.Recover().ok());
+    ASSERT_TRUE(queue.TryPush(Envelope(1, receipts::ReportStock{wh, "rebar", "HRB400E",
+                                                                Quantity::FromRaw(1000)})));
+    ASSERT_TRUE(sequencer.ProcessAvailable().ok());
+    ASSERT_EQ(ledger.history().size(), 1u);
+  }
+  {
+    // Rewrite the stored block's format byte as an older build would have written it.
+    rocksdb::Options options;
+    JournalStore::ConfigureOptions(options);
+    rocksdb::DB* raw = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(options, std::string(dir / "journal"), &raw).ok());
+    std::unique_ptr<rocksdb::DB> db(raw);
+    std::string key(1, 'H');
+    key.append(8, '\0');
+    std::string value;
+    ASSERT_TRUE(db->Get(rocksdb::ReadOptions(), key, &value).ok());
+    ASSERT_EQ(static_cast<uint8_t>(value[0]), receipts::kLedgerEventFormatVersion);
+    value[0] = 2;
+    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), key, value).ok());
+  }
+  LedgerRig rig(dir / "journal", config, testing::LedgerT0());
+  const absl::Status s = rig.sequencer.Recover();
+  EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss) << s;
+  EXPECT_NE(s.message().find("format 2"), std::string_view::npos) << s;
 }
 
 }  // namespace
