@@ -626,5 +626,49 @@ TEST(SequencerLedgerTest, AStoreWithOlderLedgerHistoryIsRefusedNamingItsFormat) 
   EXPECT_NE(s.message().find("format 2"), std::string_view::npos) << s;
 }
 
+// Each stored block carries the chain head before its first record; reading across blocks
+// checks it against the last hash of the block before.
+TEST(SequencerLedgerTest, ABlockWhoseHeadDoesNotChainIsDataLoss) {
+  testing::TempDir dir;
+  const ExchangeConfig config = testing::MakeLedgerConfig();
+  const auto wh = receipts::Principal::Warehouse("WH1");
+  uint64_t second_block = 0;
+  {
+    LedgerRig rig(dir / "journal", config, testing::LedgerT0());
+    [[maybe_unused]] auto& [store, ledger, core, queue, clock, sequencer] = rig;
+    ASSERT_TRUE(sequencer.Recover().ok());
+    for (uint64_t ticket = 1; ticket <= 2; ++ticket) {  // two groups: two blocks
+      ASSERT_TRUE(queue.TryPush(Envelope(ticket, receipts::ReportStock{
+          wh, "rebar", "HRB400E", Quantity::FromRaw(static_cast<int64_t>(1000 * ticket))})));
+      ASSERT_TRUE(sequencer.ProcessAvailable().ok());
+      if (ticket == 1) second_block = ledger.history().size();
+    }
+    ASSERT_TRUE(store->ReadHistory(0, ~uint64_t{0}, [](uint64_t, std::string_view) {
+                       return absl::OkStatus();
+                     }).ok());
+  }
+  ASSERT_EQ(second_block, 1u);
+  {
+    rocksdb::Options options;
+    JournalStore::ConfigureOptions(options);
+    rocksdb::DB* raw = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(options, std::string(dir / "journal"), &raw).ok());
+    std::unique_ptr<rocksdb::DB> db(raw);
+    std::string key(1, 'H');
+    key.append(7, '\0');
+    key.push_back(static_cast<char>(second_block));
+    std::string value;
+    ASSERT_TRUE(db->Get(rocksdb::ReadOptions(), key, &value).ok());
+    value[3] = static_cast<char>(value[3] ^ 1);  // version, type, index (one byte), then the head
+    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), key, value).ok());
+  }
+  auto store = JournalStore::Open(dir / "journal");
+  ASSERT_TRUE(store.ok());
+  const absl::Status s = (*store)->ReadHistory(
+      0, ~uint64_t{0}, [](uint64_t, std::string_view) { return absl::OkStatus(); });
+  EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss) << s;
+  EXPECT_NE(s.message().find("does not chain"), std::string_view::npos) << s;
+}
+
 }  // namespace
 }  // namespace dazong::exchange
