@@ -2,12 +2,17 @@
 
 #include "dazong/common/byte_codec.h"
 
+#include <limits>
+#include <string_view>
 #include <type_traits>
 
 namespace dazong::exchange {
 namespace {
 
-constexpr uint8_t kFormatVersion = 1;
+// 1: fixed-width integers. 2: integers wider than a byte as LEB128 varints (signed ones
+// zigzag-encoded), times still 8 bytes. Records are written in 2; both are read.
+constexpr uint8_t kFixedWidthVersion = 1;
+constexpr uint8_t kFormatVersion = 2;
 constexpr uint8_t kNewOrderTag = 1;
 constexpr uint8_t kCancelTag = 2;
 constexpr uint8_t kReplaceTag = 3;
@@ -18,8 +23,87 @@ constexpr uint8_t kLedgerTag = 7;
 constexpr uint8_t kQueryTag = 8;  // never journaled; encoded only so that every body has a form
 constexpr uint8_t kTradeTag = 100;
 
-using Writer = ByteWriter;
-using Reader = ByteReader;
+// The journal's layout over ByteWriter / ByteReader: Int<T> of a type wider than a byte is a
+// varint (format 2); Time() is always 8 bytes; strings keep ByteWriter's prefixes.
+class Writer : public ByteWriter {
+ public:
+  using ByteWriter::ByteWriter;
+  template <typename T>
+  void Int(T value) {
+    static_assert(std::is_integral_v<T>);
+    if constexpr (sizeof(T) == 1) {
+      ByteWriter::Int<T>(value);
+    } else {
+      uint64_t u;
+      if constexpr (std::is_signed_v<T>) {
+        const int64_t v = value;
+        u = (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63);
+      } else {
+        u = value;
+      }
+      char bytes[10];
+      size_t n = 0;
+      while (u >= 0x80) {
+        bytes[n++] = static_cast<char>((u & 0x7f) | 0x80);
+        u >>= 7;
+      }
+      bytes[n++] = static_cast<char>(u);
+      Raw(std::string_view(bytes, n));
+    }
+  }
+  void Time(int64_t t) { ByteWriter::Int<int64_t>(t); }
+};
+
+class Reader : public ByteReader {
+ public:
+  using ByteReader::ByteReader;
+  // Reads the version byte and switches to its integer layout; returns it.
+  uint8_t Version() {
+    const uint8_t v = ByteReader::Int<uint8_t>();
+    varint_ = v == kFormatVersion;
+    return v;
+  }
+  template <typename T>
+  T Int() {
+    static_assert(std::is_integral_v<T>);
+    if constexpr (sizeof(T) == 1) {
+      return ByteReader::Int<T>();
+    } else {
+      if (!varint_) return ByteReader::Int<T>();
+      uint64_t u = 0;
+      for (unsigned shift = 0;; shift += 7) {
+        const std::string_view b = Raw(1);
+        if (!ok() || shift > 63) {
+          Fail();
+          return T{};
+        }
+        const auto byte = static_cast<uint8_t>(b[0]);
+        u |= static_cast<uint64_t>(byte & 0x7f) << shift;
+        if ((byte & 0x80) == 0) break;
+      }
+      if constexpr (std::is_signed_v<T>) {
+        const int64_t v = static_cast<int64_t>(u >> 1) ^ -static_cast<int64_t>(u & 1);
+        if (v < std::numeric_limits<T>::min() || v > std::numeric_limits<T>::max()) {
+          Fail();
+          return T{};
+        }
+        return static_cast<T>(v);
+      } else {
+        if (u > std::numeric_limits<T>::max()) {
+          Fail();
+          return T{};
+        }
+        return static_cast<T>(u);
+      }
+    }
+  }
+  int64_t Time() { return ByteReader::Int<int64_t>(); }
+
+ private:
+  bool varint_ = false;
+};
+
+bool KnownVersion(uint8_t v) { return v == kFormatVersion || v == kFixedWidthVersion; }
 
 absl::Status Corrupt(std::string_view what) {
   return absl::DataLossError(std::string("corrupt journal record: ") + std::string(what));
@@ -66,7 +150,7 @@ void EncodeCommand(const SequencedCommand& cmd, std::string& out) {
   Writer w(out);
   w.Int<uint8_t>(kFormatVersion);
   w.Int<uint64_t>(cmd.seq.value());
-  w.Int<int64_t>(cmd.time);
+  w.Time(cmd.time);
   std::visit(
       [&](const auto& body) {
         using T = std::decay_t<decltype(body)>;
@@ -142,10 +226,10 @@ void EncodeCommand(const SequencedCommand& cmd, std::string& out) {
 
 absl::StatusOr<SequencedCommand> DecodeCommand(std::string_view bytes) {
   Reader r(bytes);
-  if (r.Int<uint8_t>() != kFormatVersion) return Corrupt("unknown format version");
+  if (!KnownVersion(r.Version())) return Corrupt("unknown format version");
   SequencedCommand cmd;
   cmd.seq = SeqNo(r.Int<uint64_t>());
-  cmd.time = r.Int<int64_t>();
+  cmd.time = r.Time();
   const uint8_t tag = r.Int<uint8_t>();
   if (tag == kNewOrderTag) {
     NewOrderCommand order;
@@ -242,7 +326,7 @@ void EncodeTrade(const TradeRecord& t, std::string& out) {
   w.Int<uint8_t>(kTradeTag);
   w.Int<uint64_t>(t.trade_id.value());
   w.Int<uint64_t>(t.seq.value());
-  w.Int<int64_t>(t.time);
+  w.Time(t.time);
   w.Int<uint32_t>(t.instrument.value());
   w.Int<int64_t>(t.price.raw());
   w.Int<int64_t>(t.quantity.raw());
@@ -259,12 +343,12 @@ void EncodeTrade(const TradeRecord& t, std::string& out) {
 
 absl::StatusOr<TradeRecord> DecodeTrade(std::string_view bytes) {
   Reader r(bytes);
-  if (r.Int<uint8_t>() != kFormatVersion) return Corrupt("unknown format version");
+  if (!KnownVersion(r.Version())) return Corrupt("unknown format version");
   if (r.Int<uint8_t>() != kTradeTag) return Corrupt("not a trade record");
   TradeRecord t;
   t.trade_id = TradeId(r.Int<uint64_t>());
   t.seq = SeqNo(r.Int<uint64_t>());
-  t.time = r.Int<int64_t>();
+  t.time = r.Time();
   t.instrument = InstrumentId(r.Int<uint32_t>());
   t.price = Price::FromRaw(r.Int<int64_t>());
   t.quantity = Quantity::FromRaw(r.Int<int64_t>());

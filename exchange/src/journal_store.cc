@@ -2,6 +2,7 @@
 
 #include <rocksdb/db.h>
 #include <rocksdb/options.h>
+#include <rocksdb/slice_transform.h>
 #include <rocksdb/write_batch.h>
 
 #include "absl/strings/str_cat.h"
@@ -96,6 +97,10 @@ absl::StatusOr<std::unique_ptr<JournalStore>> JournalStore::Open(const std::stri
 
 void JournalStore::ConfigureOptions(rocksdb::Options& options) {
   options.IncreaseParallelism(2);
+  // Every key is a one-byte prefix then an ascending number (journal seq, trade id, history
+  // index): with a hint per prefix, each memtable insert of a group starts where the previous
+  // one with the same prefix ended instead of searching the skip list from the top.
+  options.memtable_insert_with_hint_prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(1));
 }
 
 absl::Status JournalStore::Commit(Batch& batch) {
@@ -187,11 +192,14 @@ absl::Status JournalStore::ReadHistory(
   if (!it->Valid() || it->key()[0] != kHistoryPrefix) it->Seek(AsSlice(key));
   bool first_block = true;
   uint64_t next = 0;
+  uint64_t begin_block = 0;   // the first block read (its head is not checked here)
+  receipts::Hash last_hash{};  // the hash of the last record read
   for (; it->Valid() && it->key()[0] == kHistoryPrefix; it->Next()) {
     const uint64_t key_index =
         ReadBigEndian(std::string_view(it->key().data() + 1, it->key().size() - 1));
     if (first_block) {
       next = key_index;
+      begin_block = key_index;
       first_block = false;
     }
     if (key_index >= end) break;
@@ -200,9 +208,17 @@ absl::Status JournalStore::ReadHistory(
                                               ", the next block starts at ", key_index));
     }
     uint64_t first = 0;
+    receipts::Hash block_prev{};
+    const uint64_t block_begin = next;
     absl::Status s = receipts::DecodeHistoryBlock(
-        std::string_view(it->value().data(), it->value().size()), first,
+        std::string_view(it->value().data(), it->value().size()), first, block_prev,
         [&](std::string_view record) {
+          if (next == block_begin && block_begin != begin_block && block_prev != last_hash) {
+            return absl::DataLossError(absl::StrCat(
+                "ledger history: block ", block_begin,
+                " does not chain to the previous block (its head differs)"));
+          }
+          last_hash = receipts::HistoryRecordHash(record);
           const uint64_t i = next++;
           if (i < begin || i >= end) return absl::OkStatus();
           return visit(i, record);

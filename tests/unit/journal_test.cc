@@ -1,6 +1,8 @@
 // The journal's record codec, the RocksDB store, and the sequencer's durable-before-visible
 // group commit and recovery.
 #include <gtest/gtest.h>
+#include <rocksdb/db.h>
+#include <rocksdb/options.h>
 
 #include <span>
 #include <tuple>
@@ -113,7 +115,7 @@ TEST(JournalCodecTest, NamedReceiptsRoundTripAndOrdersWithoutThemKeepTheOldEncod
   EXPECT_EQ(bytes, again);
   // Truncated inside the receipts: data loss, never a shorter list. (Cut before the count,
   // it is an order without receipts, as an old record is.)
-  for (size_t cut = bytes.size() - 32; cut < bytes.size(); ++cut) {
+  for (size_t cut = bytes.size() - 6; cut < bytes.size(); ++cut) {  // after the count
     EXPECT_EQ(DecodeCommand(bytes.substr(0, cut)).status().code(), absl::StatusCode::kDataLoss) << cut;
   }
   // A count of 0 or above the maximum is corrupt.
@@ -122,21 +124,25 @@ TEST(JournalCodecTest, NamedReceiptsRoundTripAndOrdersWithoutThemKeepTheOldEncod
   EXPECT_EQ(DecodeCommand(plain + std::string(1, '\0')).status().code(), absl::StatusCode::kDataLoss);
   EXPECT_EQ(DecodeCommand(plain + std::string(1, static_cast<char>(kMaxNamedReceipts + 1))).status().code(),
             absl::StatusCode::kDataLoss);
-  // An order without receipts is encoded exactly as before the group existed (records written
-  // by earlier versions): version, seq, time, tag, session, member, instrument, ClOrdID (length
-  // + bytes), side, type, tif, four 8-byte numbers, stp.
-  EXPECT_EQ(plain.size(), 1u + 8 + 8 + 1 + 4 + 4 + 4 + 1 + 7 + 1 + 1 + 1 + 8 * 4 + 1);
-  EXPECT_EQ(bytes.size(), plain.size() + 1 + 2 * 16);
-  // A record written by the previous version (bytes fixed here) still decodes.
+  // Format 2: version, seq (varint), time (8 bytes), tag, session, member, instrument
+  // (varints), ClOrdID (length + bytes), side, type, tif, price, quantity, protection price,
+  // expiry (zigzag varints: 365000 fen takes 3 bytes, 3000 and 0 two and one), stp.
+  EXPECT_EQ(plain.size(), 1u + 1 + 8 + 1 + 1 + 1 + 1 + 1 + 7 + 1 + 1 + 1 + 3 + 2 + 1 + 1 + 1);
+  // The count, then (receipt id, quantity) as varints: (11, 1000) and (7, 2000).
+  EXPECT_EQ(bytes.size(), plain.size() + 1 + (1 + 2) + (1 + 2));
+  // A record written in format 1 (fixed-width integers; bytes fixed here) still decodes, to
+  // the same command.
   const std::string old_record(
       "\x01" "\x05\x00\x00\x00\x00\x00\x00\x00" "\x09\x00\x00\x00\x00\x00\x00\x00" "\x01"
       "\x2a\x00\x00\x00" "\x02\x00\x00\x00" "\x01\x00\x00\x00" "\x07" "s-named" "\x02\x01\x01"
       "\xc8\x91\x05\x00\x00\x00\x00\x00" "\xb8\x0b\x00\x00\x00\x00\x00\x00"
       "\x00\x00\x00\x00\x00\x00\x00\x00" "\x00\x00\x00\x00\x00\x00\x00\x00" "\x00",
-      plain.size());
-  EXPECT_EQ(old_record, plain);
+      1u + 8 + 8 + 1 + 4 + 4 + 4 + 1 + 7 + 1 + 1 + 1 + 8 * 4 + 1);
   auto old = DecodeCommand(old_record);
   ASSERT_TRUE(old.ok()) << old.status();
+  std::string rewritten;
+  EncodeCommand(*old, rewritten);
+  EXPECT_EQ(rewritten, plain);
   EXPECT_EQ(std::get<NewOrderCommand>(old->body).receipt_count, 0);
   EXPECT_EQ(std::get<NewOrderCommand>(old->body).quantity, Quantity::FromRaw(3000));
 }
@@ -152,7 +158,7 @@ TEST(JournalCodecTest, CorruptRecordsAreDataLossNeverGarbage) {
   bad_version[0] = 9;
   EXPECT_EQ(DecodeCommand(bad_version).status().code(), absl::StatusCode::kDataLoss);
   std::string bad_side = bytes;
-  bad_side[1 + 8 + 8 + 1 + 4 + 4 + 4 + 1 + 1] = 7;  // after version, seq, time, tag, ids, "a"
+  bad_side[1 + 1 + 8 + 1 + 1 + 1 + 1 + 1 + 1] = 7;  // after version, seq, time, tag, ids, "a"
   EXPECT_EQ(DecodeCommand(bad_side).status().code(), absl::StatusCode::kDataLoss);
 }
 
@@ -419,10 +425,12 @@ TEST(SequencerLedgerTest, LedgerCommandsAndSettlementAreDurableWithTheJournalAnd
     // The store holds exactly the ledger's history, and the verifier rebuilds the ledger's
     // state from the stored records alone.
     std::vector<receipts::HistoryRecord> stored;
+    receipts::Hash prev{};
     ASSERT_TRUE(store->ReadHistory(0, ~uint64_t{0}, [&](uint64_t i, std::string_view record) {
                       EXPECT_EQ(record, ledger.history().encoded(i)) << "record " << i;
-                      auto decoded = receipts::DecodeHistoryRecord(record);
+                      auto decoded = receipts::DecodeHistoryRecord(record, prev);
                       if (!decoded.ok()) return decoded.status();
+                      prev = decoded->hash;
                       stored.push_back(*std::move(decoded));
                       return absl::OkStatus();
                     })
@@ -531,7 +539,7 @@ TEST(SequencerLedgerTest, HistoryTrimmedFromMemoryIsReadBackFromTheStore) {
                                                                 Quantity::FromRaw(1'000'000'000)})));
     ASSERT_TRUE(sequencer.ProcessAvailable().ok());
     // Deposits until well past the in-memory window: one history record each.
-    const uint64_t target = receipts::Ledger::kHistoryKeptInMemory + 70'000;
+    const uint64_t target = receipts::Ledger::kHistoryKeptInMemory + 150'000;
     uint64_t ticket = 2;
     while (ledger.history().size() < target) {
       for (int i = 0; i < 500; ++i) {
@@ -580,6 +588,86 @@ TEST(SequencerLedgerTest, HistoryTrimmedFromMemoryIsReadBackFromTheStore) {
   std::string bytes;
   receipts::EncodeHistoryRecord(ledger.history()[7], bytes);
   EXPECT_EQ(bytes, all[7]);
+}
+
+// A data directory whose ledger history is in an older format is refused at recovery, with a
+// message naming the format (the history cannot be carried over; the journal can).
+TEST(SequencerLedgerTest, AStoreWithOlderLedgerHistoryIsRefusedNamingItsFormat) {
+  testing::TempDir dir;
+  const ExchangeConfig config = testing::MakeLedgerConfig();
+  const auto wh = receipts::Principal::Warehouse("WH1");
+  {
+    LedgerRig rig(dir / "journal", config, testing::LedgerT0());
+    [[maybe_unused]] auto& [store, ledger, core, queue, clock, sequencer] = rig;
+    ASSERT_TRUE(sequencer.Recover().ok());
+    ASSERT_TRUE(queue.TryPush(Envelope(1, receipts::ReportStock{wh, "rebar", "HRB400E",
+                                                                Quantity::FromRaw(1000)})));
+    ASSERT_TRUE(sequencer.ProcessAvailable().ok());
+    ASSERT_EQ(ledger.history().size(), 1u);
+  }
+  {
+    // Rewrite the stored block's format byte as an older build would have written it.
+    rocksdb::Options options;
+    JournalStore::ConfigureOptions(options);
+    rocksdb::DB* raw = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(options, std::string(dir / "journal"), &raw).ok());
+    std::unique_ptr<rocksdb::DB> db(raw);
+    std::string key(1, 'H');
+    key.append(8, '\0');
+    std::string value;
+    ASSERT_TRUE(db->Get(rocksdb::ReadOptions(), key, &value).ok());
+    ASSERT_EQ(static_cast<uint8_t>(value[0]), receipts::kLedgerEventFormatVersion);
+    value[0] = 2;
+    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), key, value).ok());
+  }
+  LedgerRig rig(dir / "journal", config, testing::LedgerT0());
+  const absl::Status s = rig.sequencer.Recover();
+  EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss) << s;
+  EXPECT_NE(s.message().find("format 2"), std::string_view::npos) << s;
+}
+
+// Each stored block carries the chain head before its first record; reading across blocks
+// checks it against the last hash of the block before.
+TEST(SequencerLedgerTest, ABlockWhoseHeadDoesNotChainIsDataLoss) {
+  testing::TempDir dir;
+  const ExchangeConfig config = testing::MakeLedgerConfig();
+  const auto wh = receipts::Principal::Warehouse("WH1");
+  uint64_t second_block = 0;
+  {
+    LedgerRig rig(dir / "journal", config, testing::LedgerT0());
+    [[maybe_unused]] auto& [store, ledger, core, queue, clock, sequencer] = rig;
+    ASSERT_TRUE(sequencer.Recover().ok());
+    for (uint64_t ticket = 1; ticket <= 2; ++ticket) {  // two groups: two blocks
+      ASSERT_TRUE(queue.TryPush(Envelope(ticket, receipts::ReportStock{
+          wh, "rebar", "HRB400E", Quantity::FromRaw(static_cast<int64_t>(1000 * ticket))})));
+      ASSERT_TRUE(sequencer.ProcessAvailable().ok());
+      if (ticket == 1) second_block = ledger.history().size();
+    }
+    ASSERT_TRUE(store->ReadHistory(0, ~uint64_t{0}, [](uint64_t, std::string_view) {
+                       return absl::OkStatus();
+                     }).ok());
+  }
+  ASSERT_EQ(second_block, 1u);
+  {
+    rocksdb::Options options;
+    JournalStore::ConfigureOptions(options);
+    rocksdb::DB* raw = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(options, std::string(dir / "journal"), &raw).ok());
+    std::unique_ptr<rocksdb::DB> db(raw);
+    std::string key(1, 'H');
+    key.append(7, '\0');
+    key.push_back(static_cast<char>(second_block));
+    std::string value;
+    ASSERT_TRUE(db->Get(rocksdb::ReadOptions(), key, &value).ok());
+    value[3] = static_cast<char>(value[3] ^ 1);  // version, type, index (one byte), then the head
+    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), key, value).ok());
+  }
+  auto store = JournalStore::Open(dir / "journal");
+  ASSERT_TRUE(store.ok());
+  const absl::Status s = (*store)->ReadHistory(
+      0, ~uint64_t{0}, [](uint64_t, std::string_view) { return absl::OkStatus(); });
+  EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss) << s;
+  EXPECT_NE(s.message().find("does not chain"), std::string_view::npos) << s;
 }
 
 }  // namespace

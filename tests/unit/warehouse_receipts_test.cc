@@ -545,6 +545,63 @@ TEST_F(HistoryTest, DetectsEveryKindOfTampering) {
   }
 }
 
+// The same tampering on the stored form, where a record carries only its own hash: the reader
+// chains each record to the previous stored hash, as HistoryLog and the store do.
+TEST_F(HistoryTest, DetectsTamperingWithTheStoredRecords) {
+  Scenario();
+  std::vector<std::string> stored;
+  for (uint64_t i = 0; i < ledger_.history().size(); ++i) {
+    stored.emplace_back(ledger_.history().encoded(i));
+  }
+  auto verify = [&](const std::vector<std::string>& records) {
+    std::vector<HistoryRecord> decoded;
+    Hash prev{};
+    for (const std::string& bytes : records) {
+      auto rec = DecodeHistoryRecord(bytes, prev);
+      EXPECT_TRUE(rec.ok()) << rec.status();
+      if (!rec.ok()) break;
+      prev = rec->hash;
+      decoded.push_back(*std::move(rec));
+    }
+    return VerifyHistory(ledger_.config(), decoded, &ledger_.state());
+  };
+  ASSERT_TRUE(verify(stored).ok) << verify(stored).discrepancy;
+  for (size_t i = 0; i < stored.size(); ++i) {
+    HistoryRecord rec = ledger_.history()[i];
+    // Edited, its stored hash kept.
+    std::vector<std::string> edited = stored;
+    rec.event.why += "!";
+    edited[i].clear();
+    EncodeHistoryRecord(rec, edited[i]);
+    HistoryReport r1 = verify(edited);
+    EXPECT_FALSE(r1.ok);
+    EXPECT_EQ(r1.index, i);
+    EXPECT_NE(r1.discrepancy.find("hash does not match"), std::string::npos) << r1.discrepancy;
+    // Edited and re-hashed: the next record (or, for the last, the head) no longer matches.
+    rec.hash = ComputeRecordHash(rec.prev_hash, i, rec.event);
+    edited[i].clear();
+    EncodeHistoryRecord(rec, edited[i]);
+    HistoryReport r2 = verify(edited);
+    EXPECT_FALSE(r2.ok) << "re-hashed record " << i;
+    if (i + 1 < stored.size()) {
+      EXPECT_EQ(r2.index, i + 1);
+    }
+    // Removed.
+    std::vector<std::string> removed = stored;
+    removed.erase(removed.begin() + static_cast<std::ptrdiff_t>(i));
+    HistoryReport r3 = verify(removed);
+    EXPECT_FALSE(r3.ok) << "removing record " << i;
+    // Reordered.
+    if (i + 1 < stored.size()) {
+      std::vector<std::string> swapped = stored;
+      std::swap(swapped[i], swapped[i + 1]);
+      HistoryReport r4 = verify(swapped);
+      EXPECT_FALSE(r4.ok);
+      EXPECT_EQ(r4.index, i);
+    }
+  }
+}
+
 TEST_F(HistoryTest, AForgedButCorrectlyChainedRecordIsCaughtByTheRules) {
   Scenario();
   ReceiptId pledged;
@@ -658,7 +715,10 @@ TEST_F(HistoryTest, EveryRecordRoundTripsAndCorruptionIsDataLoss) {
   ExpectRoundTripAndCorruptionDetected(ledger_.state().meta, EncodeMeta, DecodeMeta);
   ExpectRoundTripAndCorruptionDetected(TradeId(42), EncodeSettledTrade, DecodeSettledTrade);
   for (const HistoryRecord& rec : ledger_.history()) {
-    ExpectRoundTripAndCorruptionDetected(rec, EncodeHistoryRecord, DecodeHistoryRecord);
+    // The previous hash is the chain's, not the record's: the reader supplies it.
+    ExpectRoundTripAndCorruptionDetected(rec, EncodeHistoryRecord, [&](std::string_view b) {
+      return DecodeHistoryRecord(b, rec.prev_hash);
+    });
     ExpectRoundTripAndCorruptionDetected(rec.event, EncodeEvent, DecodeEvent);
   }
   // Out-of-range enums are refused: the receipt's status byte.
@@ -668,8 +728,50 @@ TEST_F(HistoryTest, EveryRecordRoundTripsAndCorruptionIsDataLoss) {
   LedgerEvent rejected{SeqNo(1), 1, kM1, "", Rejected{LedgerReason::kNotHolder, "t", "c"}};
   std::string ev;
   EncodeEvent(rejected, ev);
-  ev[ev.size() - 1 - 4 - 1 - 4 - 1 - 2] = static_cast<char>(0xff);  // reason code low byte
+  // ... reason (varint, one byte), text "t" and command "c" (varint length + byte each).
+  ev[ev.size() - 2 - 2 - 1] = static_cast<char>(0x7f);  // reason code 127: out of range
   EXPECT_EQ(DecodeEvent(ev).status().code(), absl::StatusCode::kDataLoss);
+}
+
+// "order N" / "trade N" naming the body's own id is stored as one byte and rebuilt exactly;
+// anything else (another id, leading zeros, a transfer) is stored as text.
+TEST(LedgerCodecTest, WhyNamingTheBodysIdIsStoredAsOneByteAndRoundTrips) {
+  const Principal ex = Principal::Exchange();
+  auto size_and_round_trip = [](const LedgerEvent& e) {
+    std::string bytes;
+    EncodeEvent(e, bytes);
+    auto back = DecodeEvent(bytes);
+    EXPECT_TRUE(back.ok()) << back.status();
+    if (back.ok()) {
+      EXPECT_EQ(back->why, e.why);
+      std::string again;
+      EncodeEvent(*back, again);
+      EXPECT_EQ(again, bytes);
+    }
+    return bytes.size();
+  };
+  const EventBody hold = HoldPlaced{ReceiptId(3), OrderId(1234567), Quantity::FromRaw(10)};
+  const size_t derived = size_and_round_trip(LedgerEvent{SeqNo(9), 5, ex, "order 1234567", hold});
+  EXPECT_EQ(size_and_round_trip(LedgerEvent{SeqNo(9), 5, ex, "order 01234567", hold}),
+            derived + 15);
+  EXPECT_EQ(size_and_round_trip(LedgerEvent{SeqNo(9), 5, ex, "order 1234568", hold}),
+            derived + 14);
+  EXPECT_EQ(size_and_round_trip(LedgerEvent{SeqNo(9), 5, ex, "", hold}), derived + 1);
+  const EventBody settled = HolderChanged{ReceiptId(3), kM1, kM2, HolderCause::kSettlement,
+                                          TradeId(77), OrderId(5)};
+  const size_t by_trade = size_and_round_trip(LedgerEvent{SeqNo(9), 5, ex, "trade 77", settled});
+  const EventBody moved = HolderChanged{ReceiptId(3), kM1, kM2, HolderCause::kTransfer,
+                                        TradeId(77), OrderId(5)};
+  EXPECT_EQ(size_and_round_trip(LedgerEvent{SeqNo(9), 5, ex, "trade 77", moved}), by_trade + 9);
+  // A derived kind whose body has no such id is corrupt.
+  std::string moved_bytes;
+  EncodeEvent(LedgerEvent{SeqNo(9), 5, ex, "x", moved}, moved_bytes);
+  // The transfer's record with its text why ("x") replaced by the derived trade kind.
+  std::string forged = moved_bytes;
+  const size_t kind_at = moved_bytes.find(std::string("\0\1x", 3));
+  ASSERT_NE(kind_at, std::string::npos);
+  forged.replace(kind_at, 3, std::string(1, '\2'));
+  EXPECT_EQ(DecodeEvent(forged).status().code(), absl::StatusCode::kDataLoss);
 }
 
 TEST_F(HistoryTest, SnapshotRestoresTheSameLedgerAndBothContinueIdentically) {
@@ -692,10 +794,12 @@ TEST_F(HistoryTest, SnapshotRestoresTheSameLedgerAndBothContinueIdentically) {
     EncodeStock(s, b);
     decoded.stock.push_back(DecodeStock(b).value());
   }
+  Hash prev{};
   for (const HistoryRecord& h : snap.history) {
     std::string b;
     EncodeHistoryRecord(h, b);
-    decoded.history.push_back(DecodeHistoryRecord(b).value());
+    decoded.history.push_back(DecodeHistoryRecord(b, prev).value());
+    prev = decoded.history.back().hash;
   }
   std::string meta;
   EncodeMeta(snap.meta, meta);
@@ -815,22 +919,38 @@ TEST_F(HistoryTest, TakeChangesListsWhatToPersist) {
   std::string block;
   EncodeHistoryBlock(ledger_.history(), c.history_begin, c.history_end, block);
   uint64_t first = 0;
+  Hash block_prev{};
   std::vector<std::string> records;
-  ASSERT_TRUE(DecodeHistoryBlock(block, first, [&](std::string_view r) {
+  ASSERT_TRUE(DecodeHistoryBlock(block, first, block_prev, [&](std::string_view r) {
                 records.emplace_back(r);
                 return absl::OkStatus();
               }).ok());
   EXPECT_EQ(first, c.history_begin);
+  // The block carries the chain head before its first record.
+  EXPECT_EQ(block_prev, ledger_.history()[c.history_begin - 1].hash);
   ASSERT_EQ(records.size(), 1u);
   EXPECT_EQ(records[0], ledger_.history().encoded(c.history_begin));
-  auto decoded = DecodeHistoryRecord(records[0]);
+  auto decoded = DecodeHistoryRecord(records[0], block_prev);
   ASSERT_TRUE(decoded.ok());
   EXPECT_TRUE(std::holds_alternative<HolderChanged>(decoded->event.body));
-  EXPECT_EQ(decoded->hash, ComputeRecordHash(decoded->prev_hash, decoded->index, decoded->event));
+  EXPECT_EQ(decoded->hash, ComputeRecordHash(block_prev, decoded->index, decoded->event));
+  EXPECT_EQ(decoded->hash, ledger_.state().meta.history_head);
+  // A stored record no longer carries the previous hash: index, event and its own hash only.
+  std::string full;
+  EncodeEvent(decoded->event, full);
+  EXPECT_LT(records[0].size(), full.size() + 2 + 4 + 32);
   block.pop_back();
-  EXPECT_EQ(DecodeHistoryBlock(block, first, [](std::string_view) { return absl::OkStatus(); })
+  EXPECT_EQ(DecodeHistoryBlock(block, first, block_prev,
+                               [](std::string_view) { return absl::OkStatus(); })
                 .code(),
             absl::StatusCode::kDataLoss);
+  // A block of an older format is refused, naming the format.
+  std::string old_block = records[0];
+  old_block[0] = 2;
+  const absl::Status old_status = DecodeHistoryBlock(
+      old_block, first, block_prev, [](std::string_view) { return absl::OkStatus(); });
+  EXPECT_EQ(old_status.code(), absl::StatusCode::kDataLoss);
+  EXPECT_NE(old_status.message().find("format 2"), std::string_view::npos) << old_status;
   Refused(TransferReceipt{kM2, ReceiptId(4), kM1});
   EXPECT_TRUE(ledger_.TakeChanges().empty());
 }

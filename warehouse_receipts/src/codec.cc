@@ -6,6 +6,9 @@
 
 #include "sha256.h"
 
+#include <charconv>
+#include <limits>
+#include <optional>
 #include <type_traits>
 
 namespace dazong::receipts {
@@ -26,21 +29,156 @@ enum RecordType : uint8_t {
 
 uint8_t VersionOf(uint8_t type);
 
-// The shared record layout (common/byte_codec.h) plus the ledger's hashes and vectors.
-class Writer : public ByteWriter {
+// The ledger's record layout: integers wider than a byte as LEB128 varints (signed ones
+// zigzag-encoded), so small ids, counts, lengths and amounts take one to three bytes; times as
+// fixed 8 bytes (Fixed64: a nanosecond clock would take 9 as a varint); digests as 32 raw
+// bytes; strings and vectors as a varint length then the bytes / elements.
+class Writer {
  public:
-  using ByteWriter::ByteWriter;
+  explicit Writer(std::string& out) : out_(out) {}
+  template <typename T>
+  void Int(T value) {
+    static_assert(std::is_integral_v<T>);
+    using U = std::make_unsigned_t<T>;
+    if constexpr (sizeof(T) == 1) {
+      out_.push_back(static_cast<char>(static_cast<U>(value)));
+    } else {
+      uint64_t u;
+      if constexpr (std::is_signed_v<T>) {
+        const int64_t v = value;
+        u = (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63);
+      } else {
+        u = value;
+      }
+      char bytes[10];
+      size_t n = 0;
+      while (u >= 0x80) {
+        bytes[n++] = static_cast<char>((u & 0x7f) | 0x80);
+        u >>= 7;
+      }
+      bytes[n++] = static_cast<char>(u);
+      out_.append(bytes, n);
+    }
+  }
+  void Fixed64(int64_t value) {
+    uint64_t u = static_cast<uint64_t>(value);
+    char bytes[8];
+    for (size_t i = 0; i < 8; ++i) {
+      bytes[i] = static_cast<char>(u & 0xff);
+      u >>= 8;
+    }
+    out_.append(bytes, 8);
+  }
+  template <typename E>
+  void Enum(E e) {
+    Int(static_cast<std::underlying_type_t<E>>(e));
+  }
+  template <typename Tag>
+  void Amt(Amount<Tag> a) {
+    Int<int64_t>(a.raw());
+  }
+  template <typename Tag, typename Rep>
+  void Ident(Id<Tag, Rep> id) {
+    Int<Rep>(id.value());
+  }
+  void Str(std::string_view s) {
+    Int<uint32_t>(static_cast<uint32_t>(s.size()));
+    out_.append(s);
+  }
+  void Raw(std::string_view bytes) { out_.append(bytes); }
   void Digest(const Hash& h) { Raw(std::string_view(reinterpret_cast<const char*>(h.data()), h.size())); }
   template <typename T, typename F>
   void Vec(const std::vector<T>& v, F&& put) {
     Int<uint32_t>(static_cast<uint32_t>(v.size()));
     for (const T& x : v) put(*this, x);
   }
+
+ private:
+  std::string& out_;
 };
 
-class Reader : public ByteReader {
+class Reader {
  public:
-  using ByteReader::ByteReader;
+  explicit Reader(std::string_view in) : in_(in) {}
+  template <typename T>
+  T Int() {
+    static_assert(std::is_integral_v<T>);
+    using U = std::make_unsigned_t<T>;
+    if constexpr (sizeof(T) == 1) {
+      if (!ok_ || in_.empty()) {
+        ok_ = false;
+        return T{};
+      }
+      const U u = static_cast<U>(in_[0]);
+      in_.remove_prefix(1);
+      return static_cast<T>(u);
+    } else {
+      uint64_t u = 0;
+      for (unsigned shift = 0;; shift += 7) {
+        if (!ok_ || in_.empty() || shift > 63) {
+          ok_ = false;
+          return T{};
+        }
+        const uint8_t b = static_cast<uint8_t>(in_[0]);
+        in_.remove_prefix(1);
+        u |= static_cast<uint64_t>(b & 0x7f) << shift;
+        if ((b & 0x80) == 0) break;
+      }
+      if constexpr (std::is_signed_v<T>) {
+        const int64_t v = static_cast<int64_t>(u >> 1) ^ -static_cast<int64_t>(u & 1);
+        if (v < std::numeric_limits<T>::min() || v > std::numeric_limits<T>::max()) {
+          ok_ = false;
+          return T{};
+        }
+        return static_cast<T>(v);
+      } else {
+        if (u > std::numeric_limits<U>::max()) {
+          ok_ = false;
+          return T{};
+        }
+        return static_cast<T>(u);
+      }
+    }
+  }
+  int64_t Fixed64() {
+    const std::string_view bytes = Raw(8);
+    if (!ok_) return 0;
+    uint64_t u = 0;
+    for (size_t i = 0; i < 8; ++i) u |= static_cast<uint64_t>(static_cast<uint8_t>(bytes[i])) << (8 * i);
+    return static_cast<int64_t>(u);
+  }
+  template <typename E>
+  E Enum(E lo, E hi) {
+    using U = std::underlying_type_t<E>;
+    const U v = Int<U>();
+    if (v < static_cast<U>(lo) || v > static_cast<U>(hi)) ok_ = false;
+    return static_cast<E>(v);
+  }
+  template <typename A>
+  A Amt() {
+    return A::FromRaw(Int<int64_t>());
+  }
+  template <typename I>
+  I Ident() {
+    return I(Int<typename I::rep_type>());
+  }
+  std::string Str() {
+    const uint32_t len = Int<uint32_t>();
+    return std::string(Raw(len));
+  }
+  std::string_view Raw(size_t n) {
+    if (!ok_ || in_.size() < n) {
+      ok_ = false;
+      return {};
+    }
+    std::string_view bytes = in_.substr(0, n);
+    in_.remove_prefix(n);
+    return bytes;
+  }
+  void Fail() { ok_ = false; }
+  bool ok() const { return ok_; }
+  bool done() const { return in_.empty(); }
+  size_t remaining() const { return in_.size(); }
   Hash Digest() {
     Hash h{};
     const std::string_view bytes = Raw(h.size());
@@ -65,6 +203,10 @@ class Reader : public ByteReader {
     if (version != VersionOf(type) || t != type) Fail();
     return ok();
   }
+
+ private:
+  std::string_view in_;
+  bool ok_ = true;
 };
 
 absl::Status Corrupt(std::string_view what) {
@@ -142,7 +284,7 @@ void PutElements(Writer& w, const ReceiptElements& e) {
   w.Vec(e.lots, PutString);
   w.Str(e.storage_location);
   w.Str(e.inspection_certificate);
-  w.Int<int64_t>(e.expiry);
+  w.Fixed64(e.expiry);
   w.Str(e.storage_fee_terms);
   w.Str(e.insurance);
 }
@@ -158,7 +300,7 @@ ReceiptElements GetElements(Reader& r) {
   e.lots = r.Vec<std::string>(GetString);
   e.storage_location = r.Str();
   e.inspection_certificate = r.Str();
-  e.expiry = r.Int<int64_t>();
+  e.expiry = r.Fixed64();
   e.storage_fee_terms = r.Str();
   e.insurance = r.Str();
   return e;
@@ -171,7 +313,7 @@ void PutReceipt(Writer& w, const Receipt& x) {
   w.Ident(x.warehouse);
   w.Str(x.warehouse_code);
   w.Str(x.licence);
-  w.Int<int64_t>(x.issued);
+  w.Fixed64(x.issued);
   PutElements(w, x.elements);
   w.Vec(x.lot_refs, [](Writer& ww, const LotRef& l) {
     ww.Str(l.lot);
@@ -197,7 +339,7 @@ Receipt GetReceipt(Reader& r) {
   x.warehouse = r.Ident<WarehouseId>();
   x.warehouse_code = r.Str();
   x.licence = r.Str();
-  x.issued = r.Int<int64_t>();
+  x.issued = r.Fixed64();
   x.elements = GetElements(r);
   x.lot_refs = r.Vec<LotRef>([](Reader& rr) {
     LotRef l;
@@ -538,22 +680,76 @@ EventBody GetBody(Reader& r, uint8_t tag) {
 }
 static_assert(std::variant_size_v<EventBody> == 21, "update GetBody for new events");
 
+// The exchange's own events (reservations and settlement) say why with the order or trade
+// id their body already carries ("order 12", "trade 7"): such a `why` is stored as a one-byte
+// kind and rebuilt on decoding, byte for byte. Any other text is stored as it is.
+enum WhyKind : uint8_t { kWhyText = 0, kWhyOrder = 1, kWhyTrade = 2 };
+
+std::optional<uint64_t> BodyOrder(const EventBody& body) {
+  if (const auto* e = std::get_if<OrderOpened>(&body)) return e->order.value();
+  if (const auto* e = std::get_if<OrderResized>(&body)) return e->order.value();
+  if (const auto* e = std::get_if<OrderClosed>(&body)) return e->order.value();
+  if (const auto* e = std::get_if<CashReserved>(&body)) return e->order.value();
+  if (const auto* e = std::get_if<CashReleased>(&body)) return e->order.value();
+  if (const auto* e = std::get_if<HoldPlaced>(&body)) return e->order.value();
+  if (const auto* e = std::get_if<HoldReleased>(&body)) return e->order.value();
+  return std::nullopt;
+}
+std::optional<uint64_t> BodyTrade(const EventBody& body) {
+  if (const auto* e = std::get_if<HolderChanged>(&body)) {
+    if (e->cause == HolderCause::kSettlement) return e->trade.value();
+    return std::nullopt;
+  }
+  if (const auto* e = std::get_if<TradeSettled>(&body)) return e->trade.value();
+  return std::nullopt;
+}
+// `why` == prefix + the decimal id, exactly.
+bool IsIdWhy(std::string_view why, std::string_view prefix, std::optional<uint64_t> id) {
+  if (!id.has_value() || why.size() <= prefix.size() || why.substr(0, prefix.size()) != prefix) {
+    return false;
+  }
+  char digits[24];
+  const auto [end, ec] = std::to_chars(digits, digits + sizeof(digits), *id);
+  return ec == std::errc() && why.substr(prefix.size()) == std::string_view(digits, end - digits);
+}
+
 void PutEvent(Writer& w, const LedgerEvent& e) {
   w.Ident(e.seq);
-  w.Int<int64_t>(e.time);
+  w.Fixed64(e.time);
   PutPrincipal(w, e.actor);
-  w.Str(e.why);
+  if (IsIdWhy(e.why, "order ", BodyOrder(e.body))) {
+    w.Int<uint8_t>(kWhyOrder);
+  } else if (IsIdWhy(e.why, "trade ", BodyTrade(e.body))) {
+    w.Int<uint8_t>(kWhyTrade);
+  } else {
+    w.Int<uint8_t>(kWhyText);
+    w.Str(e.why);
+  }
   w.Int<uint8_t>(static_cast<uint8_t>(e.body.index()));
   std::visit(BodyWriter{w}, e.body);
 }
 LedgerEvent GetEvent(Reader& r) {
   LedgerEvent e;
   e.seq = r.Ident<SeqNo>();
-  e.time = r.Int<int64_t>();
+  e.time = r.Fixed64();
   e.actor = GetPrincipal(r);
-  e.why = r.Str();
+  const uint8_t why_kind = r.Int<uint8_t>();
+  if (why_kind == kWhyText) {
+    e.why = r.Str();
+  } else if (why_kind != kWhyOrder && why_kind != kWhyTrade) {
+    r.Fail();
+  }
   const uint8_t tag = r.Int<uint8_t>();
   if (r.ok()) e.body = GetBody(r, tag);
+  if (r.ok() && why_kind != kWhyText) {
+    const std::optional<uint64_t> id =
+        why_kind == kWhyOrder ? BodyOrder(e.body) : BodyTrade(e.body);
+    if (!id.has_value()) {
+      r.Fail();
+    } else {
+      e.why = absl::StrCat(why_kind == kWhyOrder ? "order " : "trade ", *id);
+    }
+  }
   return e;
 }
 
@@ -824,28 +1020,49 @@ void EncodeHistoryRecord(const HistoryRecord& record, std::string& out) {
   Head(w, kHistoryRecord);
   w.Int<uint64_t>(record.index);
   PutEvent(w, record.event);
-  w.Digest(record.prev_hash);
-  w.Digest(record.hash);
+  w.Digest(record.hash);  // last: HistoryRecordHash reads it from the end
 }
-absl::StatusOr<HistoryRecord> DecodeHistoryRecord(std::string_view bytes) {
-  Reader r(bytes);
+
+namespace {
+absl::Status RefuseOtherFormat(std::string_view bytes) {
   if (!bytes.empty() && static_cast<uint8_t>(bytes[0]) != kLedgerEventFormatVersion) {
     return absl::DataLossError(absl::StrCat(
         "ledger history record in format ", static_cast<int>(static_cast<uint8_t>(bytes[0])),
         "; this build reads format ", static_cast<int>(kLedgerEventFormatVersion),
         " (a data directory from an older pre-release build: start from a fresh one)"));
   }
+  return absl::OkStatus();
+}
+}  // namespace
+
+absl::StatusOr<HistoryRecord> DecodeHistoryRecord(std::string_view bytes, const Hash& prev_hash) {
+  if (absl::Status s = RefuseOtherFormat(bytes); !s.ok()) return s;
+  Reader r(bytes);
   if (!r.Header(kHistoryRecord)) return Corrupt("history header");
   HistoryRecord h;
   h.index = r.Int<uint64_t>();
   h.event = GetEvent(r);
-  h.prev_hash = r.Digest();
+  h.prev_hash = prev_hash;
   h.hash = r.Digest();
   return Finish(r, std::move(h), "history record");
 }
 
+Hash HistoryRecordHash(std::string_view encoded) {
+  Hash h{};
+  if (encoded.size() < h.size()) return h;
+  const std::string_view tail = encoded.substr(encoded.size() - h.size());
+  for (size_t i = 0; i < h.size(); ++i) h[i] = static_cast<uint8_t>(tail[i]);
+  return h;
+}
+
+namespace {
+// The index as hashed: 8 bytes little-endian (independent of the stored varint).
+void FixedIndex(uint64_t index, uint8_t* out) {
+  for (size_t i = 0; i < 8; ++i) out[i] = static_cast<uint8_t>(index >> (8 * i));
+}
+}  // namespace
+
 void EncodeHistoryRecordHashed(HistoryRecord& record, std::string& out) {
-  const size_t start = out.size();
   Writer w(out);
   Head(w, kHistoryRecord);
   w.Int<uint64_t>(record.index);
@@ -853,14 +1070,15 @@ void EncodeHistoryRecordHashed(HistoryRecord& record, std::string& out) {
   PutEvent(w, record.event);
   const size_t event_end = out.size();
   // The same digest as ComputeRecordHash, over the event bytes just written.
-  const uint8_t event_head[2] = {kLedgerEventFormatVersion, kEventRecord};
+  uint8_t head[10];
+  FixedIndex(record.index, head);
+  head[8] = kLedgerEventFormatVersion;
+  head[9] = kEventRecord;
   Sha256 sha;
   sha.Update(record.prev_hash);
-  sha.Update(std::string_view(out).substr(start + 2, 8));  // the index, as encoded
-  sha.Update(event_head, sizeof(event_head));
+  sha.Update(head, sizeof(head));
   sha.Update(std::string_view(out).substr(event_begin, event_end - event_begin));
   record.hash = sha.Final();
-  w.Digest(record.prev_hash);
   w.Digest(record.hash);
 }
 
@@ -868,6 +1086,9 @@ void EncodeHistoryBlock(const HistoryLog& log, uint64_t begin, uint64_t end, std
   Writer w(out);
   Head(w, kHistoryBlock);
   w.Int<uint64_t>(begin);
+  // The chain head before the block's first record: a reader of this block alone can check
+  // the block's first link (and every later one from the records' own hashes).
+  w.Digest(log.prev_hash(begin));
   w.Int<uint32_t>(static_cast<uint32_t>(end - begin));
   for (uint64_t i = begin; i < end; ++i) {
     const std::string_view record = log.encoded(i);
@@ -876,18 +1097,13 @@ void EncodeHistoryBlock(const HistoryLog& log, uint64_t begin, uint64_t end, std
   }
 }
 
-absl::Status DecodeHistoryBlock(std::string_view bytes, uint64_t& first,
+absl::Status DecodeHistoryBlock(std::string_view bytes, uint64_t& first, Hash& prev_hash,
                                 const std::function<absl::Status(std::string_view)>& visit) {
+  if (absl::Status s = RefuseOtherFormat(bytes); !s.ok()) return s;
   Reader r(bytes);
-  if (bytes.size() >= 2 && static_cast<uint8_t>(bytes[1]) == kHistoryRecord) {
-    // A single record (the layout before blocks): its own index.
-    absl::StatusOr<HistoryRecord> rec = DecodeHistoryRecord(bytes);
-    if (!rec.ok()) return rec.status();
-    first = rec->index;
-    return visit(bytes);
-  }
   if (!r.Header(kHistoryBlock)) return Corrupt("history block header");
   first = r.Int<uint64_t>();
+  prev_hash = r.Digest();
   const uint32_t count = r.Int<uint32_t>();
   for (uint32_t i = 0; i < count && r.ok(); ++i) {
     const uint32_t size = r.Int<uint32_t>();
@@ -901,8 +1117,10 @@ absl::Status DecodeHistoryBlock(std::string_view bytes, uint64_t& first,
 Hash ComputeRecordHash(const Hash& prev_hash, uint64_t index, const LedgerEvent& event) {
   std::string bytes;
   bytes.reserve(256);
+  uint8_t fixed_index[8];
+  FixedIndex(index, fixed_index);
+  bytes.append(reinterpret_cast<const char*>(fixed_index), sizeof(fixed_index));
   Writer w(bytes);
-  w.Int<uint64_t>(index);
   Head(w, kEventRecord);
   PutEvent(w, event);
   Sha256 sha;

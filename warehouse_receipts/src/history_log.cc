@@ -1,8 +1,11 @@
 #include "dazong/warehouse_receipts/history_log.h"
 
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+
+#include <sys/mman.h>
 
 #include "absl/strings/str_cat.h"
 #include "dazong/warehouse_receipts/codec.h"
@@ -18,6 +21,21 @@ namespace {
 
 }  // namespace
 
+void HistoryChunkUnmap::operator()(char* p) const {
+  if (p != nullptr) munmap(p, bytes);
+}
+
+HistoryLog::ChunkMemory HistoryLog::MapChunk(size_t bytes) {
+  void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE,
+                 -1, 0);
+  if (p == MAP_FAILED) {
+    std::fprintf(stderr, "dazong ledger: cannot map %zu bytes for the history log: %s\n", bytes,
+                 std::strerror(errno));
+    std::abort();
+  }
+  return ChunkMemory(static_cast<char*>(p), HistoryChunkUnmap{bytes});
+}
+
 void HistoryLog::Append(std::string_view encoded) {
   const auto size = static_cast<uint32_t>(encoded.size());
   if (chunks_.empty() || chunks_.back().capacity - chunks_.back().used < size) {
@@ -28,7 +46,7 @@ void HistoryLog::Append(std::string_view encoded) {
       c.capacity = kChunkBytes;
     } else {
       c.capacity = size > kChunkBytes ? size : kChunkBytes;
-      c.data.reset(new char[c.capacity]);  // not zeroed
+      c.data = MapChunk(c.capacity);
     }
     chunks_.push_back(std::move(c));
   }
@@ -45,6 +63,7 @@ void HistoryLog::Trim(uint64_t before) {
   while (chunks_.size() > 1 && chunks_.front().end_record <= before) {
     Chunk& c = chunks_.front();
     const uint64_t drop = c.end_record - first_;
+    before_first_ = HistoryRecordHash(encoded(c.end_record - 1));
     spans_.erase(spans_.begin(), spans_.begin() + static_cast<std::ptrdiff_t>(drop));
     first_ = c.end_record;
     if (c.capacity == kChunkBytes && spare_.size() < kSpareChunks) spare_.push_back(std::move(c.data));
@@ -53,17 +72,34 @@ void HistoryLog::Trim(uint64_t before) {
   }
 }
 
+Hash HistoryLog::prev_hash(uint64_t i) const {
+  if (i == 0) return Hash{};
+  if (i - 1 >= first_) return HistoryRecordHash(encoded(i - 1));
+  if (i == first_) return before_first_;
+  Hash h{};
+  absl::Status s = archive_ == nullptr
+                       ? absl::FailedPreconditionError("trimmed history records without an archive")
+                       : archive_->ReadHistory(i - 1, i, [&](uint64_t, std::string_view bytes) {
+                           h = HistoryRecordHash(bytes);
+                           return absl::OkStatus();
+                         });
+  if (!s.ok()) Fatal(i - 1, s);
+  return h;
+}
+
 absl::Status HistoryLog::ForEach(
     uint64_t begin, uint64_t end,
     const std::function<absl::Status(const HistoryRecord&)>& visit) const {
   end = std::min(end, size());
   if (begin >= end) return absl::OkStatus();
+  Hash prev = prev_hash(begin);
   auto decode_and_visit = [&](uint64_t i, std::string_view bytes) -> absl::Status {
-    absl::StatusOr<HistoryRecord> rec = DecodeHistoryRecord(bytes);
+    absl::StatusOr<HistoryRecord> rec = DecodeHistoryRecord(bytes, prev);
     if (!rec.ok()) return rec.status();
     if (rec->index != i) {
       return absl::DataLossError(absl::StrCat("history record ", i, " says it is ", rec->index));
     }
+    prev = rec->hash;
     return visit(*rec);
   };
   if (begin < first_) {

@@ -1,5 +1,6 @@
-// The journal's binary record formats. Little-endian, versioned by a leading byte, with every
-// field written explicitly (no struct dumps), so a journal written by one build is read back
+// The journal's binary record formats. Versioned by a leading byte (format 2: integers as
+// LEB128 varints, signed ones zigzag-encoded, times 8 bytes little-endian; format 1, fixed-width
+// little-endian integers, is still read), with every field written explicitly (no struct dumps), so a journal written by one build is read back
 // byte for byte by another. Decoding never trusts its input: truncated or unknown records are
 // DataLoss errors.
 #pragma once

@@ -31,6 +31,12 @@ class HistoryArchive {
       const std::function<absl::Status(uint64_t, std::string_view)>& visit) const = 0;
 };
 
+// Unmaps a HistoryLog chunk.
+struct HistoryChunkUnmap {
+  size_t bytes = 0;
+  void operator()(char* p) const;
+};
+
 class HistoryLog {
  public:
   HistoryLog() = default;
@@ -51,7 +57,9 @@ class HistoryLog {
     const Span& s = spans_[i - first_];
     return std::string_view(chunks_[s.chunk - first_chunk_].data.get() + s.offset, s.size);
   }
-  // Visits records [begin, min(end, size())) in order, decoded.
+  // The hash of record i - 1 (the chain head before record i; zero for i == 0), i <= size().
+  Hash prev_hash(uint64_t i) const;
+  // Visits records [begin, min(end, size())) in order, decoded (prev_hash from the chain).
   absl::Status ForEach(uint64_t begin, uint64_t end,
                        const std::function<absl::Status(const HistoryRecord&)>& visit) const;
   // Every record, decoded.
@@ -90,8 +98,12 @@ class HistoryLog {
  private:
   static constexpr uint32_t kChunkBytes = 4u << 20;
   static constexpr size_t kSpareChunks = 4;
+  // Chunk memory is mapped with its pages populated in one call (MAP_POPULATE): touching a
+  // fresh page costs a fault each, which on a virtual machine is dearer than the copy.
+  using ChunkMemory = std::unique_ptr<char[], HistoryChunkUnmap>;
+  static ChunkMemory MapChunk(size_t bytes);
   struct Chunk {
-    std::unique_ptr<char[]> data;
+    ChunkMemory data;
     uint32_t capacity = 0;
     uint32_t used = 0;
     uint64_t end_record = 0;  // one past the last record stored in it
@@ -103,9 +115,10 @@ class HistoryLog {
   };
   std::deque<Chunk> chunks_;
   uint64_t first_chunk_ = 0;
-  std::vector<std::unique_ptr<char[]>> spare_;  // trimmed standard chunks, already paged in
+  std::vector<ChunkMemory> spare_;  // trimmed standard chunks, already paged in
   std::deque<Span> spans_;                      // records [first_, size())
   uint64_t first_ = 0;
+  Hash before_first_{};  // the hash of record first_ - 1 (trimmed)
   const HistoryArchive* archive_ = nullptr;
 };
 

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <set>
 #include <string>
@@ -127,7 +128,7 @@ class Ledger final : public ReservationLedger {
   };
   static constexpr uint64_t kNoLink = ~uint64_t{0};
   absl::flat_hash_map<ReceiptId, uint64_t> receipt_chain_;
-  std::vector<ReceiptLink> receipt_links_;
+  std::deque<ReceiptLink> receipt_links_;  // a deque: growing never copies the links
   void LinkReceiptRecord(ReceiptId id, uint64_t record);
   HistoryRecord pending_;    // the record Emit builds (reused)
   std::string encoded_;      // its encoding (reused)
