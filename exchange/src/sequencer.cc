@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "dazong/common/thread_name.h"
 #include "dazong/warehouse_receipts/codec.h"
 #include "dazong/warehouse_receipts/history.h"
 
@@ -283,7 +284,10 @@ absl::Status Sequencer::Run() {
     stop_committer_ = false;
     submitted_ = nullptr;
   }
-  std::thread committer([this] { CommitterLoop(); });
+  std::thread committer([this] {
+    SetThreadName("committer");
+    CommitterLoop();
+  });
   // Waits until no group is being committed; returns the committer's error, if any.
   auto wait_idle = [this]() -> absl::Status {
     const auto t0 = std::chrono::steady_clock::now();

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/node_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "dazong/common/credentials.h"
 #include "dazong/common/mpsc_queue.h"
@@ -68,7 +69,9 @@ struct KnownOrder {
 
 struct MemberOrders {
   std::mutex mu;
-  absl::flat_hash_map<std::string, KnownOrder> by_cl_ord_id;  // every ClOrdID the order had
+  // Every ClOrdID the order had. Node-based: when the table grows it moves pointers, not the
+  // entries (a flat table of a day's orders rehashed at once stalled the sender for ms).
+  absl::node_hash_map<std::string, KnownOrder> by_cl_ord_id;
 };
 
 // One configured FIX session. Its slot (1-based index) tags commands so replies find it.

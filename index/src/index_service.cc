@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "absl/strings/str_cat.h"
+#include "dazong/common/thread_name.h"
 #include "dazong/index/journal_inputs.h"
 #include "spdlog/spdlog.h"
 
@@ -73,8 +74,14 @@ absl::Status IndexService::Start() {
     if (!s.ok()) return s;
     resume_from_ = UtcOfLocal((*checkpoint)->first, 0);
   }
-  calc_thread_ = std::thread([this] { CalcLoop(); });
-  pub_thread_ = std::thread([this] { PublishLoop(); });
+  calc_thread_ = std::thread([this] {
+    SetThreadName("index-calc");
+    CalcLoop();
+  });
+  pub_thread_ = std::thread([this] {
+    SetThreadName("index-pub");
+    PublishLoop();
+  });
   return absl::OkStatus();
 }
 

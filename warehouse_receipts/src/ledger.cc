@@ -540,7 +540,11 @@ class Ledger::CommandHandler {
 };
 
 Ledger::Ledger(const ExchangeConfig& config, LedgerOptions options)
-    : config_(config, std::move(options.settlement_bank)) {}
+    : config_(config, std::move(options.settlement_bank)) {
+  // Every settlement makes a receipt: sized up front so that growing never rehashes a large
+  // table at once (a stall for every order behind it).
+  receipt_chain_.reserve(kReceiptsReserved);
+}
 
 void Ledger::BeginCommand(SeqNo seq, Timestamp time) {
   seq_ = seq;

@@ -108,6 +108,8 @@ class ExchangeCore {
   ReservationLedger* ledger_;
   std::vector<Instrument> instruments_;  // index = InstrumentId - 1
   absl::flat_hash_map<OrderId, OrderMeta> open_orders_;
+  // Every ClOrdID of the trading day; room for this many before the table first grows.
+  static constexpr size_t kClOrdIdsReserved = size_t{1} << 20;
   absl::flat_hash_map<MemberOrderKey, OrderId> cl_ord_ids_;
   uint64_t next_order_id_ = 1;
   uint64_t next_trade_id_ = 1;

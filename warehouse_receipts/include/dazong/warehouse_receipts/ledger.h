@@ -127,6 +127,7 @@ class Ledger final : public ReservationLedger {
     uint64_t next;  // index into receipt_links_ of the previous link, or kNoLink
   };
   static constexpr uint64_t kNoLink = ~uint64_t{0};
+  static constexpr size_t kReceiptsReserved = size_t{1} << 20;
   absl::flat_hash_map<ReceiptId, uint64_t> receipt_chain_;
   std::deque<ReceiptLink> receipt_links_;  // a deque: growing never copies the links
   void LinkReceiptRecord(ReceiptId id, uint64_t record);
