@@ -162,12 +162,6 @@ class ExchangeCore::BookListener final : public matching::OrderListener,
 
 ExchangeCore::ExchangeCore(const ExchangeConfig& config, ReservationLedger* ledger)
     : config_(config), ledger_(ledger != nullptr ? ledger : &no_reservations_) {
-  // Sized up front: growing a large hash table rehashes every entry at once, a stall of
-  // milliseconds for every order behind it.
-  size_t resting = 0;
-  for (const InstrumentConfig& instrument : config.instruments) resting += static_cast<size_t>(instrument.max_orders);
-  open_orders_.reserve(resting);
-  cl_ord_ids_.reserve(kClOrdIdsReserved);
   instruments_.reserve(config.instruments.size());
   for (const InstrumentConfig& instrument : config.instruments) {
     Instrument in{&instrument, ComputePriceBand(instrument), std::make_unique<BookListener>(*this, instrument),

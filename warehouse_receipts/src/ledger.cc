@@ -540,11 +540,7 @@ class Ledger::CommandHandler {
 };
 
 Ledger::Ledger(const ExchangeConfig& config, LedgerOptions options)
-    : config_(config, std::move(options.settlement_bank)) {
-  // Every settlement makes a receipt: sized up front so that growing never rehashes a large
-  // table at once (a stall for every order behind it).
-  receipt_chain_.reserve(kReceiptsReserved);
-}
+    : config_(config, std::move(options.settlement_bank)) {}
 
 void Ledger::BeginCommand(SeqNo seq, Timestamp time) {
   seq_ = seq;
@@ -600,9 +596,10 @@ void Ledger::Emit(EventBody body, std::string why, const Principal& actor) {
 }
 
 void Ledger::LinkReceiptRecord(ReceiptId id, uint64_t record) {
-  auto [it, fresh] = receipt_chain_.try_emplace(id, kNoLink);
-  receipt_links_.push_back({record, it->second});
-  it->second = receipt_links_.size() - 1;
+  if (id.value() >= receipt_chain_.size()) receipt_chain_.resize(id.value() + 1, kNoLink);
+  uint64_t& head = receipt_chain_[id.value()];
+  receipt_links_.push_back({record, head});
+  head = receipt_links_.size() - 1;
 }
 
 std::vector<uint64_t> Ledger::ReceiptHistory(ReceiptId id) const {
@@ -613,9 +610,8 @@ std::vector<uint64_t> Ledger::ReceiptHistory(ReceiptId id) const {
     const ReceiptId cur = todo.back();
     todo.pop_back();
     if (!seen.insert(cur).second) continue;
-    auto h = receipt_chain_.find(cur);
-    if (h != receipt_chain_.end()) {
-      for (uint64_t link = h->second; link != kNoLink; link = receipt_links_[link].next) {
+    if (cur.value() < receipt_chain_.size()) {
+      for (uint64_t link = receipt_chain_[cur.value()]; link != kNoLink; link = receipt_links_[link].next) {
         indexes.insert(receipt_links_[link].record);
       }
     }

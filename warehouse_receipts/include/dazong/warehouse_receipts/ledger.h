@@ -127,8 +127,9 @@ class Ledger final : public ReservationLedger {
     uint64_t next;  // index into receipt_links_ of the previous link, or kNoLink
   };
   static constexpr uint64_t kNoLink = ~uint64_t{0};
-  static constexpr size_t kReceiptsReserved = size_t{1} << 20;
-  absl::flat_hash_map<ReceiptId, uint64_t> receipt_chain_;
+  // Indexed by receipt id (ids are issued in sequence). A deque: growing never moves or
+  // rehashes what is there, so no settlement waits for a table to grow.
+  std::deque<uint64_t> receipt_chain_;
   std::deque<ReceiptLink> receipt_links_;  // a deque: growing never copies the links
   void LinkReceiptRecord(ReceiptId id, uint64_t record);
   HistoryRecord pending_;    // the record Emit builds (reused)
