@@ -2,7 +2,6 @@
 
 #include "dazong/common/byte_codec.h"
 
-#include <limits>
 #include <string_view>
 #include <type_traits>
 
@@ -30,28 +29,13 @@ class Writer : public ByteWriter {
   using ByteWriter::ByteWriter;
   template <typename T>
   void Int(T value) {
-    static_assert(std::is_integral_v<T>);
     if constexpr (sizeof(T) == 1) {
       ByteWriter::Int<T>(value);
     } else {
-      uint64_t u;
-      if constexpr (std::is_signed_v<T>) {
-        const int64_t v = value;
-        u = (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63);
-      } else {
-        u = value;
-      }
-      char bytes[10];
-      size_t n = 0;
-      while (u >= 0x80) {
-        bytes[n++] = static_cast<char>((u & 0x7f) | 0x80);
-        u >>= 7;
-      }
-      bytes[n++] = static_cast<char>(u);
-      Raw(std::string_view(bytes, n));
+      Varint(value);
     }
   }
-  void Time(int64_t t) { ByteWriter::Int<int64_t>(t); }
+  void Time(int64_t t) { Fixed<int64_t>(t); }
 };
 
 class Reader : public ByteReader {
@@ -65,39 +49,13 @@ class Reader : public ByteReader {
   }
   template <typename T>
   T Int() {
-    static_assert(std::is_integral_v<T>);
     if constexpr (sizeof(T) == 1) {
       return ByteReader::Int<T>();
     } else {
-      if (!varint_) return ByteReader::Int<T>();
-      uint64_t u = 0;
-      for (unsigned shift = 0;; shift += 7) {
-        const std::string_view b = Raw(1);
-        if (!ok() || shift > 63) {
-          Fail();
-          return T{};
-        }
-        const auto byte = static_cast<uint8_t>(b[0]);
-        u |= static_cast<uint64_t>(byte & 0x7f) << shift;
-        if ((byte & 0x80) == 0) break;
-      }
-      if constexpr (std::is_signed_v<T>) {
-        const int64_t v = static_cast<int64_t>(u >> 1) ^ -static_cast<int64_t>(u & 1);
-        if (v < std::numeric_limits<T>::min() || v > std::numeric_limits<T>::max()) {
-          Fail();
-          return T{};
-        }
-        return static_cast<T>(v);
-      } else {
-        if (u > std::numeric_limits<T>::max()) {
-          Fail();
-          return T{};
-        }
-        return static_cast<T>(u);
-      }
+      return varint_ ? Varint<T>() : Fixed<T>();
     }
   }
-  int64_t Time() { return ByteReader::Int<int64_t>(); }
+  int64_t Time() { return Fixed<int64_t>(); }
 
  private:
   bool varint_ = false;

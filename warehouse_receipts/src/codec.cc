@@ -33,152 +33,22 @@ uint8_t VersionOf(uint8_t type);
 // zigzag-encoded), so small ids, counts, lengths and amounts take one to three bytes; times as
 // fixed 8 bytes (Fixed64: a nanosecond clock would take 9 as a varint); digests as 32 raw
 // bytes; strings and vectors as a varint length then the bytes / elements.
-class Writer {
+class Writer : public BasicByteWriter<IntLayout::kVarint> {
  public:
-  explicit Writer(std::string& out) : out_(out) {}
-  template <typename T>
-  void Int(T value) {
-    static_assert(std::is_integral_v<T>);
-    using U = std::make_unsigned_t<T>;
-    if constexpr (sizeof(T) == 1) {
-      out_.push_back(static_cast<char>(static_cast<U>(value)));
-    } else {
-      uint64_t u;
-      if constexpr (std::is_signed_v<T>) {
-        const int64_t v = value;
-        u = (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63);
-      } else {
-        u = value;
-      }
-      char bytes[10];
-      size_t n = 0;
-      while (u >= 0x80) {
-        bytes[n++] = static_cast<char>((u & 0x7f) | 0x80);
-        u >>= 7;
-      }
-      bytes[n++] = static_cast<char>(u);
-      out_.append(bytes, n);
-    }
-  }
-  void Fixed64(int64_t value) {
-    uint64_t u = static_cast<uint64_t>(value);
-    char bytes[8];
-    for (size_t i = 0; i < 8; ++i) {
-      bytes[i] = static_cast<char>(u & 0xff);
-      u >>= 8;
-    }
-    out_.append(bytes, 8);
-  }
-  template <typename E>
-  void Enum(E e) {
-    Int(static_cast<std::underlying_type_t<E>>(e));
-  }
-  template <typename Tag>
-  void Amt(Amount<Tag> a) {
-    Int<int64_t>(a.raw());
-  }
-  template <typename Tag, typename Rep>
-  void Ident(Id<Tag, Rep> id) {
-    Int<Rep>(id.value());
-  }
-  void Str(std::string_view s) {
-    Int<uint32_t>(static_cast<uint32_t>(s.size()));
-    out_.append(s);
-  }
-  void Raw(std::string_view bytes) { out_.append(bytes); }
+  using BasicByteWriter::BasicByteWriter;
+  void Fixed64(int64_t value) { Fixed<int64_t>(value); }
   void Digest(const Hash& h) { Raw(std::string_view(reinterpret_cast<const char*>(h.data()), h.size())); }
   template <typename T, typename F>
   void Vec(const std::vector<T>& v, F&& put) {
     Int<uint32_t>(static_cast<uint32_t>(v.size()));
     for (const T& x : v) put(*this, x);
   }
-
- private:
-  std::string& out_;
 };
 
-class Reader {
+class Reader : public BasicByteReader<IntLayout::kVarint> {
  public:
-  explicit Reader(std::string_view in) : in_(in) {}
-  template <typename T>
-  T Int() {
-    static_assert(std::is_integral_v<T>);
-    using U = std::make_unsigned_t<T>;
-    if constexpr (sizeof(T) == 1) {
-      if (!ok_ || in_.empty()) {
-        ok_ = false;
-        return T{};
-      }
-      const U u = static_cast<U>(in_[0]);
-      in_.remove_prefix(1);
-      return static_cast<T>(u);
-    } else {
-      uint64_t u = 0;
-      for (unsigned shift = 0;; shift += 7) {
-        if (!ok_ || in_.empty() || shift > 63) {
-          ok_ = false;
-          return T{};
-        }
-        const uint8_t b = static_cast<uint8_t>(in_[0]);
-        in_.remove_prefix(1);
-        u |= static_cast<uint64_t>(b & 0x7f) << shift;
-        if ((b & 0x80) == 0) break;
-      }
-      if constexpr (std::is_signed_v<T>) {
-        const int64_t v = static_cast<int64_t>(u >> 1) ^ -static_cast<int64_t>(u & 1);
-        if (v < std::numeric_limits<T>::min() || v > std::numeric_limits<T>::max()) {
-          ok_ = false;
-          return T{};
-        }
-        return static_cast<T>(v);
-      } else {
-        if (u > std::numeric_limits<U>::max()) {
-          ok_ = false;
-          return T{};
-        }
-        return static_cast<T>(u);
-      }
-    }
-  }
-  int64_t Fixed64() {
-    const std::string_view bytes = Raw(8);
-    if (!ok_) return 0;
-    uint64_t u = 0;
-    for (size_t i = 0; i < 8; ++i) u |= static_cast<uint64_t>(static_cast<uint8_t>(bytes[i])) << (8 * i);
-    return static_cast<int64_t>(u);
-  }
-  template <typename E>
-  E Enum(E lo, E hi) {
-    using U = std::underlying_type_t<E>;
-    const U v = Int<U>();
-    if (v < static_cast<U>(lo) || v > static_cast<U>(hi)) ok_ = false;
-    return static_cast<E>(v);
-  }
-  template <typename A>
-  A Amt() {
-    return A::FromRaw(Int<int64_t>());
-  }
-  template <typename I>
-  I Ident() {
-    return I(Int<typename I::rep_type>());
-  }
-  std::string Str() {
-    const uint32_t len = Int<uint32_t>();
-    return std::string(Raw(len));
-  }
-  std::string_view Raw(size_t n) {
-    if (!ok_ || in_.size() < n) {
-      ok_ = false;
-      return {};
-    }
-    std::string_view bytes = in_.substr(0, n);
-    in_.remove_prefix(n);
-    return bytes;
-  }
-  void Fail() { ok_ = false; }
-  bool ok() const { return ok_; }
-  bool done() const { return in_.empty(); }
-  size_t remaining() const { return in_.size(); }
+  using BasicByteReader::BasicByteReader;
+  int64_t Fixed64() { return Fixed<int64_t>(); }
   Hash Digest() {
     Hash h{};
     const std::string_view bytes = Raw(h.size());
@@ -203,10 +73,6 @@ class Reader {
     if (version != VersionOf(type) || t != type) Fail();
     return ok();
   }
-
- private:
-  std::string_view in_;
-  bool ok_ = true;
 };
 
 absl::Status Corrupt(std::string_view what) {
