@@ -4,6 +4,8 @@
 #include <rocksdb/db.h>
 #include <rocksdb/options.h>
 
+#include <filesystem>
+#include <functional>
 #include <span>
 #include <tuple>
 
@@ -590,6 +592,23 @@ TEST(SequencerLedgerTest, HistoryTrimmedFromMemoryIsReadBackFromTheStore) {
   EXPECT_EQ(bytes, all[7]);
 }
 
+// Opens the store's RocksDB directly and rewrites the stored ledger history block that starts
+// at record `first_index` ("H" + big-endian index) with `edit`.
+void EditStoredHistoryBlock(const std::filesystem::path& journal, uint64_t first_index,
+                            const std::function<void(std::string&)>& edit) {
+  rocksdb::Options options;
+  JournalStore::ConfigureOptions(options);
+  rocksdb::DB* raw = nullptr;
+  ASSERT_TRUE(rocksdb::DB::Open(options, journal.string(), &raw).ok());
+  std::unique_ptr<rocksdb::DB> db(raw);
+  std::string key(1, 'H');
+  for (int shift = 56; shift >= 0; shift -= 8) key.push_back(static_cast<char>((first_index >> shift) & 0xff));
+  std::string value;
+  ASSERT_TRUE(db->Get(rocksdb::ReadOptions(), key, &value).ok());
+  edit(value);
+  ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), key, value).ok());
+}
+
 // A data directory whose ledger history is in an older format is refused at recovery, with a
 // message naming the format (the history cannot be carried over; the journal can).
 TEST(SequencerLedgerTest, AStoreWithOlderLedgerHistoryIsRefusedNamingItsFormat) {
@@ -605,21 +624,11 @@ TEST(SequencerLedgerTest, AStoreWithOlderLedgerHistoryIsRefusedNamingItsFormat) 
     ASSERT_TRUE(sequencer.ProcessAvailable().ok());
     ASSERT_EQ(ledger.history().size(), 1u);
   }
-  {
-    // Rewrite the stored block's format byte as an older build would have written it.
-    rocksdb::Options options;
-    JournalStore::ConfigureOptions(options);
-    rocksdb::DB* raw = nullptr;
-    ASSERT_TRUE(rocksdb::DB::Open(options, std::string(dir / "journal"), &raw).ok());
-    std::unique_ptr<rocksdb::DB> db(raw);
-    std::string key(1, 'H');
-    key.append(8, '\0');
-    std::string value;
-    ASSERT_TRUE(db->Get(rocksdb::ReadOptions(), key, &value).ok());
+  // Rewrite the stored block's format byte as an older build would have written it.
+  EditStoredHistoryBlock(dir / "journal", 0, [](std::string& value) {
     ASSERT_EQ(static_cast<uint8_t>(value[0]), receipts::kLedgerEventFormatVersion);
     value[0] = 2;
-    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), key, value).ok());
-  }
+  });
   LedgerRig rig(dir / "journal", config, testing::LedgerT0());
   const absl::Status s = rig.sequencer.Recover();
   EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss) << s;
@@ -648,20 +657,9 @@ TEST(SequencerLedgerTest, ABlockWhoseHeadDoesNotChainIsDataLoss) {
                      }).ok());
   }
   ASSERT_EQ(second_block, 1u);
-  {
-    rocksdb::Options options;
-    JournalStore::ConfigureOptions(options);
-    rocksdb::DB* raw = nullptr;
-    ASSERT_TRUE(rocksdb::DB::Open(options, std::string(dir / "journal"), &raw).ok());
-    std::unique_ptr<rocksdb::DB> db(raw);
-    std::string key(1, 'H');
-    key.append(7, '\0');
-    key.push_back(static_cast<char>(second_block));
-    std::string value;
-    ASSERT_TRUE(db->Get(rocksdb::ReadOptions(), key, &value).ok());
+  EditStoredHistoryBlock(dir / "journal", second_block, [](std::string& value) {
     value[3] = static_cast<char>(value[3] ^ 1);  // version, type, index (one byte), then the head
-    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), key, value).ok());
-  }
+  });
   auto store = JournalStore::Open(dir / "journal");
   ASSERT_TRUE(store.ok());
   const absl::Status s = (*store)->ReadHistory(
