@@ -459,7 +459,7 @@ class FixGateway::Impl final : public FIX::Application {
       if (!commands_.TryPush(std::get<NewOrderCommand>(parsed))) {
         Send(EdgeRejectReport(msg, EdgeReject{RejectReason::kSystemUnavailable, "exchange is busy; retry"},
                               NextEdgeExecId()),
-             slot.id);
+             slot);
       }
       return;
     }
@@ -470,7 +470,7 @@ class FixGateway::Impl final : public FIX::Application {
     }
     if (!commands_.TryPush(std::get<CancelOrderCommand>(parsed))) {
       Send(EdgeCancelReject(msg, EdgeReject{RejectReason::kSystemUnavailable, "exchange is busy; retry"}),
-           slot.id);
+           slot);
     }
   }
 
@@ -1131,13 +1131,6 @@ class FixGateway::Impl final : public FIX::Application {
   // restarts because the start time differs.
   std::string NextEdgeExecId() { return absl::StrCat("X", start_ms_, ".", ++edge_exec_ids_); }
 
-  void Send(FIX::Message&& msg, const FIX::SessionID& id) {
-    try {
-      FIX::Session::sendToTarget(msg, id);
-    } catch (const FIX::SessionNotFound&) {
-      spdlog::warn("no FIX session {} for an outbound message", id.toString());
-    }
-  }
   void Send(FIX::Message&& msg, const SessionSlot& slot) {
     FIX::Session* session = slot.session.load(std::memory_order_acquire);
     if (session == nullptr) {
@@ -1169,7 +1162,7 @@ class FixGateway::Impl final : public FIX::Application {
             }
           } else if constexpr (std::is_same_v<T, OrderRejected>) {
             Send(RejectReport(body, config_.FindInstrument(body.instrument), ExecId(event.seq, n), event.time),
-                 slot.id);
+                 slot);
           } else if constexpr (std::is_same_v<T, OrderCancelled>) {
             const InstrumentConfig* instrument = config_.FindInstrument(body.order.instrument);
             FIX44::ExecutionReport er = OrderReport(body.order, *instrument, FIX::ExecType_CANCELED,
