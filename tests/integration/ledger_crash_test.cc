@@ -110,7 +110,7 @@ TEST(LedgerCrashTest, EveryAcknowledgedOperationSurvivesKillNine) {
     EXPECT_GE(reserved / kOrderReservation, acked_orders) << "lost orders";
     EXPECT_LE(reserved / kOrderReservation, sent_orders);
     ApiReply verify = api.Get("S001", round == kKills ? "/verify" : "/verify?quick=1");
-    ASSERT_EQ(verify.status, 200);
+    ASSERT_EQ(verify.status, 200) << daemon->log();
     ASSERT_EQ(verify.body["ok"], true) << verify.body.dump();
     if (round == kKills) break;
 

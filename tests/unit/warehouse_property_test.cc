@@ -564,6 +564,66 @@ class Differential {
     EXPECT_EQ(ledger_.settlement_anomalies(), settle_refusals_);
   }
 
+  // Forged commands (one to three events of any kind with plausible or hostile fields, correctly
+  // hash-chained) applied to copies of the final state: whenever ApplyEvent takes them, the
+  // incremental verifier that the history verifier runs after every command must find a
+  // violation exactly when the whole-state VerifyState does. Returns {trials applied, of which
+  // violating}.
+  std::pair<int, int> ForgeryTrials(int trials) {
+    const LedgerState& base = ledger_.state();
+    int applied = 0, violating = 0;
+    for (int t = 0; t < trials && !::testing::Test::HasFailure(); ++t) {
+      LedgerState s = base;
+      IncrementalVerifier verifier(ledger_.config(), s);
+      bool taken = true;
+      std::string what;
+      for (int e = 1 + R(3); e > 0 && taken; --e) {
+        HistoryRecord rec;
+        rec.index = s.meta.history_size;
+        rec.prev_hash = s.meta.history_head;
+        rec.event = LedgerEvent{SeqNo(seq_ + 1), now_, Principal::Exchange(), "forged", ForgedEvent(s)};
+        rec.event.actor = ForgedActor(s, rec.event.body);
+        rec.hash = ComputeRecordHash(rec.prev_hash, rec.index, rec.event);
+        what += std::string(EventName(rec.event.body)) + " ";
+        verifier.BeforeEvent(s, rec.event.body);
+        taken = ApplyEvent(ledger_.config(), s, rec).ok();
+      }
+      if (!taken) continue;
+      ++applied;
+      const absl::Status full = VerifyState(ledger_.config(), s);
+      const absl::Status incremental = verifier.CheckCommand(s);
+      if (!full.ok()) ++violating;
+      EXPECT_EQ(full.ok(), incremental.ok()) << "trial " << t << " (" << what << "): full says '"
+                                             << full.message() << "', incremental says '"
+                                             << incremental.message() << "'";
+    }
+    return {applied, violating};
+  }
+
+  // Direct corruptions of copies of the final state (a receipt's quantity, status, encumbrance,
+  // holds, lots, holder or links; an order's leaves, cash, side or portions; a receipt copied
+  // under a new id), each announced to the incremental verifier by an event naming the record,
+  // derived indexes recomputed: the incremental check and VerifyState must agree. Returns
+  // {trials, of which violating}.
+  std::pair<int, int> CorruptionTrials(int trials) {
+    const LedgerState& base = ledger_.state();
+    int violating = 0;
+    for (int t = 0; t < trials && !::testing::Test::HasFailure(); ++t) {
+      LedgerState s = base;
+      IncrementalVerifier verifier(ledger_.config(), s);
+      std::string what;
+      for (int e = 1 + R(2); e > 0; --e) what += Corrupt(s, verifier) + "; ";
+      RebuildIndexes(s);
+      const absl::Status full = VerifyState(ledger_.config(), s);
+      const absl::Status incremental = verifier.CheckCommand(s);
+      if (!full.ok()) ++violating;
+      EXPECT_EQ(full.ok(), incremental.ok()) << "trial " << t << " (" << what << "): full says '"
+                                             << full.message() << "', incremental says '"
+                                             << incremental.message() << "'";
+    }
+    return {trials, violating};
+  }
+
   int accepted() const { return accepted_; }
   int refused() const { return refused_; }
   uint64_t trades() const { return model_.trades.size(); }
@@ -582,6 +642,154 @@ class Differential {
       default: return Principal::Member("M" + std::to_string(1 + R(4)));
     }
   }
+  template <typename Map>
+  typename Map::key_type AnyKey(const Map& m) {
+    if (m.empty()) return typename Map::key_type{};
+    return std::next(m.begin(), R(static_cast<int>(m.size())))->first;
+  }
+  Quantity AnyQuantity() { return Quantity::FromRaw(R(4) == 0 ? -R(3) : 1 + R(60000)); }
+  Money AnyMoney() { return Money::FromRaw(R(5) == 0 ? -R(1000) : R(50000000)); }
+  Encumbrance AnyEncumbrance() {
+    Encumbrance e;
+    e.kind = static_cast<EncumbranceKind>(R(5));
+    if (e.kind == EncumbranceKind::kPledge || P(10)) e.bank = R(2) ? "B1" : "B2";
+    if (e.kind == EncumbranceKind::kFrozenForDelivery) e.reference = "D1";
+    return e;
+  }
+  OrderId AnyOrder(const LedgerState& s) {
+    return P(80) && !s.orders.empty() ? AnyKey(s.orders) : OrderId(1 + R(static_cast<int>(next_order_) + 2));
+  }
+  MemberId AnyMember() { return MemberId(1 + R(6)); }
+  std::string Corrupt(LedgerState& s, IncrementalVerifier& verifier) {
+    if (s.receipts.empty() || P(30)) {
+      if (s.orders.empty()) return "nothing";
+      const OrderId id = AnyKey(s.orders);
+      verifier.BeforeEvent(s, OrderClosed{id});
+      OrderReservation& o = s.orders.at(id);
+      switch (R(5)) {
+        case 0: o.leaves = Quantity::FromRaw(o.leaves.raw() + R(3) - 1); return "order leaves";
+        case 1: o.cash = Money::FromRaw(o.cash.raw() + R(3) - 1); return "order cash";
+        case 2: o.side = o.side == Side::kBuy ? Side::kSell : Side::kBuy; return "order side";
+        case 3:
+          if (!o.receipts.empty()) o.receipts.pop_back();
+          return "order portion dropped";
+        default:
+          o.receipts.push_back(ReceiptPortion{AnyKey(s.receipts), Quantity::FromRaw(1 + R(1000))});
+          return "order portion added";
+      }
+    }
+    const ReceiptId id = AnyKey(s.receipts);
+    if (P(15)) {  // a copy under a new id: duplicate lots, over-issuance, a second holder
+      Receipt copy = s.receipts.at(id);
+      copy.id = ReceiptId(s.meta.next_receipt_id++);
+      copy.children.clear();
+      copy.parents.clear();
+      if (P(50)) copy.serial = 0, copy.origin = ReceiptOrigin::kSplit;
+      verifier.BeforeEvent(s, PledgeRequested{copy.id, ""});
+      s.receipts.emplace(copy.id, copy);
+      return "copied receipt";
+    }
+    verifier.BeforeEvent(s, PledgeRequested{id, ""});
+    Receipt& r = s.receipts.at(id);
+    switch (R(9)) {
+      case 0: r.elements.quantity = Quantity::FromRaw(r.elements.quantity.raw() + R(2001) - 1000); return "quantity";
+      case 1: r.status = static_cast<ReceiptStatus>(1 + R(5)); return "status";
+      case 2: r.encumbrance = AnyEncumbrance(); return "encumbrance";
+      case 3:
+        if (!r.holds.empty() && P(50)) {
+          r.holds.pop_back();
+        } else {
+          r.holds.push_back(SaleHold{AnyOrder(s), Quantity::FromRaw(1 + R(1000))});
+        }
+        return "holds";
+      case 4: {
+        const Receipt& other = s.receipts.at(AnyKey(s.receipts));
+        if (!other.lot_refs.empty() && !r.lot_refs.empty()) r.lot_refs[0] = other.lot_refs[0];
+        return "lot";
+      }
+      case 5: r.holder = AnyPrincipal(); return "holder";
+      case 6: r.children.push_back(AnyKey(s.receipts)); return "child link";
+      case 7: r.parents.clear(); return "parent links";
+      default: r.pending_pledgee = P(50) ? "B1" : "B9"; return "pending pledgee";
+    }
+  }
+
+  // Whoever the event's kind usually comes from (the receipt's warehouse, holder or pledgee, the
+  // settlement bank, the exchange), or anyone.
+  Principal ForgedActor(const LedgerState& s, const EventBody& body) {
+    const Receipt* r = nullptr;
+    ForEachTouchedReceipt(body, [&](ReceiptId id) {
+      if (r == nullptr && s.receipts.contains(id)) r = &s.receipts.at(id);
+    });
+    switch (R(6)) {
+      case 0: return r != nullptr ? Principal::Warehouse(r->warehouse_code) : AnyPrincipal();
+      case 1: return r != nullptr ? r->holder : AnyPrincipal();
+      case 2: return r != nullptr && !r->encumbrance.bank.empty() ? Principal::Bank(r->encumbrance.bank)
+                                                                  : Principal::Bank("B1");
+      case 3: return Principal::Bank("B1");
+      case 4: return Principal::Exchange();
+      default: return AnyPrincipal();
+    }
+  }
+  // One event of any kind, its fields mostly taken from `s` so that ApplyEvent often takes it.
+  EventBody ForgedEvent(const LedgerState& s) {
+    const ReceiptId rid = s.receipts.empty() ? ReceiptId(1) : AnyKey(s.receipts);
+    const Receipt* r = s.receipts.empty() ? nullptr : &s.receipts.at(rid);
+    switch (R(16)) {
+      case 0: return StockReported{r ? StockKey{r->warehouse, r->elements.commodity, r->elements.grade} : StockKey{},
+                                   AnyQuantity()};
+      case 1: return ReceiptCancelled{rid, P(50) ? CancelCause::kLoadOut : CancelCause::kCorrection};
+      case 2: {
+        ReceiptSplit split{rid, {}};
+        const int64_t q = r ? r->elements.quantity.raw() : 1;
+        const int64_t first = 1 + R(static_cast<int>(std::max<int64_t>(q, 2) - 1));
+        split.children.push_back(SplitChild{ReceiptId(s.meta.next_receipt_id), Quantity::FromRaw(first), {}});
+        split.children.push_back(SplitChild{ReceiptId(s.meta.next_receipt_id + 1), Quantity::FromRaw(q - first + (P(20) ? 1 : 0)), {}});
+        if (r != nullptr && !r->holds.empty()) split.children[0].holds = r->holds;
+        return split;
+      }
+      case 3: return HolderChanged{rid, r ? r->holder : AnyPrincipal(), AnyPrincipal(),
+                                   static_cast<HolderCause>(1 + R(3)), TradeId(1 + R(5)), AnyOrder(s)};
+      case 4: return PledgeRequested{rid, R(2) ? "B1" : "B2"};
+      case 5: return PledgeRequestCleared{rid, r ? r->pending_pledgee : "B1"};
+      case 6: return EncumbranceChanged{rid, r ? r->encumbrance : Encumbrance{}, AnyEncumbrance(),
+                                        static_cast<EncumbranceCause>(1 + R(5))};
+      case 7: return StatusChanged{rid, r ? r->status : ReceiptStatus::kActive,
+                                   static_cast<ReceiptStatus>(1 + R(4))};
+      case 8: return CashDeposited{AnyMember(), AnyMoney()};
+      case 9: return CashWithdrawn{AnyMember(), AnyMoney()};
+      case 10: {
+        const OrderId id(next_order_ + 100 + R(5));
+        return OrderOpened{id, AnyMember(), InstrumentId(1 + R(3)), R(2) ? Side::kBuy : Side::kSell,
+                           Price::FromRaw(100000 + R(1000)), AnyQuantity(), AnyMoney()};
+      }
+      case 11: return OrderResized{AnyOrder(s), Price::FromRaw(100000 + R(1000)), AnyQuantity()};
+      case 12: return OrderClosed{AnyOrder(s)};
+      case 13: return R(2) ? EventBody(CashReserved{AnyOrder(s), AnyMember(), AnyMoney()})
+                           : EventBody(CashReleased{AnyOrder(s), AnyMember(), AnyMoney()});
+      case 14: return R(2) ? EventBody(HoldPlaced{rid, AnyOrder(s), AnyQuantity()})
+                           : EventBody(HoldReleased{rid, AnyOrder(s), AnyQuantity()});
+      default: {
+        ReceiptIssued issued{r ? *r : Receipt{}};
+        issued.receipt.id = ReceiptId(s.meta.next_receipt_id);
+        issued.receipt.parents.clear();
+        issued.receipt.children.clear();
+        issued.receipt.version = 0;
+        issued.receipt.history_hash = Hash{};
+        if (P(50)) issued.receipt.status = ReceiptStatus::kActive;
+        if (P(50)) issued.receipt.encumbrance = Encumbrance{};
+        if (P(50)) issued.receipt.holds.clear();
+        if (P(50)) issued.receipt.elements.quantity = AnyQuantity();
+        if (P(50)) {
+          issued.receipt.origin = ReceiptOrigin::kRegistered;
+          issued.receipt.serial += 1 + static_cast<uint64_t>(R(1000));
+          for (LotRef& l : issued.receipt.lot_refs) l.origin = issued.receipt.id;
+        }
+        return issued;
+      }
+    }
+  }
+
   uint64_t AnyReceipt() { return 1 + static_cast<uint64_t>(R(static_cast<int>(model_.next_id) + 1)); }
   // Usually a live receipt's id.
   uint64_t SomeReceipt() {
@@ -920,6 +1128,21 @@ TEST_P(LedgerPropertyTest, RandomAndHostileStreamsMatchTheReferenceModel) {
   EXPECT_GT(d.accepted(), kSteps / 10);
   EXPECT_GT(d.refused(), kSteps / 10);
   EXPECT_GT(d.trades(), static_cast<uint64_t>(kSteps / 300));
+}
+
+// The history verifier checks the invariants after every command incrementally (the whole state
+// once, at the end). Differential: forged commands on top of a random stream's end state are
+// judged alike by the incremental check and by VerifyState over the whole state.
+TEST_P(LedgerPropertyTest, IncrementalInvariantCheckAgreesWithTheWholeStateCheck) {
+  Differential d(GetParam());
+  d.Run(kSteps / 3);
+  const auto [applied, violating] = d.ForgeryTrials(kSteps / 2);
+  const auto [corrupted, broken] = d.CorruptionTrials(kSteps / 2);
+  std::printf("seed %u: %d forged commands applied (%d break an invariant), %d corruptions (%d break "
+              "one)\n", GetParam(), applied, violating, corrupted, broken);
+  EXPECT_GT(applied, 0);
+  EXPECT_GT(broken, corrupted / 10);
+  EXPECT_GT(corrupted - broken, corrupted / 20);
 }
 
 INSTANTIATE_TEST_SUITE_P(Seeds, LedgerPropertyTest, ::testing::Values(1u, 2u, 3u, 4u, 5u, 20261127u));

@@ -74,6 +74,7 @@ HistoryReport VerifyHistory(const ConfigIndex& config, std::span<const HistoryRe
   Hash prev{};
   uint64_t last_seq = 0;
   Timestamp last_time = 0;
+  IncrementalVerifier invariants(config);
   auto fail = [&](uint64_t i, std::string what) {
     report.ok = false;
     report.index = i;
@@ -94,17 +95,21 @@ HistoryReport VerifyHistory(const ConfigIndex& config, std::span<const HistoryRe
     if (rec.event.seq.value() < last_seq || rec.event.time < last_time) {
       return fail(i, where + ": sequence number or time goes backwards");
     }
+    invariants.BeforeEvent(report.rebuilt, rec.event.body);
     absl::Status st = ApplyEvent(config, report.rebuilt, rec);
     if (!st.ok()) return fail(i, where + ": " + std::string(st.message()));
     const bool group_end = i + 1 == records.size() || records[i + 1].event.seq != rec.event.seq;
     if (group_end) {
-      st = VerifyState(config, report.rebuilt);
+      st = invariants.CheckCommand(report.rebuilt);
       if (!st.ok()) return fail(i, "after " + where + ": " + std::string(st.message()));
     }
     prev = rec.hash;
     last_seq = rec.event.seq.value();
     last_time = rec.event.time;
     report.records = i + 1;
+  }
+  if (absl::Status st = VerifyState(config, report.rebuilt); !st.ok()) {
+    return fail(records.empty() ? 0 : records.size() - 1, "at the end: " + std::string(st.message()));
   }
   if (expected != nullptr) {
     std::string d = DiffStates(report.rebuilt, *expected);

@@ -1,5 +1,11 @@
 #include <algorithm>
+#include <iterator>
+#include <map>
+#include <set>
 #include <string>
+#include <type_traits>
+#include <utility>
+#include <variant>
 
 #include "absl/strings/str_cat.h"
 #include "dazong/warehouse_receipts/state.h"
@@ -146,27 +152,32 @@ absl::Status VerifyReceipt(const ConfigIndex& cfg, const LedgerState& s, const R
   return absl::OkStatus();
 }
 
-}  // namespace
-
-absl::Status VerifyState(const ConfigIndex& cfg, const LedgerState& s) {
-  std::map<std::pair<WarehouseId, std::string>, ReceiptId> lot_owner;
-  std::map<StockKey, int64_t> receipted;
-  for (const auto& [id, r] : s.receipts) {
-    if (id != r.id) return Violation(R(id) + ": keyed under another id");
-    absl::Status st = VerifyReceipt(cfg, s, r);
-    if (!st.ok()) return st;
-    if (!IsLive(r.status)) continue;
-    receipted[{r.warehouse, r.elements.commodity, r.elements.grade}] += r.elements.quantity.raw();
-    for (const LotRef& l : r.lot_refs) {
-      auto [it, fresh] = lot_owner.emplace(std::make_pair(r.warehouse, l.lot), r.id);
-      if (!fresh && s.receipts.at(it->second).lot_refs.end() ==
-                        std::find(s.receipts.at(it->second).lot_refs.begin(),
-                                  s.receipts.at(it->second).lot_refs.end(), l)) {
-        return Violation(absl::StrCat("receipts ", it->second.value(), " and ", r.id.value(),
-                                      " are both live for lot ", l.lot, " at ", r.warehouse_code));
-      }
-    }
+// A live receipt's share of the running tallies: its receipted quantity and its lot references.
+void Tally(const Receipt& r, int sign, std::map<StockKey, int64_t>& receipted,
+           std::map<std::pair<WarehouseId, std::string>, std::map<ReceiptId, int64_t>>& lots,
+           std::set<std::pair<WarehouseId, std::string>>* touched_lots) {
+  if (!IsLive(r.status)) return;
+  receipted[{r.warehouse, r.elements.commodity, r.elements.grade}] += sign * r.elements.quantity.raw();
+  for (const LotRef& l : r.lot_refs) {
+    std::pair<WarehouseId, std::string> key{r.warehouse, l.lot};
+    auto& origins = lots[key];
+    if ((origins[l.origin] += sign) == 0) origins.erase(l.origin);
+    if (origins.empty()) lots.erase(key);
+    if (touched_lots != nullptr) touched_lots->insert(std::move(key));
   }
+}
+
+absl::Status VerifyLot(const ConfigIndex& cfg, const std::pair<WarehouseId, std::string>& key,
+                       const std::map<ReceiptId, int64_t>& origins) {
+  if (origins.size() <= 1) return absl::OkStatus();
+  const WarehouseConfig* w = cfg.Warehouse(key.first);
+  return Violation(absl::StrCat("receipts from registrations ", origins.begin()->first.value(), " and ",
+                                std::next(origins.begin())->first.value(), " are both live for lot ",
+                                key.second, " at ", w == nullptr ? "?" : w->code));
+}
+
+absl::Status VerifyStock(const ConfigIndex& cfg, const LedgerState& s,
+                         const std::map<StockKey, int64_t>& receipted) {
   for (const auto& [key, qty] : receipted) {
     auto it = s.stock.find(key);
     const int64_t stock = it == s.stock.end() ? 0 : it->second.raw();
@@ -180,44 +191,53 @@ absl::Status VerifyState(const ConfigIndex& cfg, const LedgerState& s) {
   for (const auto& [key, qty] : s.stock) {
     if (!qty.is_positive()) return Violation("non-positive stock record");
   }
-  std::map<MemberId, int64_t> reserved;
-  for (const auto& [id, o] : s.orders) {
-    const std::string name = absl::StrCat("order ", id.value());
-    if (id != o.order || !o.leaves.is_positive()) return Violation(name + ": bad record");
-    if (cfg.Member(o.member) == nullptr || cfg.Instrument(o.instrument) == nullptr) {
-      return Violation(name + ": unknown member or instrument");
-    }
-    if (o.side == Side::kBuy) {
-      if (!o.receipts.empty() || o.cash.is_negative()) return Violation(name + ": bad buy record");
-      reserved[o.member] += o.cash.raw();
-    } else {
-      if (!o.cash.is_zero()) return Violation(name + ": sell order holds cash");
-      int64_t sum = 0;
-      for (const ReceiptPortion& p : o.receipts) {
-        auto r = s.receipts.find(p.receipt);
-        if (r == s.receipts.end() ||
-            std::find(r->second.holds.begin(), r->second.holds.end(),
-                      SaleHold{id, p.quantity}) == r->second.holds.end()) {
-          return Violation(absl::StrCat(name, ": reserves receipt ", p.receipt.value(),
-                                        " without a matching hold"));
-        }
-        sum += p.quantity.raw();
-      }
-      if (sum != o.leaves.raw()) {
-        return Violation(absl::StrCat(name, ": reserves ", sum, " for leaves ", o.leaves.raw()));
-      }
-    }
+  return absl::OkStatus();
+}
+
+absl::Status VerifyOrder(const ConfigIndex& cfg, const LedgerState& s, OrderId id,
+                         const OrderReservation& o) {
+  const std::string name = absl::StrCat("order ", id.value());
+  if (id != o.order || !o.leaves.is_positive()) return Violation(name + ": bad record");
+  if (cfg.Member(o.member) == nullptr || cfg.Instrument(o.instrument) == nullptr) {
+    return Violation(name + ": unknown member or instrument");
   }
+  if (o.side == Side::kBuy) {
+    if (!o.receipts.empty() || o.cash.is_negative()) return Violation(name + ": bad buy record");
+    return absl::OkStatus();
+  }
+  if (!o.cash.is_zero()) return Violation(name + ": sell order holds cash");
+  int64_t sum = 0;
+  for (const ReceiptPortion& p : o.receipts) {
+    auto r = s.receipts.find(p.receipt);
+    if (r == s.receipts.end() ||
+        std::find(r->second.holds.begin(), r->second.holds.end(), SaleHold{id, p.quantity}) ==
+            r->second.holds.end()) {
+      return Violation(absl::StrCat(name, ": reserves receipt ", p.receipt.value(),
+                                    " without a matching hold"));
+    }
+    sum += p.quantity.raw();
+  }
+  if (sum != o.leaves.raw()) {
+    return Violation(absl::StrCat(name, ": reserves ", sum, " for leaves ", o.leaves.raw()));
+  }
+  return absl::OkStatus();
+}
+
+// Every account against the cash its buy orders reserve (`reserved`), and total cash against
+// deposits minus withdrawals. Accounts are few (one per configured member and the fee account).
+absl::Status VerifyAccounts(const ConfigIndex& cfg, const LedgerState& s,
+                            const std::map<MemberId, int64_t>& reserved) {
   Int128 total = 0;
   for (const auto& [member, a] : s.accounts) {
     const std::string name = absl::StrCat("account ", member.value());
     if (a.available.is_negative() || a.reserved.is_negative()) {
       return Violation(name + ": negative balance");
     }
-    const int64_t want = reserved.contains(member) ? reserved.at(member) : 0;
-    if (a.reserved.raw() != want) {
+    auto want = reserved.find(member);
+    const int64_t want_cash = want == reserved.end() ? 0 : want->second;
+    if (a.reserved.raw() != want_cash) {
       return Violation(absl::StrCat(name, ": reserved ", a.reserved.raw(),
-                                    " but its buy orders hold ", want));
+                                    " but its buy orders hold ", want_cash));
     }
     if (member != kExchangeFeeAccount && cfg.config().FindMember(member) == nullptr) {
       return Violation(name + ": unknown member");
@@ -232,6 +252,57 @@ absl::Status VerifyState(const ConfigIndex& cfg, const LedgerState& s) {
     return Violation("total cash differs from deposits minus withdrawals");
   }
   if (!s.in_delivery.empty()) return Violation("a delivery without its settlement");
+  return absl::OkStatus();
+}
+
+// The orders an event names (their reservations may change).
+template <typename F>
+void ForEachNamedOrder(const EventBody& body, F&& f) {
+  std::visit(
+      [&](const auto& e) {
+        using T = std::decay_t<decltype(e)>;
+        if constexpr (std::is_same_v<T, OrderOpened> || std::is_same_v<T, OrderResized> ||
+                      std::is_same_v<T, OrderClosed> || std::is_same_v<T, CashReserved> ||
+                      std::is_same_v<T, CashReleased> || std::is_same_v<T, HoldPlaced> ||
+                      std::is_same_v<T, HoldReleased> || std::is_same_v<T, HolderChanged>) {
+          if (e.order.valid()) f(e.order);
+        } else if constexpr (std::is_same_v<T, TradeSettled>) {
+          f(e.buy_order);
+          f(e.sell_order);
+        } else if constexpr (std::is_same_v<T, ReceiptSplit>) {
+          for (const SplitChild& c : e.children) {
+            for (const SaleHold& h : c.holds) f(h.order);
+          }
+        }
+      },
+      body);
+}
+
+}  // namespace
+
+absl::Status VerifyState(const ConfigIndex& cfg, const LedgerState& s) {
+  std::map<StockKey, int64_t> receipted;
+  std::map<std::pair<WarehouseId, std::string>, std::map<ReceiptId, int64_t>> lots;
+  for (const auto& [id, r] : s.receipts) {
+    if (id != r.id) return Violation(R(id) + ": keyed under another id");
+    absl::Status st = VerifyReceipt(cfg, s, r);
+    if (!st.ok()) return st;
+    Tally(r, 1, receipted, lots, nullptr);
+  }
+  for (const auto& [key, origins] : lots) {
+    absl::Status st = VerifyLot(cfg, key, origins);
+    if (!st.ok()) return st;
+  }
+  absl::Status st = VerifyStock(cfg, s, receipted);
+  if (!st.ok()) return st;
+  std::map<MemberId, int64_t> reserved;
+  for (const auto& [id, o] : s.orders) {
+    st = VerifyOrder(cfg, s, id, o);
+    if (!st.ok()) return st;
+    if (o.side == Side::kBuy) reserved[o.member] += o.cash.raw();
+  }
+  st = VerifyAccounts(cfg, s, reserved);
+  if (!st.ok()) return st;
   LedgerState rebuilt;
   ComputeIndexes(s, rebuilt);
   if (rebuilt.receipted != s.receipted || rebuilt.used_serials != s.used_serials ||
@@ -239,6 +310,93 @@ absl::Status VerifyState(const ConfigIndex& cfg, const LedgerState& s) {
     return Violation("derived indexes differ from the records");
   }
   return absl::OkStatus();
+}
+
+IncrementalVerifier::IncrementalVerifier(const ConfigIndex& config, const LedgerState& start)
+    : config_(config) {
+  for (const auto& [id, r] : start.receipts) Tally(r, 1, receipted_, lots_, nullptr);
+  for (const auto& [id, o] : start.orders) {
+    if (o.side == Side::kBuy) reserved_[o.member] += o.cash.raw();
+  }
+}
+
+void IncrementalVerifier::BeforeEvent(const LedgerState& s, const EventBody& body) {
+  auto touch_order = [&](OrderId id) {
+    checked_orders_.insert(id);
+    if (!tallied_orders_.insert(id).second) return;
+    auto o = s.orders.find(id);
+    if (o == s.orders.end()) return;
+    if (o->second.side == Side::kBuy) reserved_[o->second.member] -= o->second.cash.raw();
+    for (const ReceiptPortion& p : o->second.receipts) checked_receipts_.insert(p.receipt);
+  };
+  ForEachTouchedReceipt(body, [&](ReceiptId id) {
+    checked_receipts_.insert(id);
+    if (!tallied_receipts_.insert(id).second) return;
+    auto r = s.receipts.find(id);
+    if (r == s.receipts.end()) return;
+    Tally(r->second, -1, receipted_, lots_, &touched_lots_);
+    for (const SaleHold& h : r->second.holds) touch_order(h.order);
+    checked_receipts_.insert(r->second.parents.begin(), r->second.parents.end());
+    checked_receipts_.insert(r->second.children.begin(), r->second.children.end());
+  });
+  ForEachNamedOrder(body, touch_order);
+}
+
+absl::Status IncrementalVerifier::CheckCommand(const LedgerState& s) {
+  // The touched records' new shares go into the tallies first, so that the checks see the
+  // whole state's totals.
+  for (ReceiptId id : tallied_receipts_) {
+    auto r = s.receipts.find(id);
+    if (r == s.receipts.end()) continue;
+    Tally(r->second, 1, receipted_, lots_, &touched_lots_);
+    for (const SaleHold& h : r->second.holds) checked_orders_.insert(h.order);
+    // A receipt's conservation and link checks read its parents and children.
+    checked_receipts_.insert(r->second.parents.begin(), r->second.parents.end());
+    checked_receipts_.insert(r->second.children.begin(), r->second.children.end());
+  }
+  for (OrderId id : tallied_orders_) {
+    auto o = s.orders.find(id);
+    if (o != s.orders.end() && o->second.side == Side::kBuy) {
+      reserved_[o->second.member] += o->second.cash.raw();
+    }
+  }
+  for (OrderId id : checked_orders_) {
+    auto o = s.orders.find(id);
+    if (o == s.orders.end()) continue;
+    for (const ReceiptPortion& p : o->second.receipts) checked_receipts_.insert(p.receipt);
+  }
+  absl::Status st = Check(s);
+  tallied_receipts_.clear();
+  checked_receipts_.clear();
+  tallied_orders_.clear();
+  checked_orders_.clear();
+  touched_lots_.clear();
+  return st;
+}
+
+absl::Status IncrementalVerifier::Check(const LedgerState& s) const {
+  for (ReceiptId id : checked_receipts_) {
+    auto r = s.receipts.find(id);
+    if (r == s.receipts.end()) continue;  // a sell order naming it is refused below
+    if (id != r->second.id) return Violation(R(id) + ": keyed under another id");
+    absl::Status st = VerifyReceipt(config_, s, r->second);
+    if (!st.ok()) return st;
+  }
+  for (const auto& key : touched_lots_) {
+    auto it = lots_.find(key);
+    if (it == lots_.end()) continue;
+    absl::Status st = VerifyLot(config_, key, it->second);
+    if (!st.ok()) return st;
+  }
+  absl::Status st = VerifyStock(config_, s, receipted_);
+  if (!st.ok()) return st;
+  for (OrderId id : checked_orders_) {
+    auto o = s.orders.find(id);
+    if (o == s.orders.end()) continue;
+    st = VerifyOrder(config_, s, id, o->second);
+    if (!st.ok()) return st;
+  }
+  return VerifyAccounts(config_, s, reserved_);
 }
 
 }  // namespace dazong::receipts

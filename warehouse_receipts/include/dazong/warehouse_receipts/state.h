@@ -197,4 +197,39 @@ void ForEachTouchedReceipt(const EventBody& body, F&& f) {
 //  - derived indexes equal their recomputation.
 absl::Status VerifyState(const ConfigIndex& config, const LedgerState& state);
 
+// VerifyState's invariants checked after each command of a replay at the cost of what the
+// command touched instead of the whole state: the receipts its events name, the orders they
+// name or that hold those receipts (and the receipts those orders reserve), the lots of the
+// touched receipts, and every stock key and account (few: bounded by the configuration).
+// Running tallies of live receipted quantity, live lots and reserved cash are kept from the
+// touched records' shares before and after, so every aggregate check sees whole-state totals.
+// A replay that calls BeforeEvent before each event and CheckCommand after each command's last
+// one finds a violation exactly when VerifyState after that command would, except a drift of
+// the derived indexes: run VerifyState once at the end for that.
+class IncrementalVerifier {
+ public:
+  // For a replay from an empty state.
+  explicit IncrementalVerifier(const ConfigIndex& config) : config_(config) {}
+  // For a replay that goes on from `start`, a state that verifies clean.
+  IncrementalVerifier(const ConfigIndex& config, const LedgerState& start);
+
+  // Before `body` is applied to `state`.
+  void BeforeEvent(const LedgerState& state, const EventBody& body);
+  // After the command's last event; FailedPrecondition names the first violation found.
+  absl::Status CheckCommand(const LedgerState& state);
+
+ private:
+  absl::Status Check(const LedgerState& state) const;
+
+  const ConfigIndex& config_;
+  // This command's records: tallied ones had their old share taken out of the tallies.
+  std::set<ReceiptId> tallied_receipts_, checked_receipts_;
+  std::set<OrderId> tallied_orders_, checked_orders_;
+  std::set<std::pair<WarehouseId, std::string>> touched_lots_;
+  // Whole-state tallies.
+  std::map<StockKey, int64_t> receipted_;
+  std::map<std::pair<WarehouseId, std::string>, std::map<ReceiptId, int64_t>> lots_;  // origins
+  std::map<MemberId, int64_t> reserved_;
+};
+
 }  // namespace dazong::receipts
