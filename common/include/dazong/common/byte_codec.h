@@ -63,6 +63,10 @@ class BasicByteWriter {
     } else {
       u = value;
     }
+    if (u < 0x80) {  // most values (lengths, small ids, enums): one byte, no copy call
+      out_.push_back(static_cast<char>(u));
+      return;
+    }
     char bytes[10];
     size_t n = 0;
     while (u >= 0x80) {

@@ -14,6 +14,7 @@
 #include <variant>
 #include <vector>
 
+#include "absl/container/btree_set.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
@@ -118,7 +119,7 @@ struct LedgerState {
   std::map<MemberId, Account> accounts;  // includes kExchangeFeeAccount once fees are charged
   std::map<StockKey, Quantity> stock;    // inspected stock as last reported
   std::map<OrderId, OrderReservation> orders;
-  std::set<TradeId> settled_trades;
+  absl::btree_set<TradeId> settled_trades;  // B-tree: a day of trades without a node each
   LedgerMeta meta;
 
   // Indexes derived from the records (rebuilt by RebuildIndexes, checked by VerifyState).
@@ -131,7 +132,7 @@ struct LedgerState {
   };
   std::map<std::pair<WarehouseId, std::string>, LotUse> live_lots;
   // Live receipts of each holder, oldest first: (issued, id).
-  std::map<Principal, std::set<std::pair<Timestamp, ReceiptId>>> live_by_holder;
+  std::map<Principal, absl::btree_set<std::pair<Timestamp, ReceiptId>>> live_by_holder;
   // Transient within one settlement: quantity delivered per trade before its TradeSettled.
   // Empty between commands.
   std::map<TradeId, int64_t> in_delivery;
