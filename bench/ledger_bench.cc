@@ -99,7 +99,9 @@ double ThreadCpuSeconds() {
   return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
 }
 
-int ApplyOnly(const ExchangeConfig& config, int64_t trades) {
+// resting: sell orders only (nothing matches), so every order reserves receipts while the
+// seller's earlier receipts are already held: the cost of finding free receipts.
+int ApplyOnly(const ExchangeConfig& config, int64_t trades, bool resting) {
   r::Ledger ledger(config);
   exchange::ExchangeCore core(config, &ledger);
   std::vector<Event> events;
@@ -124,7 +126,7 @@ int ApplyOnly(const ExchangeConfig& config, int64_t trades) {
   std::vector<NewOrderCommand> orders;
   for (int64_t i = 0; i < trades; ++i) {
     orders.push_back(PairOrder(Side::kSell, i));
-    orders.push_back(PairOrder(Side::kBuy, i));
+    if (!resting) orders.push_back(PairOrder(Side::kBuy, i));
   }
   const uint64_t history_before = ledger.history().size();
   const auto t0 = Steady::now();
@@ -135,6 +137,13 @@ int ApplyOnly(const ExchangeConfig& config, int64_t trades) {
   }
   const double s = Seconds(Steady::now() - t0);
   const double cpu = ThreadCpuSeconds() - cpu0;
+  if (resting) {
+    const bool all_rest = ledger.state().orders.size() == static_cast<size_t>(trades);
+    std::printf("apply_only_resting_sells orders=%lld seconds=%.3f cpu_us_per_order=%.2f all_resting=%s\n",
+                static_cast<long long>(trades), s, cpu * 1e6 / static_cast<double>(trades),
+                all_rest ? "yes" : "NO");
+    return all_rest ? 0 : 1;
+  }
   const bool settled = ledger.state().settled_trades.size() == static_cast<size_t>(trades) &&
                        ledger.settlement_anomalies() == 0;
   // cpu_us_per_trade: this thread's CPU time, less disturbed by other jobs on the machine
@@ -165,6 +174,7 @@ int main(int argc, char** argv) {
   int64_t api_receipts = 4000;
   int api_clients = 32;
   bool apply_only = false;
+  bool resting = false;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string a = argv[i];
     if (a == "--config") config_path = argv[i + 1];
@@ -173,6 +183,7 @@ int main(int argc, char** argv) {
     else if (a == "--api-receipts") api_receipts = std::stoll(argv[i + 1]);
     else if (a == "--api-clients") api_clients = std::stoi(argv[i + 1]);
     else if (a == "--apply-only") apply_only = std::string(argv[i + 1]) == "1";
+    else if (a == "--resting-sells") resting = std::string(argv[i + 1]) == "1";
     else {
       std::fprintf(stderr, "unknown argument %s\n", a.c_str());
       return 2;
@@ -184,7 +195,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   ExchangeConfig config = *loaded;
-  if (apply_only) return ApplyOnly(config, trades);
+  if (apply_only) return ApplyOnly(config, trades, resting);
   // Bench tokens for the warehouse (the demo hashes stay untouched in the file).
   config.warehouses[0].api_token_hash = HashSecret("bench-token").value();
   config.http.host = "127.0.0.1";

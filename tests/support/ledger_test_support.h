@@ -122,7 +122,8 @@ inline receipts::ReceiptElements Elements(std::string commodity, std::string gra
 // True when every record and derived index of two states is equal.
 inline bool SameState(const receipts::LedgerState& a, const receipts::LedgerState& b) {
   return a.SameRecords(b) && a.receipted == b.receipted && a.used_serials == b.used_serials &&
-         a.live_lots == b.live_lots && a.live_by_holder == b.live_by_holder;
+         a.live_lots == b.live_lots && a.live_by_holder == b.live_by_holder &&
+         a.free_by_holder == b.free_by_holder;
 }
 
 }  // namespace dazong::testing

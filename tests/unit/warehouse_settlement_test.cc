@@ -335,6 +335,38 @@ TEST_F(SettlementTest, ResizeAndReleaseAdjustReservations) {
   EXPECT_TRUE(ledger_.state().orders.empty());
 }
 
+// A sell order draws on the seller's receipts with free quantity, oldest first; a receipt wholly
+// held for sale leaves the free index and comes back when its order lets go (Check() compares
+// the index with its recomputation after every step).
+TEST_F(SettlementTest, SellOrdersDrawOnReceiptsWithFreeQuantityOnly) {
+  const ReceiptId a = Register(kWH1, 1, "M1", 1000);
+  const ReceiptId b = Register(kWH1, 2, "M1", 2000);
+  const ReceiptId c = Register(kWH1, 3, "M1", 3000);
+  auto free = [&] {
+    std::vector<ReceiptId> out;
+    auto it = ledger_.state().free_by_holder.find(kM1);
+    if (it == ledger_.state().free_by_holder.end()) return out;
+    for (const auto& [issued, id] : it->second) out.push_back(id);
+    return out;
+  };
+  EXPECT_EQ(free(), (std::vector<ReceiptId>{a, b, c}));
+  ASSERT_EQ(Reserve(1, 1, Side::kSell, 2000), RejectReason::kNone);  // all of a, half of b
+  EXPECT_EQ(free(), (std::vector<ReceiptId>{b, c}));
+  ASSERT_EQ(Reserve(2, 1, Side::kSell, 2000), RejectReason::kNone);  // the rest of b, 1000 of c
+  EXPECT_EQ(ledger_.state().orders.at(OrderId(2)).receipts,
+            (std::vector<ReceiptPortion>{{b, Q(1000)}, {c, Q(1000)}}));
+  EXPECT_EQ(free(), (std::vector<ReceiptId>{c}));
+  ASSERT_EQ(Reserve(3, 1, Side::kSell, 2000), RejectReason::kNone);
+  EXPECT_TRUE(free().empty());
+  ReserveRefused(4, 1, Side::kSell, 1000);
+  Step();
+  ledger_.Release(OrderId(1));
+  Check();
+  EXPECT_EQ(free(), (std::vector<ReceiptId>{a, b}));
+  ASSERT_EQ(Reserve(5, 1, Side::kSell, 1000), RejectReason::kNone);  // the oldest again
+  EXPECT_EQ(ledger_.state().orders.at(OrderId(5)).receipts, (std::vector<ReceiptPortion>{{a, Q(1000)}}));
+}
+
 TEST_F(SettlementTest, TradesWithoutReservationsAreAnomaliesAndChangeNothing) {
   Register(kWH1, 1, "M1", 2000);
   Cmd(Deposit{kB1, "M2", Fen(10'000'000), "w"});

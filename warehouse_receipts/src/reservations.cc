@@ -95,8 +95,8 @@ RejectReason Ledger::Reserve(const ReservationRequest& req) {
                     "named receipt quantities do not sum to the order quantity");
     }
   } else {
-    auto holding = state_.live_by_holder.find(Principal::Member(member->code));
-    if (holding != state_.live_by_holder.end()) {
+    auto holding = state_.free_by_holder.find(Principal::Member(member->code));
+    if (holding != state_.free_by_holder.end()) {
       for (const auto& [issued, id] : holding->second) {
         if (remaining == 0) break;
         const Receipt& r = state_.receipts.at(id);
@@ -154,9 +154,9 @@ RejectReason Ledger::Resize(OrderId order, Price reserve_price, Quantity leaves)
   std::vector<ReceiptPortion> more;
   if (delta > 0) {
     if (member == nullptr) return Refuse(RejectReason::kUnknownMember, "member disabled");
-    auto holding = state_.live_by_holder.find(Principal::Member(member->code));
+    auto holding = state_.free_by_holder.find(Principal::Member(member->code));
     int64_t remaining = delta;
-    if (holding != state_.live_by_holder.end()) {
+    if (holding != state_.free_by_holder.end()) {
       for (const auto& [issued, id] : holding->second) {
         if (remaining == 0) break;
         const Receipt& r = state_.receipts.at(id);

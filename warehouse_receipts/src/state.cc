@@ -57,6 +57,24 @@ void Unlink(LedgerState& s, const Receipt& r) {
   }
 }
 
+bool HasFreeQuantity(const Receipt& r) {
+  return r.status == ReceiptStatus::kActive &&
+         (r.encumbrance.kind == EncumbranceKind::kNone ||
+          r.encumbrance.kind == EncumbranceKind::kFrozenForSale) &&
+         r.held_quantity() < r.elements.quantity;
+}
+
+void LinkFree(LedgerState& s, const Receipt& r) {
+  if (HasFreeQuantity(r)) s.free_by_holder[r.holder].insert({r.issued, r.id});
+}
+
+void UnlinkFree(LedgerState& s, const Receipt& r) {
+  auto it = s.free_by_holder.find(r.holder);
+  if (it == s.free_by_holder.end()) return;
+  it->second.erase({r.issued, r.id});
+  if (it->second.empty()) s.free_by_holder.erase(it);
+}
+
 std::string BaseNumber(const std::string& number) {
   const size_t dot = number.find('.');
   return dot == std::string::npos ? number : number.substr(0, dot);
@@ -719,6 +737,12 @@ absl::Status ApplyEvent(const ConfigIndex& config, LedgerState& state, const His
   if (record.prev_hash != state.meta.history_head) {
     return Bad("record does not chain to the previous record's hash");
   }
+  // The free-quantity index follows every receipt the event touches (holds, holder, status,
+  // encumbrance may all change).
+  ForEachTouchedReceipt(record.event.body, [&](ReceiptId id) {
+    auto it = state.receipts.find(id);
+    if (it != state.receipts.end()) UnlinkFree(state, it->second);
+  });
   Applier applier(config, state, record);
   absl::Status status = std::visit(applier, record.event.body);
   if (!status.ok()) return status;
@@ -727,6 +751,7 @@ absl::Status ApplyEvent(const ConfigIndex& config, LedgerState& state, const His
     if (it == state.receipts.end()) return;
     it->second.version++;
     it->second.history_hash = ChainHash(it->second.history_hash, record.hash);
+    LinkFree(state, it->second);
   });
   state.meta.history_size = record.index + 1;
   state.meta.history_head = record.hash;
@@ -738,9 +763,11 @@ void ComputeIndexes(const LedgerState& records, LedgerState& out) {
   out.used_serials.clear();
   out.live_lots.clear();
   out.live_by_holder.clear();
+  out.free_by_holder.clear();
   for (const auto& [id, r] : records.receipts) {
     if (r.serial != 0) out.used_serials.insert({r.warehouse, r.serial});
     Link(out, r);
+    LinkFree(out, r);
   }
 }
 

@@ -306,7 +306,8 @@ absl::Status VerifyState(const ConfigIndex& cfg, const LedgerState& s) {
   LedgerState rebuilt;
   ComputeIndexes(s, rebuilt);
   if (rebuilt.receipted != s.receipted || rebuilt.used_serials != s.used_serials ||
-      rebuilt.live_lots != s.live_lots || rebuilt.live_by_holder != s.live_by_holder) {
+      rebuilt.live_lots != s.live_lots || rebuilt.live_by_holder != s.live_by_holder ||
+      rebuilt.free_by_holder != s.free_by_holder) {
     return Violation("derived indexes differ from the records");
   }
   return absl::OkStatus();

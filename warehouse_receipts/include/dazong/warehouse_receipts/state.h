@@ -133,6 +133,10 @@ struct LedgerState {
   std::map<std::pair<WarehouseId, std::string>, LotUse> live_lots;
   // Live receipts of each holder, oldest first: (issued, id).
   std::map<Principal, absl::btree_set<std::pair<Timestamp, ReceiptId>>> live_by_holder;
+  // Of those, the ones a sell order may still draw on (active, not pledged or frozen for
+  // delivery, not wholly held for sale), oldest first: a seller's fully reserved receipts are
+  // not scanned again by each new sell order.
+  std::map<Principal, absl::btree_set<std::pair<Timestamp, ReceiptId>>> free_by_holder;
   // Transient within one settlement: quantity delivered per trade before its TradeSettled.
   // Empty between commands.
   std::map<TradeId, int64_t> in_delivery;
