@@ -375,10 +375,17 @@ class Applier {
       if (!e.trade.valid() || s_.settled_trades.contains(e.trade)) return Bad("bad trade id");
       s_.in_delivery[e.trade] += r->elements.quantity.raw();
     }
-    Unlink(s_, *r);
+    // Same receipt, quantity and lots: only the holder index changes.
+    if (IsLive(r->status)) {
+      auto from = s_.live_by_holder.find(r->holder);
+      if (from != s_.live_by_holder.end()) {
+        from->second.erase({r->issued, r->id});
+        if (from->second.empty()) s_.live_by_holder.erase(from);
+      }
+      s_.live_by_holder[e.to].insert({r->issued, r->id});
+    }
     r->holder = e.to;
     r->pending_pledgee.clear();
-    Link(s_, *r);
     return absl::OkStatus();
   }
 
