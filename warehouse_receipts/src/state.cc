@@ -69,6 +69,7 @@ void LinkFree(LedgerState& s, const Receipt& r) {
 }
 
 void UnlinkFree(LedgerState& s, const Receipt& r) {
+  if (!HasFreeQuantity(r)) return;  // then it is not in the index
   auto it = s.free_by_holder.find(r.holder);
   if (it == s.free_by_holder.end()) return;
   it->second.erase({r.issued, r.id});
@@ -746,19 +747,33 @@ absl::Status ApplyEvent(const ConfigIndex& config, LedgerState& state, const His
   }
   // The free-quantity index follows every receipt the event touches (holds, holder, status,
   // encumbrance may all change).
+  // Receipts are map nodes: the pointers found here stay valid through the event, which only
+  // adds receipts (split and merge products, issues), so the second pass looks up only those.
+  constexpr size_t kKnown = 4;
+  std::pair<ReceiptId, Receipt*> known[kKnown];
+  size_t n_known = 0;
   ForEachTouchedReceipt(record.event.body, [&](ReceiptId id) {
     auto it = state.receipts.find(id);
-    if (it != state.receipts.end()) UnlinkFree(state, it->second);
+    if (it == state.receipts.end()) return;
+    UnlinkFree(state, it->second);
+    if (n_known < kKnown) known[n_known++] = {id, &it->second};
   });
   Applier applier(config, state, record);
   absl::Status status = std::visit(applier, record.event.body);
   if (!status.ok()) return status;
   ForEachTouchedReceipt(record.event.body, [&](ReceiptId id) {
-    auto it = state.receipts.find(id);
-    if (it == state.receipts.end()) return;
-    it->second.version++;
-    it->second.history_hash = ChainHash(it->second.history_hash, record.hash);
-    LinkFree(state, it->second);
+    Receipt* r = nullptr;
+    for (size_t i = 0; i < n_known && r == nullptr; ++i) {
+      if (known[i].first == id) r = known[i].second;
+    }
+    if (r == nullptr) {
+      auto it = state.receipts.find(id);
+      if (it == state.receipts.end()) return;
+      r = &it->second;
+    }
+    r->version++;
+    r->history_hash = ChainHash(r->history_hash, record.hash);
+    LinkFree(state, *r);
   });
   state.meta.history_size = record.index + 1;
   state.meta.history_head = record.hash;
