@@ -71,17 +71,15 @@ class CodeTable {
 
  private:
   static bool Equal(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size()) == 0;
-  }
-  // Symbols and member codes are short: the first 8 bytes (one load) and the length, then
-  // FNV-1a over any further bytes.
-  static size_t Hash(std::string_view key) {
-    uint64_t w = 0;
-    if (!key.empty()) std::memcpy(&w, key.data(), std::min<size_t>(key.size(), 8));
-    uint64_t h = (w ^ (key.size() * 0x9E3779B97F4A7C15ull)) * 0xFF51AFD7ED558CCDull;
-    for (size_t i = 8; i < key.size(); ++i) {
-      h = (h ^ static_cast<unsigned char>(key[i])) * 1099511628211ull;
+    if (a.size() != b.size()) return false;
+    for (size_t i = 0; i < a.size(); ++i) {
+      if (a[i] != b[i]) return false;
     }
+    return true;
+  }
+  static size_t Hash(std::string_view key) {
+    uint64_t h = 1469598103934665603ull;
+    for (char c : key) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
     return static_cast<size_t>(h ^ (h >> 29));
   }
   void Resize(size_t n) {
