@@ -133,7 +133,9 @@ std::string DayCsvFile(const ExchangeConfig& config, size_t n) {
 // `dazong-index recompute` without the printing: map the file, check it, parse and compute
 // (RecomputeTradesCsv); `materialized`: the same file the way the command did it before
 // (ParseTradesCsv, SortInputs, Recompute), for a same-run comparison.
-void BM_RecomputeCsv(benchmark::State& state, bool intraday, bool materialized = false) {
+// `one_thread`: RecomputeTradesCsv without its second thread (CsvRecomputeTuning::parallel).
+void BM_RecomputeCsv(benchmark::State& state, bool intraday, bool materialized = false,
+                     bool one_thread = false) {
   const ExchangeConfig config = BenchConfig();
   const Methodology m = *Methodology::Build(config);
   const std::string path = DayCsvFile(config, static_cast<size_t>(state.range(0)));
@@ -159,7 +161,8 @@ void BM_RecomputeCsv(benchmark::State& state, bool intraday, bool materialized =
         s = Recompute(m, *inputs, 0, options, sink);
       }
     } else {
-      s = RecomputeTradesCsv(m, config, text, {}, 0, options, sink);
+      s = RecomputeTradesCsv(m, config, text, {}, 0, options, sink,
+                             CsvRecomputeTuning{.parallel = !one_thread});
     }
     if (!s.ok()) state.SkipWithError(s.ToString().c_str());
     munmap(p, size);
@@ -173,6 +176,8 @@ void BM_RecomputeCsv(benchmark::State& state, bool intraday, bool materialized =
 void BM_RecomputeCsvFixings(benchmark::State& state) { BM_RecomputeCsv(state, false); }
 void BM_RecomputeCsvWithIntraday(benchmark::State& state) { BM_RecomputeCsv(state, true); }
 void BM_RecomputeCsvFixingsMaterialized(benchmark::State& state) { BM_RecomputeCsv(state, false, true); }
+void BM_RecomputeCsvFixingsOneThread(benchmark::State& state) { BM_RecomputeCsv(state, false, false, true); }
+void BM_RecomputeCsvWithIntradayOneThread(benchmark::State& state) { BM_RecomputeCsv(state, true, false, true); }
 
 // One fixing over a session of N trades (exclusions, two MAD passes, statistics, calc id).
 void BM_EvaluateSet(benchmark::State& state) {
@@ -192,6 +197,8 @@ BENCHMARK(BM_RecomputeWithIntraday)->Arg(10'000'000)->Unit(benchmark::kMilliseco
 BENCHMARK(BM_RecomputeCsvFixings)->Arg(10'000'000)->Unit(benchmark::kMillisecond)->Iterations(1);
 BENCHMARK(BM_RecomputeCsvWithIntraday)->Arg(10'000'000)->Unit(benchmark::kMillisecond)->Iterations(1);
 BENCHMARK(BM_RecomputeCsvFixingsMaterialized)->Arg(10'000'000)->Unit(benchmark::kMillisecond)->Iterations(1);
+BENCHMARK(BM_RecomputeCsvFixingsOneThread)->Arg(10'000'000)->Unit(benchmark::kMillisecond)->Iterations(1);
+BENCHMARK(BM_RecomputeCsvWithIntradayOneThread)->Arg(10'000'000)->Unit(benchmark::kMillisecond)->Iterations(1);
 BENCHMARK(BM_EvaluateSet)->Arg(100'000)->Arg(1'000'000)->Unit(benchmark::kMillisecond);
 
 }  // namespace

@@ -42,12 +42,98 @@ class PositionQueue {
   size_t head_ = 0;
 };
 
+// The day's trades of one instrument in arrival (time, trade id) order. While every trade
+// fits, a trade takes 24 bytes instead of IndexTrade's 48 (the time; the trade id as an offset
+// from the day's first id; price and quantity in 32 bits; the members in 16 bits): the kernel
+// zeroes half as much memory for a day of millions of trades, and the window's reads touch half
+// as many cache lines. The first trade that does not fit moves the day to full IndexTrades
+// (a copy, once). Reads give back exactly the IndexTrade that was stored.
+class TradeStore {
+ public:
+  void reserve(size_t n) {
+    if (wide_) {
+      wide_trades_.reserve(n);
+    } else {
+      narrow_.reserve(n);
+    }
+  }
+  bool empty() const { return size() == 0; }
+  size_t size() const { return wide_ ? wide_trades_.size() : narrow_.size(); }
+
+  void push_back(const IndexTrade& t) {
+    if (!wide_) {
+      if (narrow_.empty()) {
+        instrument_ = t.instrument;
+        base_id_ = t.trade_id;
+      }
+      if (Fits(t)) {
+        narrow_.push_back(Narrow{t.time, static_cast<uint32_t>(t.trade_id - base_id_),
+                                 static_cast<int32_t>(t.price), static_cast<int32_t>(t.quantity),
+                                 static_cast<uint16_t>(t.buyer), static_cast<uint16_t>(t.seller)});
+        return;
+      }
+      Widen();
+    }
+    wide_trades_.push_back(t);
+  }
+
+  IndexTrade operator[](size_t i) const {
+    if (wide_) return wide_trades_[i];
+    const Narrow& n = narrow_[i];
+    return IndexTrade{base_id_ + n.id_offset, n.time,     instrument_, n.price,
+                      n.quantity,             n.buyer,    n.seller};
+  }
+  Timestamp time(size_t i) const { return wide_ ? wide_trades_[i].time : narrow_[i].time; }
+  int64_t price(size_t i) const { return wide_ ? wide_trades_[i].price : narrow_[i].price; }
+  uint64_t trade_id(size_t i) const {
+    return wide_ ? wide_trades_[i].trade_id : base_id_ + narrow_[i].id_offset;
+  }
+
+  // Trades [from, to) as IndexTrades: the wide array itself, or widened into `scratch`.
+  std::span<const IndexTrade> Span(size_t from, size_t to, std::vector<IndexTrade>& scratch) const {
+    if (wide_) return std::span<const IndexTrade>(wide_trades_.data() + from, to - from);
+    scratch.clear();
+    for (size_t i = from; i < to; ++i) scratch.push_back((*this)[i]);
+    return scratch;
+  }
+
+ private:
+  struct Narrow {
+    Timestamp time;
+    uint32_t id_offset;
+    int32_t price;
+    int32_t quantity;
+    uint16_t buyer;
+    uint16_t seller;
+  };
+  static_assert(sizeof(Narrow) == 24);
+
+  bool Fits(const IndexTrade& t) const {
+    return t.instrument == instrument_ && t.trade_id >= base_id_ &&
+           t.trade_id - base_id_ <= UINT32_MAX && t.price >= INT32_MIN && t.price <= INT32_MAX &&
+           t.quantity >= INT32_MIN && t.quantity <= INT32_MAX && t.buyer <= UINT16_MAX &&
+           t.seller <= UINT16_MAX;
+  }
+  void Widen() {
+    wide_trades_.reserve(std::max(narrow_.capacity(), narrow_.size() + 1));
+    for (size_t i = 0; i < narrow_.size(); ++i) wide_trades_.push_back((*this)[i]);
+    narrow_ = {};
+    wide_ = true;
+  }
+
+  bool wide_ = false;
+  uint32_t instrument_ = 0;
+  uint64_t base_id_ = 0;
+  std::vector<Narrow, BigAllocator<Narrow>> narrow_;
+  std::vector<IndexTrade, BigAllocator<IndexTrade>> wide_trades_;
+};
+
 }  // namespace
 
 struct IndexEngine::InstrumentDay {
   LocalDay day = 0;
-  std::vector<IndexTrade, BigAllocator<IndexTrade>> trades;  // time (and trade id) order
-  std::vector<uint8_t> busted;                                // one per trade
+  TradeStore trades;           // time (and trade id) order
+  std::vector<uint8_t> busted;  // one per trade
 };
 
 struct IndexEngine::InstrumentState {
@@ -420,8 +506,8 @@ void IndexEngine::OnTrade(const IndexTrade& trade, std::vector<IndexRecord>& out
 void IndexEngine::Evict(IndexState& s, Timestamp bound, bool inclusive) {
   const InstrumentDay& day = s.inst->today;
   while (s.begin < s.end &&
-         (inclusive ? day.trades[s.begin].time <= bound : day.trades[s.begin].time < bound)) {
-    const IndexTrade& t = day.trades[s.begin];
+         (inclusive ? day.trades.time(s.begin) <= bound : day.trades.time(s.begin) < bound)) {
+    const IndexTrade t = day.trades[s.begin];
     if (s.eligible[s.begin]) {
       s.pv -= static_cast<Int128>(t.price) * t.quantity;
       s.volume -= t.quantity;
@@ -441,7 +527,7 @@ void IndexEngine::Evict(IndexState& s, Timestamp bound, bool inclusive) {
 
 void IndexEngine::AddToWindow(IndexState& s, size_t pos) {
   const InstrumentDay& day = s.inst->today;
-  const IndexTrade& t = day.trades[pos];
+  const IndexTrade t = day.trades[pos];
   const bool ok = Rule(s, t, day.busted[pos] != 0) == Exclusion::kNone;
   if (s.eligible.size() <= pos) s.eligible.resize(pos + 1, 0);
   s.eligible[pos] = ok ? 1 : 0;
@@ -460,9 +546,9 @@ void IndexEngine::AddToWindow(IndexState& s, size_t pos) {
   if (s.sell_n[t.seller]++ == 0) ++s.sellers;
   AddVolume(s, t.buyer, t.quantity);
   AddVolume(s, t.seller, t.quantity);
-  while (!s.min_q.empty() && day.trades[s.min_q.back()].price >= t.price) s.min_q.pop_back();
+  while (!s.min_q.empty() && day.trades.price(s.min_q.back()) >= t.price) s.min_q.pop_back();
   s.min_q.push_back(pos);
-  while (!s.max_q.empty() && day.trades[s.max_q.back()].price <= t.price) s.max_q.pop_back();
+  while (!s.max_q.empty() && day.trades.price(s.max_q.back()) <= t.price) s.max_q.pop_back();
   s.max_q.push_back(pos);
 }
 
@@ -472,10 +558,10 @@ void IndexEngine::RebuildExtremes(IndexState& s) {
   s.max_q.clear();
   for (size_t i = s.begin; i < s.end; ++i) {
     if (!s.eligible[i]) continue;
-    const int64_t price = day.trades[i].price;
-    while (!s.min_q.empty() && day.trades[s.min_q.back()].price >= price) s.min_q.pop_back();
+    const int64_t price = day.trades.price(i);
+    while (!s.min_q.empty() && day.trades.price(s.min_q.back()) >= price) s.min_q.pop_back();
     s.min_q.push_back(i);
-    while (!s.max_q.empty() && day.trades[s.max_q.back()].price <= price) s.max_q.pop_back();
+    while (!s.max_q.empty() && day.trades.price(s.max_q.back()) <= price) s.max_q.pop_back();
     s.max_q.push_back(i);
   }
 }
@@ -516,8 +602,8 @@ void IndexEngine::EmitIntraday(IndexState& s, Timestamp as_of, Timestamp from, T
     r.has_value = true;
     r.value = FastVwap(s.pv, s.volume);
     r.level = kLevelWindow;
-    r.price_low = day.trades[s.min_q.front()].price;
-    r.price_high = day.trades[s.max_q.front()].price;
+    r.price_low = day.trades.price(s.min_q.front());
+    r.price_high = day.trades.price(s.max_q.front());
     RefreshTop(s);
     r.top_member = s.top_id;
     r.top_share_bps = DivHalfEven(static_cast<Int128>(s.top_volume) * 10000, s.volume);
@@ -538,7 +624,7 @@ void IndexEngine::EmitIntraday(IndexState& s, Timestamp as_of, Timestamp from, T
     const size_t last = s.end - 1;
     if (!s.eligible[last]) {
       r.excluded.push_back(ExcludedTrade{
-          day.trades[last].trade_id, RuleExclusion(p, day.trades[last], day.busted[last] != 0)});
+          day.trades.trade_id(last), RuleExclusion(p, day.trades[last], day.busted[last] != 0)});
     }
   }
   Identify(s, p, r);
@@ -573,7 +659,7 @@ IndexRecord& IndexEngine::AppendFixing(const IndexParameters& p, const Instrumen
                                        std::vector<IndexRecord>& out) {
   const Timestamp end = UtcOfLocal(day, p.window_end);
   size_t n = d == nullptr ? 0 : d->trades.size();
-  while (n > 0 && d->trades[n - 1].time >= end) --n;
+  while (n > 0 && d->trades.time(n - 1) >= end) --n;
   std::vector<Exclusion> rule(n);
   // RuleExclusion(p, trade, busted) for each trade, the related pairs as a matrix.
   uint32_t dim = 1;
@@ -585,7 +671,7 @@ IndexRecord& IndexEngine::AppendFixing(const IndexParameters& p, const Instrumen
       related[static_cast<size_t>(b) * dim + a] = 1;
     }
     for (size_t i = 0; i < n; ++i) {
-      const IndexTrade& t = d->trades[i];
+      const IndexTrade t = d->trades[i];
       Exclusion e = Exclusion::kNone;
       if (d->busted[i] != 0) {
         e = Exclusion::kBusted;
@@ -601,14 +687,32 @@ IndexRecord& IndexEngine::AppendFixing(const IndexParameters& p, const Instrumen
     for (size_t i = 0; i < n; ++i) rule[i] = RuleExclusion(p, d->trades[i], d->busted[i] != 0);
   }
   FixingInput in;
-  if (d != nullptr) in.session = std::span<const IndexTrade>(d->trades.data(), n);
-  in.rule = rule;
   in.window_from = UtcOfLocal(day, p.window_start);
   in.window_to = end;
   in.close_bbo = memo.bbo;
   in.previous = memo.previous;
+  // ComputeFixing reads the trades before the window only when the window falls short (the
+  // session fallback). So it is given the window's trades first (the same record when the
+  // window is sufficient, without widening a whole session of narrow trades), and the whole
+  // session only when the window fell short.
+  size_t from = 0, hi = n;  // from: the first trade at or after window_from
+  while (from < hi) {
+    const size_t mid = from + (hi - from) / 2;
+    if (d->trades.time(mid) < in.window_from) {
+      from = mid + 1;
+    } else {
+      hi = mid;
+    }
+  }
   IndexRecord& r = out.emplace_back();
-  ComputeFixing(p, in, r);
+  const auto compute = [&](size_t first) {
+    if (d != nullptr) in.session = d->trades.Span(first, n, fixing_scratch_);
+    in.rule = std::span<const Exclusion>(rule).subspan(first);
+    r = IndexRecord{};
+    ComputeFixing(p, in, r);
+  };
+  compute(from);
+  if (from > 0 && r.level != kLevelWindow) compute(0);
   r.kind = kind;
   r.date = day;
   r.as_of = end;
@@ -722,15 +826,21 @@ absl::Status IndexEngine::OnBust(uint64_t trade_id, Timestamp time, const std::s
     for (InstrumentDay& d : inst->past) days.push_back(&d);
     days.push_back(&inst->today);
     for (InstrumentDay* d : days) {
-      auto it = std::lower_bound(
-          d->trades.begin(), d->trades.end(), trade_id,
-          [](const IndexTrade& t, uint64_t id) { return t.trade_id < id; });
-      if (it == d->trades.end() || it->trade_id != trade_id) continue;
-      const size_t pos = static_cast<size_t>(it - d->trades.begin());
+      size_t lo = 0, hi = d->trades.size();  // the first trade with id >= trade_id
+      while (lo < hi) {
+        const size_t mid = lo + (hi - lo) / 2;
+        if (d->trades.trade_id(mid) < trade_id) {
+          lo = mid + 1;
+        } else {
+          hi = mid;
+        }
+      }
+      if (lo == d->trades.size() || d->trades.trade_id(lo) != trade_id) continue;
+      const size_t pos = lo;
       if (d->busted[pos]) return absl::OkStatus();
       d->busted[pos] = 1;
       const LocalDay day = d->day;
-      const IndexTrade trade = *it;
+      const IndexTrade trade = d->trades[pos];
       for (IndexState* s : order_) {
         if (s->composite || s->instrument != instrument_id) continue;
         if (day == day_ && pos >= s->begin && pos < s->end && pos < s->eligible.size() &&

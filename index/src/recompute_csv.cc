@@ -1,9 +1,13 @@
 #include "dazong/index/recompute_csv.h"
 
 #include <algorithm>
+#include <array>
+#include <atomic>
 #include <climits>
 #include <cstring>
 #include <string>
+#include <thread>
+#include <utility>
 
 #include "text.h"
 
@@ -208,16 +212,20 @@ Timestamp InputTime(const RecomputeInput& in) {
   return in.type == RecomputeInput::Type::kQuote ? in.bbo.time : in.trade.time;
 }
 
-// Visits the file's trades in order, skipping a leading header line. Returns false at the
-// first line that does not parse or is earlier than the one before, or when `visit` does.
+// Visits the trades of `text` (whole lines) in order, skipping a leading header line when
+// `header_allowed` (the text starts the file). Returns false at the first line that does not
+// parse or is earlier than the one before, or when `visit` does. `saw_line`: whether the text
+// held any non-blank line (a header included).
 template <typename Visit>
-bool ForEachSortedTrade(std::string_view trades_csv, const TradeLineParser& parser, Visit&& visit) {
+bool ForEachSortedTrade(std::string_view text, const TradeLineParser& parser, bool header_allowed,
+                        Visit&& visit, bool* saw_line = nullptr) {
   Timestamp previous = INT64_MIN;
-  LineReader lines(trades_csv);
+  LineReader lines(text);
   std::string_view line;
-  bool first = true;
+  bool first = header_allowed;
   IndexTrade t;
   while (lines.Next(line)) {
+    if (saw_line != nullptr) *saw_line = true;
     if (first && line.starts_with("trade_id")) {
       first = false;
       continue;
@@ -230,17 +238,201 @@ bool ForEachSortedTrade(std::string_view trades_csv, const TradeLineParser& pars
   return true;
 }
 
+// What the check of a run of whole lines found: every line parses and the trades are in time
+// order (ok), the first and last trade times, and each local day's trade count per instrument,
+// in day order.
+struct TextCheck {
+  bool ok = true;
+  bool saw_line = false;
+  size_t trades = 0;
+  Timestamp first = 0;
+  Timestamp last = 0;
+  std::vector<std::pair<LocalDay, std::vector<size_t>>> days;
+};
+
+TextCheck Check(std::string_view text, const TradeLineParser& parser, bool header_allowed) {
+  TextCheck c;
+  Timestamp next_midnight = INT64_MIN;
+  c.ok = ForEachSortedTrade(
+      text, parser, header_allowed,
+      [&](const IndexTrade& t) {
+        if (c.trades++ == 0) c.first = t.time;
+        c.last = t.time;
+        if (t.time >= next_midnight) {  // times only grow: a new local day
+          const LocalDay day = LocalDayOf(t.time);
+          next_midnight = UtcOfLocal(day + 1, 0);
+          c.days.emplace_back(day, std::vector<size_t>());
+        }
+        std::vector<size_t>& counts = c.days.back().second;
+        if (counts.size() <= t.instrument) counts.resize(t.instrument + 1, 0);
+        ++counts[t.instrument];
+        return true;
+      },
+      &c.saw_line);
+  return c;
+}
+
+// The check of `a` followed by `b` (the text right after it), as one check of both.
+TextCheck Join(TextCheck a, const TextCheck& b) {
+  a.ok = a.ok && b.ok && !(a.trades > 0 && b.trades > 0 && b.first < a.last);
+  if (!a.ok) return a;
+  a.saw_line = a.saw_line || b.saw_line;
+  if (a.trades == 0) a.first = b.first;
+  if (b.trades > 0) a.last = b.last;
+  a.trades += b.trades;
+  for (const auto& [day, counts] : b.days) {
+    if (!a.days.empty() && a.days.back().first == day) {  // the day spans the split
+      std::vector<size_t>& sum = a.days.back().second;
+      if (sum.size() < counts.size()) sum.resize(counts.size(), 0);
+      for (size_t i = 0; i < counts.size(); ++i) sum[i] += counts[i];
+    } else {
+      a.days.emplace_back(day, counts);
+    }
+  }
+  return a;
+}
+
+// The whole text's check; with `parallel`, the second half (from a line start) is checked on
+// another thread at the same time.
+TextCheck CheckText(std::string_view text, const TradeLineParser& parser, bool parallel) {
+  const size_t nl = parallel ? text.find('\n', text.size() / 2) : std::string_view::npos;
+  if (nl == std::string_view::npos) return Check(text, parser, /*header_allowed=*/true);
+  const std::string_view head = text.substr(0, nl + 1), tail = text.substr(nl + 1);
+  TextCheck second;
+  {
+    std::jthread other([&] { second = Check(tail, parser, /*header_allowed=*/false); });
+    TextCheck first = Check(head, parser, /*header_allowed=*/true);
+    other.join();
+    // A file whose first half is blank: its first line (perhaps a header) is in the second.
+    if (!first.saw_line) return Check(text, parser, /*header_allowed=*/true);
+    return Join(std::move(first), second);
+  }
+}
+
+// Parsed trades handed from a parser thread to the calculation thread in batches, through a
+// ring of kSlots batches (one producer, one consumer; memory reused, no allocation per batch).
+// A side waits (std::atomic::wait: a short spin, then a futex) only when the ring is full or
+// empty. The producer's last batch is marked `last`, and `failed` when a line did not parse or
+// was out of order (or the consumer cancelled).
+class TradeRing {
+ public:
+  struct Batch {
+    std::vector<IndexTrade> trades;
+    size_t n = 0;
+    bool last = false;
+    bool failed = false;
+  };
+  static constexpr uint64_t kSlots = 8;
+
+  explicit TradeRing(size_t batch_trades) : batch_trades_(std::max<size_t>(batch_trades, 1)) {
+    for (Batch& b : slots_) b.trades.resize(batch_trades_);
+  }
+  size_t batch_trades() const { return batch_trades_; }
+
+  // Producer: the next batch to fill (emptied), then Publish it.
+  Batch& Claim() {
+    uint64_t c = consumed_.load(std::memory_order_acquire);
+    while (produced_local_ - c >= kSlots) {
+      consumed_.wait(c, std::memory_order_acquire);
+      c = consumed_.load(std::memory_order_acquire);
+    }
+    Batch& b = slots_[produced_local_ % kSlots];
+    b.n = 0;
+    b.last = b.failed = false;
+    return b;
+  }
+  void Publish() {
+    produced_.store(++produced_local_, std::memory_order_release);
+    produced_.notify_one();
+  }
+  // Consumer: the oldest published batch, then Pop it.
+  const Batch& Front() {
+    uint64_t p = produced_.load(std::memory_order_acquire);
+    while (p == consumed_local_) {
+      produced_.wait(p, std::memory_order_acquire);
+      p = produced_.load(std::memory_order_acquire);
+    }
+    return slots_[consumed_local_ % kSlots];
+  }
+  void Pop() {
+    consumed_.store(++consumed_local_, std::memory_order_release);
+    consumed_.notify_one();
+  }
+
+  std::atomic<bool> cancel{false};  // set by the consumer: stop parsing
+
+ private:
+  const size_t batch_trades_;
+  std::array<Batch, kSlots> slots_;
+  uint64_t produced_local_ = 0;  // the producer's own copy
+  uint64_t consumed_local_ = 0;  // the consumer's own copy
+  alignas(64) std::atomic<uint64_t> produced_{0};
+  alignas(64) std::atomic<uint64_t> consumed_{0};
+};
+
+// Parses `text` on its own thread into `ring`, ahead of the consumer. The destructor stops it
+// (cancel, then drain to its last batch) if the consumer did not read to the end.
+class ParserThread {
+ public:
+  ParserThread(std::string_view text, const TradeLineParser& parser, TradeRing& ring)
+      : ring_(ring), thread_([text, &parser, &ring] {
+          TradeRing::Batch* b = &ring.Claim();
+          const size_t size = ring.batch_trades();
+          const bool ok = ForEachSortedTrade(text, parser, /*header_allowed=*/true,
+                                             [&](const IndexTrade& t) {
+                                               b->trades[b->n++] = t;
+                                               if (b->n < size) return true;
+                                               ring.Publish();
+                                               b = &ring.Claim();
+                                               return !ring.cancel.load(std::memory_order_relaxed);
+                                             });
+          b->last = true;
+          b->failed = !ok;
+          ring.Publish();
+        }) {}
+  ~ParserThread() {
+    if (!done_) {
+      ring_.cancel.store(true, std::memory_order_relaxed);
+      while (!Next().last) Done();
+      Done();
+    }
+  }
+  // The next batch (wait for it), then Done with it.
+  const TradeRing::Batch& Next() { return ring_.Front(); }
+  void Done() {
+    if (ring_.Front().last) done_ = true;
+    ring_.Pop();
+  }
+  void Cancel() { ring_.cancel.store(true, std::memory_order_relaxed); }
+
+ private:
+  TradeRing& ring_;
+  bool done_ = false;
+  std::jthread thread_;
+};
+
 }  // namespace
 
 absl::Status RecomputeTradesCsv(const Methodology& methodology, const ExchangeConfig& config,
                                 std::string_view trades_csv, std::vector<RecomputeInput> others,
                                 Timestamp until, EngineOptions options,
                                 const std::function<void(IndexRecord&&)>& sink) {
+  return RecomputeTradesCsv(methodology, config, trades_csv, std::move(others), until, options,
+                            sink, CsvRecomputeTuning{});
+}
+
+absl::Status RecomputeTradesCsv(const Methodology& methodology, const ExchangeConfig& config,
+                                std::string_view trades_csv, std::vector<RecomputeInput> others,
+                                Timestamp until, EngineOptions options,
+                                const std::function<void(IndexRecord&&)>& sink,
+                                const CsvRecomputeTuning& tuning) {
   const TradeLineParser parser(config);
   const auto materialized = [&] {
     return MaterializedRecompute(methodology, config, trades_csv, std::move(others), until,
                                  options, sink);
   };
+  const bool parallel = tuning.parallel && trades_csv.size() >= tuning.min_parallel_bytes &&
+                        std::thread::hardware_concurrency() >= 2;
   // Fixings only: one pass, holding the (few) records until the whole file has been read, so
   // a malformed or unsorted file can still go the materialized way with nothing emitted.
   // With intraday records (one per trade): a checking pass first, then the calculation,
@@ -249,19 +441,12 @@ absl::Status RecomputeTradesCsv(const Methodology& methodology, const ExchangeCo
   if (!one_pass) {
     // Pass 1: every line parses, the trades are in time order, and the largest
     // (instrument, day) trade count (the engine's reserve, as Recompute computes it).
+    const TextCheck check = CheckText(trades_csv, parser, parallel);
+    if (!check.ok) return materialized();
     size_t most = 0;
-    std::vector<size_t> per_instrument;
-    Timestamp next_midnight = INT64_MIN;
-    const bool sorted = ForEachSortedTrade(trades_csv, parser, [&](const IndexTrade& t) {
-      if (t.time >= next_midnight) {
-        next_midnight = UtcOfLocal(LocalDayOf(t.time) + 1, 0);
-        per_instrument.assign(per_instrument.size(), 0);
-      }
-      if (per_instrument.size() <= t.instrument) per_instrument.resize(t.instrument + 1, 0);
-      most = std::max(most, ++per_instrument[t.instrument]);
-      return true;
-    });
-    if (!sorted) return materialized();
+    for (const auto& [day, counts] : check.days) {
+      for (size_t n : counts) most = std::max(most, n);
+    }
     options.reserve_trades = std::max(options.reserve_trades, most);
   } else {
     // A capacity hint only (the day's store is reserved, not touched): at most one trade per
@@ -277,14 +462,36 @@ absl::Status RecomputeTradesCsv(const Methodology& methodology, const ExchangeCo
   Recomputer r(methodology, options, one_pass ? hold : sink);
   size_t next_other = 0;
   absl::Status input_error;
-  const bool sorted = ForEachSortedTrade(trades_csv, parser, [&](const IndexTrade& t) {
+  const auto feed = [&](const IndexTrade& t) {
     while (next_other < others.size() && InputTime(others[next_other]) < t.time) {
       input_error = r.Input(others[next_other++]);
       if (!input_error.ok()) return false;
     }
     r.Trade(t);
     return true;
-  });
+  };
+  // `sorted`: every line parsed, in time order, and every input before the last trade applied.
+  bool sorted = true;
+  if (parallel) {  // the trades parsed on another thread, ahead of the calculation
+    TradeRing ring(tuning.batch_trades);
+    ParserThread parsing(trades_csv, parser, ring);
+    bool stopped = false;
+    for (;;) {
+      const TradeRing::Batch& b = parsing.Next();
+      for (size_t i = 0; i < b.n && !stopped; ++i) {
+        if (!feed(b.trades[i])) {
+          stopped = true;
+          parsing.Cancel();
+        }
+      }
+      const bool last = b.last;
+      sorted = !stopped && !b.failed;
+      parsing.Done();
+      if (last) break;
+    }
+  } else {
+    sorted = ForEachSortedTrade(trades_csv, parser, /*header_allowed=*/true, feed);
+  }
   // A bad or unsorted line is only possible in one pass (checked otherwise); in one pass the
   // file may also hold a malformed line after a bad quote or bust, whose error comes first.
   if (!sorted && (one_pass || input_error.ok())) return materialized();

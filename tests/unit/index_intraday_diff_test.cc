@@ -8,6 +8,7 @@
 // changes the window from its effective date.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <optional>
 #include <random>
@@ -104,9 +105,13 @@ IndexRecord Reference(const Methodology& m, const IndexRecord& r, const std::vec
 
 // `inputs` and `records` (optional) receive the stream as recompute inputs and every record the
 // engine emitted, in order.
+// With `wide_values`, some trades do not fit the engine's narrow trade store (a price or a
+// quantity above 2^31, a member id above 65535, a trade id more than 2^32 after the day's
+// first), which moves that day's store to full trades.
 void RunStream(uint64_t seed, const Methodology& m, int* checked,
                std::vector<RecomputeInput>* inputs = nullptr,
-               std::vector<IndexRecord>* records = nullptr, Timestamp* until = nullptr) {
+               std::vector<IndexRecord>* records = nullptr, Timestamp* until = nullptr,
+               bool wide_values = false) {
   std::mt19937_64 rng(seed);
   IndexEngine engine(m);
   std::vector<Fed> fed;
@@ -162,6 +167,14 @@ void RunStream(uint64_t seed, const Methodology& m, int* checked,
         trade.quantity = 1000 * static_cast<int64_t>(1 + rng() % 30);
         trade.buyer = 1 + static_cast<uint32_t>(rng() % 5);
         trade.seller = 1 + static_cast<uint32_t>(rng() % 5);
+        if (wide_values && rng() % 40 == 0) {
+          switch (rng() % 4) {
+            case 0: trade.price = 3'000'000'000 + static_cast<int64_t>(rng() % 1000); break;
+            case 1: trade.quantity = 2'500'000'000; break;
+            case 2: trade.buyer = 70'000; break;
+            default: trade.trade_id = next_id += 5'000'000'000; ++next_id; break;
+          }
+        }
         fed.push_back(Fed{trade, false});
         if (inputs != nullptr) inputs->push_back(RecomputeInput{RecomputeInput::Type::kTrade, trade, {}, ""});
         engine.OnTrade(trade, out);
@@ -198,6 +211,28 @@ TEST(IndexIntradayDifferentialTest, EngineEqualsFromScratchCalculation) {
     if (HasFatalFailure()) return;
   }
   EXPECT_GT(checked, 10000);
+}
+
+// The same with trades that do not fit the narrow trade store, so that days move to full
+// trades part-way (the window, busts looked up by trade id, fixings and their corrections read
+// the widened store); and Recompute over those streams equals the engine fed directly.
+TEST(IndexIntradayDifferentialTest, EngineWithWideTradesEqualsFromScratchCalculation) {
+  const std::optional<Methodology> m = TwoVersionMethodology();
+  int checked = 0;
+  for (uint64_t seed = 21; seed <= 28; ++seed) {
+    std::vector<RecomputeInput> inputs;
+    std::vector<IndexRecord> direct;
+    Timestamp until = 0;
+    RunStream(seed, *m, &checked, &inputs, &direct, &until, /*wide_values=*/true);
+    if (HasFatalFailure()) return;
+    std::vector<IndexRecord> got;
+    ASSERT_TRUE(Recompute(*m, inputs, until, EngineOptions{}, got).ok());
+    ASSERT_EQ(got, direct) << "seed " << seed;
+    bool corrected = false;
+    for (const IndexRecord& r : direct) corrected = corrected || r.kind == RecordKind::kCorrection;
+    EXPECT_TRUE(corrected) << "seed " << seed;
+  }
+  EXPECT_GT(checked, 5000);
 }
 
 // Recompute (which reuses the string buffers of the records its sink is done with) emits
@@ -323,6 +358,116 @@ TEST(IndexIntradayDifferentialTest, RecomputeFromCsvTextEqualsParseSortRecompute
     }
   }
   EXPECT_EQ(variants, 3 * 4 * 2);
+}
+
+// RecomputeTradesCsv with a second thread (the file checked in two halves at once, then parsed
+// on a parser thread ahead of the calculation, in batches) gives exactly the records and the
+// errors of the one-thread path and of ParseTradesCsv + SortInputs + Recompute: random days of
+// two instruments and the composite with busts and quotes; files with and without a header,
+// in time order or not, with a malformed line at the start, before or after the middle (the
+// split of the check) or at the end, a blank first half, a bust of an unknown trade; batches
+// of 1, 3 and 64 trades; with and without intraday records.
+TEST(IndexIntradayDifferentialTest, ParallelCsvRecomputeEqualsSequential) {
+  const ExchangeConfig config = MakeIndexTestConfig();
+  const std::optional<Methodology> m = TwoVersionMethodology();
+  int compared = 0, failed = 0;
+  for (uint64_t seed = 11; seed <= 14; ++seed) {
+    std::vector<RecomputeInput> inputs;
+    std::vector<IndexRecord> direct;
+    Timestamp until = 0;
+    int checked = 0;
+    RunStream(seed, *m, &checked, &inputs, &direct, &until);
+    if (HasFatalFailure()) return;
+    std::mt19937_64 rng(seed * 104729);
+    std::vector<RecomputeInput> others;
+    std::vector<IndexTrade> trades;
+    for (const RecomputeInput& in : inputs) {
+      if (in.type == RecomputeInput::Type::kBust) others.push_back(in);
+      if (in.type == RecomputeInput::Type::kTrade) trades.push_back(in.trade);
+    }
+    for (size_t i = 0; i < trades.size(); i += 1 + rng() % 40) {  // book states between trades
+      RecomputeInput q;
+      q.type = RecomputeInput::Type::kQuote;
+      q.bbo.instrument = trades[i].instrument;
+      q.bbo.time = trades[i].time + static_cast<int64_t>(rng() % 3) * kNanosPerSecond;
+      q.bbo.bid = rng() % 5 == 0 ? 0 : trades[i].price - 100;
+      q.bbo.ask = trades[i].price + static_cast<int64_t>(rng() % 3) * 100;
+      others.push_back(q);
+    }
+    for (int variant = 0; variant < 9; ++variant) {
+      std::vector<RecomputeInput> extra = others;
+      if (variant == 8) {  // a bust of a trade the engine never saw
+        RecomputeInput bad;
+        bad.type = RecomputeInput::Type::kBust;
+        bad.trade.trade_id = 999999;
+        bad.trade.time = trades[trades.size() / 3].time;
+        extra.push_back(bad);
+      }
+      std::string csv = variant % 2 == 0 ? "trade_id,time,instrument,price,quantity,buyer,seller\n" : "";
+      if (variant == 7) csv = std::string(20000, '\n') + csv;  // the first half is blank
+      const size_t bad_at = variant == 2 ? 0
+                            : variant == 3 ? trades.size() / 2 - 1
+                            : variant == 4 ? trades.size() / 2 + 1
+                            : variant == 5 ? trades.size() - 1
+                                           : trades.size();
+      const size_t head = csv.size();
+      for (size_t i = 0; i < trades.size(); ++i) {
+        std::string line = TradeCsvLine(trades[i], config);
+        if (i == bad_at) line += rng() % 2 == 0 ? ",extra" : "x";
+        csv += line;
+        csv += "\n";
+      }
+      if (variant == 6) {
+        // Out of order exactly across the split of the check: the first line of the second
+        // half gets a time 1 ns before the last line of the first (same length, same split).
+        const size_t split = csv.find('\n', csv.size() / 2);
+        const size_t k = static_cast<size_t>(
+            std::count(csv.begin() + static_cast<std::ptrdiff_t>(head),
+                       csv.begin() + static_cast<std::ptrdiff_t>(split), '\n'));
+        ASSERT_LT(k + 1, trades.size());
+        IndexTrade t = trades[k + 1];
+        t.time = trades[k].time - 1;
+        const std::string line = TradeCsvLine(t, config);
+        ASSERT_EQ(line.size(), TradeCsvLine(trades[k + 1], config).size());
+        csv.replace(split + 1, line.size(), line);
+      }
+      for (bool intraday : {true, false}) {
+        EngineOptions options;
+        options.intraday_records = intraday;
+        std::vector<IndexRecord> want;
+        const absl::Status ws = RecomputeTradesCsv(
+            *m, config, csv, extra, until, options,
+            [&](IndexRecord&& r) { want.push_back(std::move(r)); }, CsvRecomputeTuning{.parallel = false});
+        for (size_t batch : {size_t{1}, size_t{3}, size_t{64}}) {
+          std::vector<IndexRecord> got;
+          const CsvRecomputeTuning tuning{.parallel = true, .min_parallel_bytes = 0, .batch_trades = batch};
+          const absl::Status gs = RecomputeTradesCsv(
+              *m, config, csv, extra, until, options,
+              [&](IndexRecord&& r) { got.push_back(std::move(r)); }, tuning);
+          ASSERT_EQ(gs, ws) << "seed " << seed << " variant " << variant << " batch " << batch;
+          ASSERT_EQ(got.size(), want.size()) << "seed " << seed << " variant " << variant;
+          for (size_t i = 0; i < got.size(); ++i) {
+            ASSERT_EQ(got[i], want[i]) << "seed " << seed << " variant " << variant << " record " << i;
+          }
+          ++compared;
+          if (!gs.ok()) ++failed;
+        }
+        if (variant == 0) {  // and both equal the direct engine run
+          ASSERT_TRUE(ws.ok());
+          std::vector<RecomputeInput> all = inputs;
+          for (const RecomputeInput& in : others) {
+            if (in.type == RecomputeInput::Type::kQuote) all.push_back(in);
+          }
+          SortInputs(all);
+          std::vector<IndexRecord> reference;
+          ASSERT_TRUE(Recompute(*m, all, until, options, reference).ok());
+          ASSERT_EQ(want, reference) << "seed " << seed;
+        }
+      }
+    }
+  }
+  EXPECT_EQ(compared, 4 * 9 * 2 * 3);
+  EXPECT_GT(failed, 0);  // the malformed files and the unknown bust
 }
 
 }  // namespace

@@ -112,6 +112,7 @@ class IndexEngine {
   std::optional<std::pair<LocalDay, std::string>> checkpoint_;
   // String buffers given back by Recycle: calc ids and parameter hashes.
   std::vector<std::string> spare_ids_, spare_hashes_;
+  std::vector<IndexTrade> fixing_scratch_;  // a fixing's trades widened from the day's store
   std::vector<std::unique_ptr<IndexState>> index_storage_;
   std::vector<std::unique_ptr<InstrumentState>> instrument_storage_;
 };

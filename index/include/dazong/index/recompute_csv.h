@@ -24,9 +24,26 @@ namespace dazong::index {
 // (fixings and corrections only) it is read once and the records are held until the end. A
 // file not in time order, or with a malformed line, goes through ParseTradesCsv and
 // SortInputs, with nothing emitted before.
+//
+// On a machine with two or more cores a second thread checks half of the file while this one
+// checks the other half, then parses the trades ahead of the calculation and hands them over
+// in batches; the calculation itself (and every call of `sink`) stays on the calling thread,
+// in the same order, so the records and errors are the same as with one thread.
 absl::Status RecomputeTradesCsv(const Methodology& methodology, const ExchangeConfig& config,
                                 std::string_view trades_csv, std::vector<RecomputeInput> others,
                                 Timestamp until, EngineOptions options,
                                 const std::function<void(IndexRecord&&)>& sink);
+
+// How RecomputeTradesCsv uses the cores. Only the speed depends on it (tests vary it).
+struct CsvRecomputeTuning {
+  bool parallel = true;                         // use a second thread (when >= 2 cores)
+  size_t min_parallel_bytes = size_t{1} << 20;  // smaller files: one thread
+  size_t batch_trades = 4096;                   // trades per hand-over to the calculation
+};
+absl::Status RecomputeTradesCsv(const Methodology& methodology, const ExchangeConfig& config,
+                                std::string_view trades_csv, std::vector<RecomputeInput> others,
+                                Timestamp until, EngineOptions options,
+                                const std::function<void(IndexRecord&&)>& sink,
+                                const CsvRecomputeTuning& tuning);
 
 }  // namespace dazong::index
