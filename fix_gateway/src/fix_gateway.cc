@@ -1252,6 +1252,8 @@ class FixGateway::Impl final : public FIX::Application {
     Outbound item;
     for (;;) {
       slot.out->Wait();
+      // The reports drained in one go leave in one write (guarded_acceptor.h).
+      OutboundBatch batch;
       while (slot.out->Pop(item)) {
         try {
           if (item.status != nullptr) {

@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <mutex>
 #include <system_error>
 #include <thread>
 
@@ -44,7 +45,99 @@ std::string RawField(const std::string& bytes, const std::string& tag) {
   return end == std::string::npos ? "" : bytes.substr(at, end - at);
 }
 
+thread_local OutboundBatch* current_batch = nullptr;
+
 }  // namespace
+
+OutChannel::OutChannel(int fd) : fd_(fd) { pending_.reserve(OutboundBatch::kMaxGatheredBytes + 4096); }
+
+bool OutChannel::Send(const std::string& message) {
+  std::lock_guard lock(mu_);
+  if (closed_) return false;
+  if (OutboundBatch* batch = OutboundBatch::Current(); batch != nullptr) {
+    if (pending_.empty()) batch->Hold(shared_from_this());
+    pending_.append(message);
+    return pending_.size() < OutboundBatch::kMaxGatheredBytes || WriteLocked();
+  }
+  if (pending_.empty()) return Write(message.data(), message.size());
+  pending_.append(message);
+  return WriteLocked();
+}
+
+void OutChannel::Flush() {
+  std::lock_guard lock(mu_);
+  if (!closed_) WriteLocked();
+}
+
+void OutChannel::Close() {
+  std::lock_guard lock(mu_);
+  closed_ = true;
+  pending_.clear();
+}
+
+bool OutChannel::WriteLocked() {
+  const bool ok = Write(pending_.data(), pending_.size());
+  pending_.clear();
+  return ok;
+}
+
+bool OutChannel::Write(const char* data, size_t size) {
+  while (size > 0) {
+    const ssize_t sent = ::send(fd_, data, size, MSG_NOSIGNAL);
+    if (sent < 0) {
+      if (errno == EINTR) continue;
+      return false;
+    }
+    data += sent;
+    size -= static_cast<size_t>(sent);
+  }
+  return true;
+}
+
+namespace {
+
+// QuickFIX's threaded connection whose sends go through an OutChannel (QuickFIX 1.15.1's own
+// send writes with one send() call per message).
+class GatheringConnection final : public FIX::ThreadedSocketConnection {
+ public:
+  GatheringConnection(int fd, Sessions sessions, FIX::Log* log)
+      : ThreadedSocketConnection(fd, std::move(sessions), log), out_(std::make_shared<OutChannel>(fd)) {}
+  ~GatheringConnection() override { out_->Close(); }
+
+ private:
+  // Both are FIX::Responder's, called by the session (under its lock) and by the base class.
+  bool send(const std::string& message) override { return out_->Send(message); }
+  void disconnect() override {
+    out_->Close();
+    ThreadedSocketConnection::disconnect();
+  }
+
+  std::shared_ptr<OutChannel> out_;
+};
+
+}  // namespace
+
+OutboundBatch::OutboundBatch() {
+  if (current_batch == nullptr) {
+    current_batch = this;
+    active_ = true;
+  }
+}
+
+OutboundBatch::~OutboundBatch() {
+  if (!active_) return;
+  current_batch = nullptr;
+  for (const auto& channel : held_) channel->Flush();
+}
+
+OutboundBatch* OutboundBatch::Current() { return current_batch; }
+
+void OutboundBatch::Hold(std::shared_ptr<OutChannel> channel) {
+  for (const auto& held : held_) {
+    if (held == channel) return;
+  }
+  held_.push_back(std::move(channel));
+}
 
 GuardedAcceptor::GuardedAcceptor(FIX::Application& application, FIX::MessageStoreFactory& store,
                                  const FIX::SessionSettings& settings, FIX::LogFactory& log,
@@ -147,7 +240,7 @@ void GuardedAcceptor::Serve(uint64_t id, int fd) {
   if (Admit(fd)) {
     // As FIX::ThreadedSocketAcceptor's connection thread: read until the connection ends; it
     // closes its socket itself.
-    FIX::ThreadedSocketConnection connection(fd, getSessions(), getLog());
+    GatheringConnection connection(fd, getSessions(), getLog());
     while (connection.read()) {
     }
   }

@@ -17,7 +17,10 @@
 #include <cstdint>
 #include <mutex>
 #include <map>
+#include <memory>
 #include <string>
+
+#include "absl/container/inlined_vector.h"
 
 #include "dazong/quickfix.h"
 
@@ -27,6 +30,66 @@ struct GuardedAcceptorOptions {
   int port = 0;
   bool no_delay = true;        // TCP_NODELAY on every connection
   int send_buffer_bytes = 0;   // SO_SNDBUF; 0: the system's default
+};
+
+class OutChannel;
+
+// OutboundBatch: while one is alive on a thread, what that thread sends on the acceptor's
+// connections is gathered per connection and written with one send() when the batch ends (or
+// once a connection has kMaxGatheredBytes waiting). A send from another thread, or from a
+// thread with no batch, first writes what is gathered on that connection and then its own
+// message, so a session's messages always leave in the order QuickFIX numbered them. A
+// message gathered on a connection that closes before the batch ends is not lost: QuickFIX has
+// stored it, and the counterparty's ResendRequest after its next logon gets it.
+//
+// For a sender thread that drains several queued reports in a row: one system call (and one
+// wake-up of the reader at the other end) for the lot instead of one per message. Batches do
+// not nest: an inner one does nothing.
+class OutboundBatch {
+ public:
+  static constexpr size_t kMaxGatheredBytes = 16 * 1024;
+
+  OutboundBatch();
+  ~OutboundBatch();
+  OutboundBatch(const OutboundBatch&) = delete;
+  OutboundBatch& operator=(const OutboundBatch&) = delete;
+
+  // The batch active on this thread, or null.
+  static OutboundBatch* Current();
+  // Called by a connection when it first gathers bytes for this batch.
+  void Hold(std::shared_ptr<OutChannel> channel);
+
+ private:
+  bool active_ = false;
+  absl::InlinedVector<std::shared_ptr<OutChannel>, 2> held_;
+};
+
+// The sending half of one connection: its socket and the bytes an OutboundBatch gathered for
+// it. Shared by the connection and the batches holding it, so a batch never writes to a
+// socket that was closed (and whose descriptor may since have been reused) after it gathered
+// bytes. Thread-safe; writes are blocking, in full, in the order of the Send calls.
+class OutChannel : public std::enable_shared_from_this<OutChannel> {
+ public:
+  explicit OutChannel(int fd);
+  OutChannel(const OutChannel&) = delete;
+  OutChannel& operator=(const OutChannel&) = delete;
+
+  // Gathers `message` when this thread has an OutboundBatch, else writes it (after anything
+  // gathered). False when the socket failed or was closed.
+  bool Send(const std::string& message);
+  // Writes what is gathered.
+  void Flush();
+  // Before the socket is closed: drops what is gathered; nothing is written after this.
+  void Close();
+
+ private:
+  bool WriteLocked();
+  bool Write(const char* data, size_t size);
+
+  const int fd_;
+  std::mutex mu_;
+  bool closed_ = false;
+  std::string pending_;
 };
 
 class GuardedAcceptor final : public FIX::Acceptor {
