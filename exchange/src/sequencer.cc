@@ -324,6 +324,16 @@ absl::Status Sequencer::Run() {
       }
       Seal(g);
       const bool submit = g.batch.command_count() > 0;
+      if (submit && !query && commands_.Empty()) {
+        // Nothing queued to apply while this group syncs: commit it on this thread rather than
+        // hand it to the committer and wait (two thread wake-ups on the path of every order
+        // at low rates). The committer is idle (wait_idle above), so sinks still never run
+        // concurrently.
+        status = CommitAndDispatch(g);
+        if (!status.ok()) break;
+        TrimDurableHistory(g);
+        break;
+      }
       if (submit) {
         std::lock_guard<std::mutex> lock(mu_);
         submitted_ = &g;

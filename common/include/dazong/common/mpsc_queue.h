@@ -68,6 +68,9 @@ class BoundedMpscQueue {
     return true;
   }
 
+  // Consumer thread only: whether a TryPop now would fail.
+  bool Empty() const { return !NonEmpty(); }
+
   // Consumer thread only. Spins briefly, then sleeps until a push or Interrupt().
   void WaitNonEmpty() {
     for (int i = 0; i < 2000; ++i) {
