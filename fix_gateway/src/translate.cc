@@ -3,7 +3,6 @@
 #include <ctime>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 
 namespace dazong::fix_gateway {
 namespace {
@@ -187,12 +186,45 @@ std::optional<Timestamp> ParseUtcTimestamp(const std::string& text) {
 }
 
 std::string UtcTimestamp(Timestamp time) {
-  const time_t seconds = static_cast<time_t>(time / 1000000000);
-  const int64_t millis = (time / 1000000) % 1000;
-  std::tm tm{};
-  gmtime_r(&seconds, &tm);
-  return absl::StrFormat("%04d%02d%02d-%02d:%02d:%02d.%03d", tm.tm_year + 1900, tm.tm_mon + 1,
-                         tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, millis);
+  // Floor division, so that times before 1970 format like gmtime's.
+  int64_t millis_total = time / 1'000'000;
+  if (time % 1'000'000 < 0) --millis_total;
+  int64_t days = millis_total / 86'400'000;
+  int64_t ms_of_day = millis_total % 86'400'000;
+  if (ms_of_day < 0) {
+    ms_of_day += 86'400'000;
+    --days;
+  }
+  // Civil date from days since 1970-01-01 (proleptic Gregorian), Howard Hinnant's algorithm:
+  // no gmtime_r (which takes glibc's time-zone lock) on every report.
+  const int64_t z = days + 719468;
+  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const int64_t doe = z - era * 146097;
+  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const int64_t mp = (5 * doy + 2) / 153;
+  const int64_t day = doy - (153 * mp + 2) / 5 + 1;
+  const int64_t month = mp < 10 ? mp + 3 : mp - 9;
+  const int64_t year = yoe + era * 400 + (month <= 2);
+  char out[21];
+  auto put = [&out](int at, int64_t value, int width) {
+    for (int i = width - 1; i >= 0; --i) {
+      out[at + i] = static_cast<char>('0' + value % 10);
+      value /= 10;
+    }
+  };
+  put(0, year, 4);
+  put(4, month, 2);
+  put(6, day, 2);
+  out[8] = '-';
+  put(9, ms_of_day / 3'600'000, 2);
+  out[11] = ':';
+  put(12, ms_of_day / 60'000 % 60, 2);
+  out[14] = ':';
+  put(15, ms_of_day / 1000 % 60, 2);
+  out[17] = '.';
+  put(18, ms_of_day % 1000, 3);
+  return std::string(out, sizeof(out));
 }
 
 int OrdRejReasonFor(RejectReason reason) {

@@ -2,6 +2,11 @@
 // built from events, and redaction of secrets in message logs.
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <ctime>
+#include <random>
+#include <vector>
+
 #include "../support/test_config.h"
 #include "guarded_acceptor.h"
 #include "redacting_log.h"
@@ -91,6 +96,27 @@ TEST(FixTranslateTest, GtdProtectionPriceAndSelfTradeModeAreRead) {
   EXPECT_EQ(std::get<NewOrderCommand>(market).protection_price, Price::FromRaw(370000));
   EXPECT_EQ(UtcTimestamp(*ParseUtcTimestamp("20261127-18:15:01.042")), "20261127-18:15:01.042");
   EXPECT_FALSE(ParseUtcTimestamp("2026-11-27T18:15:01").has_value());
+}
+
+// UtcTimestamp formats by arithmetic: it agrees with gmtime_r on every kind of date (leap
+// days, century years, year ends, the epoch) and round-trips through ParseUtcTimestamp.
+TEST(FixTranslateTest, UtcTimestampAgreesWithGmtime) {
+  std::mt19937_64 rng(7);
+  std::vector<Timestamp> times = {0, 999'999, 86'399'999'000'000, 951'782'400'000'000'000 /* 2000-02-29 */,
+                                  4'107'542'399'999'000'000 /* 2100-02-28 23:59:59.999 */,
+                                  1'798'761'599'123'000'000 /* 2026-12-31 23:59:59.123 */};
+  for (int i = 0; i < 20000; ++i) times.push_back(static_cast<Timestamp>(rng() % 7'258'118'400'000'000'000ULL));
+  for (const Timestamp t : times) {
+    const time_t seconds = static_cast<time_t>(t / 1'000'000'000);
+    std::tm tm{};
+    gmtime_r(&seconds, &tm);
+    char expected[96];
+    std::snprintf(expected, sizeof(expected), "%04d%02d%02d-%02d:%02d:%02d.%03d", tm.tm_year + 1900,
+                  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                  static_cast<int>(t / 1'000'000 % 1000));
+    ASSERT_EQ(UtcTimestamp(t), expected) << t;
+    ASSERT_EQ(*ParseUtcTimestamp(expected), t / 1'000'000 * 1'000'000) << t;
+  }
 }
 
 // A sell naming its receipts: NoReceipts(20010) entries of ReceiptID(20011), ReceiptQty(20012).
