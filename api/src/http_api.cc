@@ -159,8 +159,8 @@ class ApiServer::Impl {
     if (thread_.joinable()) thread_.join();
   }
 
-  // ---- the sequencer: results and events on its committer thread, queries on its own
-  // thread; it never runs the two at once ----
+  // ---- the sequencer: results and events on its committer thread (or its own thread for a
+  // group committed there), queries on its own thread; it never runs the two at once ----
   void OnLedgerResult(uint64_t ticket, SeqNo seq, std::span<const r::LedgerEvent> events) {
     std::shared_ptr<Waiter> w = Take(ticket);
     if (!w) return;

@@ -300,8 +300,9 @@ class FixGateway::Impl final : public FIX::Application {
     if (reaper_.joinable()) reaper_.join();
   }
 
-  // ---- The sequencer's committer thread (it dispatches each durable group's events; queries
-  // run on the sequencer thread, never at the same time): route and return. No lock, no
+  // ---- The sequencer's dispatch (its committer thread, or the sequencer thread for a group
+  // it committed itself; queries run on the sequencer thread, never at the same time): route
+  // and return. No lock, no
   // allocation unless a queue spills.
   void Enqueue(std::span<const Event> events) {
     // Public market data first: a member who has seen a report and then asks for a snapshot
@@ -1281,8 +1282,8 @@ class FixGateway::Impl final : public FIX::Application {
   absl::flat_hash_map<std::string, uint32_t> slot_by_comp_id_;
   std::vector<uint32_t> drop_copy_;
   absl::flat_hash_map<MemberId, std::unique_ptr<MemberOrders>> orders_;
-  // Event dispatch (the sequencer's committer thread) and queries (the sequencer thread), which
-  // the sequencer never runs at the same time.
+  // Event dispatch (the sequencer's committer thread, or the sequencer thread) and queries (the
+  // sequencer thread), which the sequencer never runs at the same time.
   SeqNo route_seq_;
   uint32_t route_n_ = 0;
   // Market-data thread only (after Seed()).

@@ -7,9 +7,12 @@
 //
 // Run() pipelines two groups: while a committer thread writes and syncs group N and then
 // hands its events to the sinks and its ledger results to the hooks, the sequencer thread
-// applies group N+1. Sinks and OnLedgerResult are therefore called on the committer thread,
-// one group at a time, in sequence order. Queries run on the sequencer thread once every
-// group before them is durable and dispatched, so they see no uncommitted state.
+// applies group N+1. A group with nothing queued behind it (the usual case at low rates) is
+// committed and dispatched on the sequencer thread itself, which saves two thread hand-offs
+// on the path of every order. Sinks and OnLedgerResult are therefore called on one thread at
+// a time (the committer or the sequencer), one group at a time, in sequence order. Queries
+// run on the sequencer thread once every group before them is durable and dispatched, so
+// they see no uncommitted state.
 //
 // With a warehouse-receipt ledger attached (the core's ReservationLedger), ledger commands
 // (LedgerCommandEnvelope) are applied to the ledger in sequence, order commands are stamped

@@ -1,6 +1,6 @@
 // IndexService: the price-index service the daemon runs next to the sequencer.
 //
-//   sequencer's committer thread ──OnEvents──► input buffer (never waits
+//   sequencer (dispatch) ──OnEvents──► input buffer (never waits
 //   on I/O or on the calculation: a short lock and a push_back)
 //        calculation thread: IndexEngine → records → Outbox (own RocksDB) in one write each
 //                            batch; then, when the publisher thread is idle and caught up and
