@@ -1,6 +1,7 @@
 #include "redacting_log.h"
 
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
@@ -22,23 +23,37 @@ class BufferedFile {
   }
   void Line(const std::string& text, bool flush_now) {
     const auto now = std::chrono::system_clock::now();
-    const auto us = std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count();
-    const std::time_t secs = static_cast<std::time_t>(us / 1000000);
-    std::tm tm{};
-    gmtime_r(&secs, &tm);
-    char stamp[40];
-    const int n = std::snprintf(stamp, sizeof(stamp), "%04d%02d%02d-%02d:%02d:%02d.%06lld : ",
-                                tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-                                tm.tm_min, tm.tm_sec, static_cast<long long>(us % 1000000));
-    buffer_.append(stamp, static_cast<size_t>(n));
+    const int64_t us = std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count();
+    AppendStamp(us);
     buffer_.append(text);
     buffer_.push_back('\n');
-    const auto steady = std::chrono::steady_clock::now();
-    if (flush_now || buffer_.size() >= kFlushBytes || steady - last_flush_ >= kFlushAfter) {
+    // A clock stepped back also flushes.
+    if (flush_now || buffer_.size() >= kFlushBytes || us - last_flush_us_ >= kFlushAfterUs || us < last_flush_us_) {
       Flush();
-      last_flush_ = steady;
+      last_flush_us_ = us;
     }
   }
+  // "YYYYMMDD-HH:MM:SS.uuuuuu : ". The date and time of day are formatted once per second.
+  void AppendStamp(int64_t us) {
+    const int64_t second = us >= 0 ? us / 1000000 : (us - 999999) / 1000000;
+    if (second != stamp_second_) {
+      const std::time_t secs = static_cast<std::time_t>(second);
+      std::tm tm{};
+      gmtime_r(&secs, &tm);
+      std::snprintf(stamp_, sizeof(stamp_), "%04d%02d%02d-%02d:%02d:%02d.", tm.tm_year + 1900, tm.tm_mon + 1,
+                    tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+      stamp_second_ = second;
+    }
+    char micros[9] = {0, 0, 0, 0, 0, 0, ' ', ':', ' '};
+    int64_t fraction = us - second * 1000000;
+    for (int i = 5; i >= 0; --i) {
+      micros[i] = static_cast<char>('0' + fraction % 10);
+      fraction /= 10;
+    }
+    buffer_.append(stamp_, kStampDateBytes);
+    buffer_.append(micros, sizeof(micros));
+  }
+
   void Flush() {
     if (file_ != nullptr && !buffer_.empty()) {
       std::fwrite(buffer_.data(), 1, buffer_.size(), file_);
@@ -54,10 +69,13 @@ class BufferedFile {
 
  private:
   static constexpr size_t kFlushBytes = 64 * 1024;
-  static constexpr std::chrono::milliseconds kFlushAfter{100};
+  static constexpr int64_t kFlushAfterUs = 100'000;
+  static constexpr size_t kStampDateBytes = 18;  // "YYYYMMDD-HH:MM:SS."
   std::FILE* file_;
   std::string buffer_;
-  std::chrono::steady_clock::time_point last_flush_ = std::chrono::steady_clock::now();
+  int64_t last_flush_us_ = 0;
+  int64_t stamp_second_ = INT64_MIN;
+  char stamp_[64] = {};
 };
 
 class BufferedFileLog final : public FIX::Log {
@@ -105,15 +123,29 @@ class RedactingLog final : public FIX::Log {
   FIX::Log* inner() const { return inner_; }
   void clear() override { inner_->clear(); }
   void backup() override { inner_->backup(); }
-  void onIncoming(const std::string& m) override { inner_->onIncoming(RedactSecrets(m)); }
-  void onOutgoing(const std::string& m) override { inner_->onOutgoing(RedactSecrets(m)); }
-  void onEvent(const std::string& m) override { inner_->onEvent(RedactSecrets(m)); }
+  // Copies only a message that has a secret to hide.
+  void onIncoming(const std::string& m) override {
+    if (HasSecret(m)) return inner_->onIncoming(RedactSecrets(m));
+    inner_->onIncoming(m);
+  }
+  void onOutgoing(const std::string& m) override {
+    if (HasSecret(m)) return inner_->onOutgoing(RedactSecrets(m));
+    inner_->onOutgoing(m);
+  }
+  void onEvent(const std::string& m) override {
+    if (HasSecret(m)) return inner_->onEvent(RedactSecrets(m));
+    inner_->onEvent(m);
+  }
 
  private:
   FIX::Log* inner_;
 };
 
 }  // namespace
+
+bool HasSecret(const std::string& message) {
+  return message.find("554=") != std::string::npos || message.find("925=") != std::string::npos;
+}
 
 std::string RedactSecrets(const std::string& message) {
   std::string out = message;

@@ -12,6 +12,8 @@ namespace dazong::fix_gateway {
 
 // Returns `message` with the values of tags 554 and 925 replaced by "***".
 std::string RedactSecrets(const std::string& message);
+// False only when `message` certainly has neither tag (then RedactSecrets would return it as is).
+bool HasSecret(const std::string& message);
 
 // BufferedFileLogFactory: per-session message and event logs in `dir`, named as QuickFIX's
 // FileLog names them (FIX.4.4-DAZONG-HUAXIN-OE.messages.current.log, .event.current.log), in

@@ -2,7 +2,15 @@
 // built from events, and redaction of secrets in message logs.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <chrono>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <optional>
+#include <regex>
 #include <ctime>
 #include <random>
 #include <vector>
@@ -286,6 +294,51 @@ TEST(FixTranslateTest, PasswordsNeverReachTheMessageLog) {
   EXPECT_EQ(RedactSecrets("554=a\x01" "925=b"), "554=***\x01" "925=***");
   // Not a tag boundary: left alone.
   EXPECT_EQ(RedactSecrets("58=x554=y\x01"), "58=x554=y\x01");
+  // The log copies only messages that may hold a secret: for any other, redaction is a no-op.
+  std::mt19937 rng(3);
+  const std::string alphabet = "0123456789=\x01" "5542925A";
+  for (int i = 0; i < 20000; ++i) {
+    std::string m(rng() % 24, ' ');
+    for (char& c : m) c = alphabet[rng() % alphabet.size()];
+    if (!HasSecret(m)) {
+      ASSERT_EQ(RedactSecrets(m), m) << m;
+    }
+  }
+}
+
+// The buffered message log: QuickFIX FileLog's file names and "time : message" lines (UTC,
+// microseconds), secrets redacted, everything on disk once the log is destroyed.
+TEST(FixTranslateTest, MessageLogLinesAreStampedAndRedacted) {
+  const std::string dir = ::testing::TempDir() + "/fixlog-" + std::to_string(::getpid());
+  std::filesystem::remove_all(dir);
+  RedactingLogFactory factory(std::make_unique<BufferedFileLogFactory>(dir));
+  const FIX::SessionID id("FIX.4.4", "DAZONG", "HUAXIN-OE");
+  FIX::Log* log = factory.create(id);
+  const int64_t before = std::chrono::duration_cast<std::chrono::seconds>(
+                             std::chrono::system_clock::now().time_since_epoch()).count();
+  log->onIncoming("8=FIX.4.4\x01" "35=A\x01" "554=s3cret\x01");
+  for (int i = 0; i < 3000; ++i) log->onOutgoing("8=FIX.4.4\x01" "35=8\x01" "17=" + std::to_string(i) + "\x01");
+  factory.destroy(log);
+  const int64_t after = std::chrono::duration_cast<std::chrono::seconds>(
+                            std::chrono::system_clock::now().time_since_epoch()).count();
+  std::ifstream in(dir + "/FIX.4.4-DAZONG-HUAXIN-OE.messages.current.log");
+  std::string line;
+  std::vector<std::string> lines;
+  while (std::getline(in, line)) lines.push_back(line);
+  ASSERT_EQ(lines.size(), 3001u);
+  const std::regex stamp(R"(^(\d{8}-\d{2}:\d{2}:\d{2})\.\d{6} : (.*)$)");
+  for (size_t i = 0; i < lines.size(); ++i) {
+    std::smatch m;
+    ASSERT_TRUE(std::regex_match(lines[i], m, stamp)) << lines[i];
+    const std::optional<Timestamp> t = ParseUtcTimestamp(m[1].str());
+    ASSERT_TRUE(t.has_value()) << lines[i];
+    EXPECT_GE(*t / 1'000'000'000, before);
+    EXPECT_LE(*t / 1'000'000'000, after);
+    const std::string expected = i == 0 ? std::string("8=FIX.4.4\x01" "35=A\x01" "554=***\x01")
+                                        : "8=FIX.4.4\x01" "35=8\x01" "17=" + std::to_string(i - 1) + "\x01";
+    EXPECT_EQ(m[2].str(), expected);
+  }
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
