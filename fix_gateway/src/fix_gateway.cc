@@ -86,6 +86,9 @@ struct SessionSlot {
   mutable std::atomic<FIX::Session*> session{nullptr};
   std::atomic<bool> logged_on{false};
   std::atomic<bool> overflowed{false};  // set by a producer; the reaper disconnects
+  // Sender thread only: the ExecutionReport reused for every New, Canceled and Fill report
+  // (FillOrderReport / FillTradeReport in translate.h).
+  mutable FIX44::ExecutionReport report;
   // Throttle: a one-second window, touched only by the session's connection thread.
   int64_t window_second = 0;
   int32_t window_count = 0;
@@ -1132,7 +1135,9 @@ class FixGateway::Impl final : public FIX::Application {
   // restarts because the start time differs.
   std::string NextEdgeExecId() { return absl::StrCat("X", start_ms_, ".", ++edge_exec_ids_); }
 
-  void Send(FIX::Message&& msg, const SessionSlot& slot) {
+  void Send(FIX::Message&& msg, const SessionSlot& slot) { SendMessage(msg, slot); }
+
+  void SendMessage(FIX::Message& msg, const SessionSlot& slot) {
     FIX::Session* session = slot.session.load(std::memory_order_acquire);
     if (session == nullptr) {
       session = FIX::Session::lookupSession(slot.id);
@@ -1156,7 +1161,8 @@ class FixGateway::Impl final : public FIX::Application {
           if constexpr (std::is_same_v<T, OrderAccepted>) {
             const InstrumentConfig* instrument = config_.FindInstrument(body.order.instrument);
             Remember(slot, body.order, FIX::OrdStatus_NEW, true);
-            Send(OrderReport(body.order, *instrument, FIX::ExecType_NEW, ExecId(event.seq, n), event.time), slot);
+            FillOrderReport(slot.report, body.order, *instrument, FIX::ExecType_NEW, ExecId(event.seq, n), event.time);
+            SendMessage(slot.report, slot);
             // An order the core accepted after its session dropped with cancel-on-disconnect.
             if (!slot.logged_on.load() && slot.member != nullptr && slot.config->cancel_on_disconnect) {
               CancelForDisconnect(slot, body.order);
@@ -1166,8 +1172,8 @@ class FixGateway::Impl final : public FIX::Application {
                  slot);
           } else if constexpr (std::is_same_v<T, OrderCancelled>) {
             const InstrumentConfig* instrument = config_.FindInstrument(body.order.instrument);
-            FIX44::ExecutionReport er = OrderReport(body.order, *instrument, FIX::ExecType_CANCELED,
-                                                    ExecId(event.seq, n), event.time);
+            FIX44::ExecutionReport& er = slot.report;
+            FillOrderReport(er, body.order, *instrument, FIX::ExecType_CANCELED, ExecId(event.seq, n), event.time);
             char status = FIX::OrdStatus_CANCELED;
             if (body.cause == CancelCause::kExpired) {
               er.setField(FIX::ExecType(FIX::ExecType_EXPIRED));
@@ -1179,7 +1185,7 @@ class FixGateway::Impl final : public FIX::Application {
               er.setField(FIX::ClOrdID(std::string(body.request_cl_ord_id.view())));
               er.setField(FIX::OrigClOrdID(std::string(body.order.cl_ord_id.view())));
             }
-            Send(std::move(er), slot);
+            SendMessage(er, slot);
           } else if constexpr (std::is_same_v<T, CancelRejected>) {
             Send(CancelRejectMessage(body), slot);
           } else if constexpr (std::is_same_v<T, TradeEvent>) {
@@ -1192,13 +1198,15 @@ class FixGateway::Impl final : public FIX::Application {
               Remember(slot, body.buy, body.buy.leaves_quantity.is_zero() ? FIX::OrdStatus_FILLED
                                                                           : FIX::OrdStatus_PARTIALLY_FILLED,
                        !body.buy.leaves_quantity.is_zero());
-              Send(TradeReport(body, body.buy, *instrument, ExecId(event.seq, n)), slot);
+              FillTradeReport(slot.report, body, body.buy, *instrument, ExecId(event.seq, n));
+              SendMessage(slot.report, slot);
             }
             if (body.sell.session == me) {
               Remember(slot, body.sell, body.sell.leaves_quantity.is_zero() ? FIX::OrdStatus_FILLED
                                                                             : FIX::OrdStatus_PARTIALLY_FILLED,
                        !body.sell.leaves_quantity.is_zero());
-              Send(TradeReport(body, body.sell, *instrument, ExecId(event.seq, n + 1)), slot);
+              FillTradeReport(slot.report, body, body.sell, *instrument, ExecId(event.seq, n + 1));
+              SendMessage(slot.report, slot);
             }
           } else if constexpr (std::is_same_v<T, OrderReplaced>) {
             const InstrumentConfig* instrument = config_.FindInstrument(body.order.instrument);

@@ -410,14 +410,23 @@ FIX44::OrderCancelReject EdgeCancelReject(const FIX::Message& cancel, const Edge
   return msg;
 }
 
-FIX44::ExecutionReport OrderReport(const OrderView& order, const InstrumentConfig& instrument,
-                                   char exec_type, const std::string& exec_id, Timestamp time) {
-  FIX44::ExecutionReport er;
+void FillOrderReport(FIX::Message& er, const OrderView& order, const InstrumentConfig& instrument,
+                     char exec_type, const std::string& exec_id, Timestamp time) {
+  for (const int tag : {FIX::FIELD::Price, FIX::FIELD::LastPx, FIX::FIELD::LastQty, FIX::FIELD::TrdMatchID,
+                        FIX::FIELD::OrigClOrdID}) {
+    er.removeField(tag);
+  }
   er.setField(FIX::ExecID(exec_id));
   er.setField(FIX::ExecType(exec_type));
   SetOrderFields(er, order, instrument);
   er.setField(FIX::OrdStatus(OrdStatusFor(order)));
   er.setField(FIX::FIELD::TransactTime, UtcTimestamp(time));
+}
+
+FIX44::ExecutionReport OrderReport(const OrderView& order, const InstrumentConfig& instrument,
+                                   char exec_type, const std::string& exec_id, Timestamp time) {
+  FIX44::ExecutionReport er;
+  FillOrderReport(er, order, instrument, exec_type, exec_id, time);
   return er;
 }
 
@@ -478,12 +487,18 @@ FIX44::OrderMassCancelReport MassCancelReport(const MassCancelDone& done, const 
   return r;
 }
 
-FIX44::ExecutionReport TradeReport(const TradeEvent& trade, const OrderView& order,
-                                   const InstrumentConfig& instrument, const std::string& exec_id) {
-  FIX44::ExecutionReport er = OrderReport(order, instrument, FIX::ExecType_TRADE, exec_id, trade.time);
+void FillTradeReport(FIX::Message& er, const TradeEvent& trade, const OrderView& order,
+                     const InstrumentConfig& instrument, const std::string& exec_id) {
+  FillOrderReport(er, order, instrument, FIX::ExecType_TRADE, exec_id, trade.time);
   er.setField(FIX::FIELD::LastPx, FormatPrice(trade.price));
   er.setField(FIX::FIELD::LastQty, absl::StrCat(trade.quantity.raw()));
   er.setField(FIX::TrdMatchID(absl::StrCat(trade.trade_id.value())));
+}
+
+FIX44::ExecutionReport TradeReport(const TradeEvent& trade, const OrderView& order,
+                                   const InstrumentConfig& instrument, const std::string& exec_id) {
+  FIX44::ExecutionReport er;
+  FillTradeReport(er, trade, order, instrument, exec_id);
   return er;
 }
 

@@ -77,6 +77,14 @@ FIX44::ExecutionReport RejectReport(const OrderRejected& reject, const Instrumen
 FIX44::ExecutionReport TradeReport(const TradeEvent& trade, const OrderView& order,
                                    const InstrumentConfig& instrument, const std::string& exec_id);
 FIX44::OrderCancelReject CancelRejectMessage(const CancelRejected& reject);
+// OrderReport and TradeReport built into `er`, an ExecutionReport a sender thread keeps and
+// reuses (its fields' storage stays allocated: no allocation per field). Every optional field
+// any report built this way may carry (Price, LastPx, LastQty, TrdMatchID, OrigClOrdID) is
+// removed first, and every other field is set, so nothing carries over from the last report.
+void FillOrderReport(FIX::Message& er, const OrderView& order, const InstrumentConfig& instrument,
+                     char exec_type, const std::string& exec_id, Timestamp time);
+void FillTradeReport(FIX::Message& er, const TradeEvent& trade, const OrderView& order,
+                     const InstrumentConfig& instrument, const std::string& exec_id);
 FIX44::ExecutionReport ReplacedReport(const OrderReplaced& replaced, const InstrumentConfig& instrument,
                                       const std::string& exec_id, Timestamp time);
 FIX44::OrderMassCancelReport MassCancelReport(const MassCancelDone& done, const std::string& report_id);

@@ -257,6 +257,57 @@ TEST(FixTranslateTest, TradeReportCarriesFillAndAveragePrice) {
   EXPECT_EQ(er.getField(FIX::FIELD::TransactTime), "20231114-22:13:20.000");
 }
 
+// A sender reuses one ExecutionReport for every New, Canceled and Fill report: whatever the
+// previous report left in it (a price, a fill, a cancel's OrigClOrdID, an expiry), the reused
+// message is field for field the report built fresh.
+TEST(FixTranslateTest, AReusedReportEqualsTheReportBuiltFresh) {
+  const ExchangeConfig config = testing::MakeTestConfig();
+  std::mt19937_64 rng(11);
+  FIX44::ExecutionReport reused;
+  for (int i = 0; i < 3000; ++i) {
+    OrderView order;
+    order.order_id = OrderId(rng() % 100000 + 1);
+    order.cl_ord_id = ClOrdId::FromView("c" + std::to_string(rng() % 1000000));
+    order.side = rng() % 2 == 0 ? Side::kBuy : Side::kSell;
+    order.type = rng() % 3 == 0 ? OrderType::kMarket : OrderType::kLimit;
+    order.price = order.type == OrderType::kLimit ? Price::FromRaw(360000 + static_cast<int64_t>(rng() % 10000))
+                                                  : Price::FromRaw(0);
+    order.quantity = Quantity::FromRaw(1000 * static_cast<int64_t>(rng() % 9 + 1));
+    order.cum_quantity = Quantity::FromRaw(1000 * static_cast<int64_t>(rng() % (order.quantity.raw() / 1000 + 1)));
+    order.leaves_quantity = Quantity::FromRaw(order.quantity.raw() - order.cum_quantity.raw());
+    order.cum_notional = Money::FromRaw(order.cum_quantity.raw() / 1000 * 365000);
+    const std::string exec_id = std::to_string(i) + ".1";
+    const Timestamp time = 1'700'000'000'000'000'000 + static_cast<Timestamp>(rng() % 1'000'000'000'000);
+    std::string fresh;
+    switch (rng() % 3) {
+      case 0: {
+        const char exec_type = rng() % 2 == 0 ? FIX::ExecType_NEW : FIX::ExecType_CANCELED;
+        FillOrderReport(reused, order, config.instruments[0], exec_type, exec_id, time);
+        fresh = OrderReport(order, config.instruments[0], exec_type, exec_id, time).toString();
+        break;
+      }
+      default: {
+        TradeEvent trade;
+        trade.trade_id = TradeId(rng() % 100000 + 1);
+        trade.price = Price::FromRaw(360000 + static_cast<int64_t>(rng() % 10000));
+        trade.quantity = Quantity::FromRaw(1000);
+        trade.time = time;
+        FillTradeReport(reused, trade, order, config.instruments[0], exec_id);
+        fresh = TradeReport(trade, order, config.instruments[0], exec_id).toString();
+        break;
+      }
+    }
+    ASSERT_EQ(reused.toString(), fresh) << i;
+    // What the sender adds to a cancel's report, left behind for the next report.
+    if (rng() % 4 == 0) {
+      reused.setField(FIX::ExecType(FIX::ExecType_EXPIRED));
+      reused.setField(FIX::OrdStatus(FIX::OrdStatus_EXPIRED));
+      reused.setField(FIX::ClOrdID("cancel-" + std::to_string(i)));
+      reused.setField(FIX::OrigClOrdID(std::string(order.cl_ord_id.view())));
+    }
+  }
+}
+
 TEST(FixTranslateTest, RejectReportCarriesTheExchangeReasonCode) {
   const ExchangeConfig config = testing::MakeTestConfig();
   OrderRejected r;
