@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstring>
@@ -116,6 +117,7 @@ void MappedFileStore::Close() {
   fd_ = -1;
   offsets_.clear();
   end_ = 0;
+  prefaulted_end_ = 0;
 }
 
 // Maps segment `index`, allocating its blocks first when the file does not reach it yet.
@@ -133,6 +135,20 @@ void MappedFileStore::MapSegment(size_t index) {
   void* p = mmap(nullptr, segment_bytes_, PROT_READ | PROT_WRITE, MAP_SHARED, fd_, static_cast<off_t>(begin));
   if (p == MAP_FAILED) ThrowIo("cannot map FIX message store", path_);
   segments_.push_back(static_cast<char*>(p));
+}
+
+void MappedFileStore::PrefaultAhead(uint64_t until) {
+  const uint64_t segment = (end_ - kHeaderBytes) / segment_bytes_;
+  const uint64_t segment_begin = kHeaderBytes + segment * segment_bytes_;
+  const uint64_t segment_end = segment_begin + segment_bytes_;
+  // From the page holding end_ (earlier pages of a new segment are never written).
+  const uint64_t from = std::max(prefaulted_end_, end_ & ~uint64_t{4095});
+  const uint64_t to = std::min(segment_end, (std::max(until, from + kPrefaultBytes) + 4095) & ~uint64_t{4095});
+  if (prefault_works_ && to > from) {
+    const uint64_t page_from = std::max(from, segment_begin);
+    if (madvise(At(page_from), to - page_from, MADV_POPULATE_WRITE) != 0) prefault_works_ = false;
+  }
+  prefaulted_end_ = to;
 }
 
 char* MappedFileStore::At(uint64_t offset) const {
@@ -188,6 +204,7 @@ bool MappedFileStore::set(int seq, const std::string& message) {
     end_ = kHeaderBytes + segment * segment_bytes_;
   }
   if (segment == segments_.size()) MapSegment(segment);
+  if (end_ + need > prefaulted_end_) PrefaultAhead(end_ + need);
   char* record = At(end_);
   const uint32_t seq32 = static_cast<uint32_t>(seq);
   std::memcpy(record + 4, &seq32, sizeof(seq32));

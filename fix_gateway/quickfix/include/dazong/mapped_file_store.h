@@ -66,6 +66,11 @@ class MappedFileStore final : public FIX::MessageStore {
   void Scan();
   Header& header() const { return *reinterpret_cast<Header*>(header_map_); }
   char* At(uint64_t offset) const;
+  void PrefaultAhead(uint64_t until);
+
+  // Pages are faulted in ahead of the writes, this many bytes at a time, with one
+  // madvise(MADV_POPULATE_WRITE) instead of a page fault per 4 KB page on the sender's path.
+  static constexpr uint64_t kPrefaultBytes = 256 * 1024;
 
   std::string path_;
   size_t segment_bytes_;
@@ -74,6 +79,8 @@ class MappedFileStore final : public FIX::MessageStore {
   std::vector<char*> segments_;
   uint64_t end_ = 0;                 // file offset where the next record goes
   std::vector<uint64_t> offsets_;    // sequence number -> file offset of its record (0: none)
+  uint64_t prefaulted_end_ = 0;      // file offset up to which pages were faulted in
+  bool prefault_works_ = true;       // false once the kernel refused MADV_POPULATE_WRITE
 };
 
 // Creates a MappedFileStore per session in one directory (FileStorePath of the settings, or
