@@ -112,6 +112,7 @@ void TradePublisher::Start(uint64_t last_trade_id) {
   durable_.store(last_trade_id, std::memory_order_release);
   thread_ = std::thread([this] {
     SetThreadName("trade-pub");
+    LowerThreadPriority();
     RunLoop();
   });
 }

@@ -268,11 +268,14 @@ class FixGateway::Impl final : public FIX::Application {
       for (uint32_t i = 1; i <= slots_.size(); ++i) {
         slots_[i - 1]->sender = std::thread([this, i] {
           SetThreadName("fix-out-" + slots_[i - 1]->config->comp_id);
+          // Drop copies and market data go after the members' own reports.
+          if (slots_[i - 1]->config->role != SessionRole::kOrderEntry) LowerThreadPriority();
           SendLoop(i);
         });
       }
       md_thread_ = std::thread([this] {
         SetThreadName("fix-md");
+        LowerThreadPriority();
         MarketDataLoop();
       });
       reaper_ = std::thread([this] {

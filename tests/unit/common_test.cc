@@ -2,11 +2,13 @@
 // reject-reason catalogue.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <limits>
 #include <set>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <type_traits>
 
 #include "absl/hash/hash.h"
@@ -16,6 +18,7 @@
 #include "dazong/common/reject_reason.h"
 #include "dazong/common/short_string.h"
 #include "dazong/common/side.h"
+#include "dazong/common/thread_name.h"
 
 namespace dazong {
 namespace {
@@ -424,6 +427,19 @@ TEST(SideTest, OppositeAndName) {
   static_assert(Opposite(Side::kSell) == Side::kBuy);
   EXPECT_EQ(SideName(Side::kBuy), "BUY");
   EXPECT_EQ(SideName(Side::kSell), "SELL");
+}
+
+// A thread off the order path runs at a lower priority; the others are left as they were.
+TEST(ThreadPriorityTest, LowersOnlyTheCallingThread) {
+  const int before = getpriority(PRIO_PROCESS, static_cast<id_t>(gettid()));
+  int lowered = 0;
+  std::thread t([&] {
+    LowerThreadPriority();
+    lowered = getpriority(PRIO_PROCESS, static_cast<id_t>(gettid()));
+  });
+  t.join();
+  EXPECT_EQ(lowered, std::min(before + kOffOrderPathNice, 19));
+  EXPECT_EQ(getpriority(PRIO_PROCESS, static_cast<id_t>(gettid())), before);
 }
 
 }  // namespace
