@@ -246,7 +246,11 @@ void ExchangeCore::ApplyNewOrder(const NewOrderCommand& cmd) {
   const MemberConfig* member = config_.FindMember(cmd.member);
   if (member == nullptr || !member->enabled) return reject(RejectReason::kUnknownMember);
   if (cmd.cl_ord_id.empty()) return reject(RejectReason::kInvalidClOrdId);
-  if (cl_ord_ids_.contains(MemberOrderKey{cmd.member, cmd.cl_ord_id})) {
+  // One B-tree descent: where the key would go, kept as the insertion hint below (nothing
+  // in between inserts into cl_ord_ids_).
+  const MemberOrderKey key{cmd.member, cmd.cl_ord_id};
+  const auto slot = cl_ord_ids_.lower_bound(key);
+  if (slot != cl_ord_ids_.end() && slot->first == key) {
     return reject(RejectReason::kDuplicateClOrdId);
   }
   OrderRequest request;
@@ -292,7 +296,7 @@ void ExchangeCore::ApplyNewOrder(const NewOrderCommand& cmd) {
   if (RejectReason r = ledger_->Reserve(reservation); r != RejectReason::kNone) return reject(r);
 
   ++next_order_id_;
-  cl_ord_ids_.emplace(MemberOrderKey{cmd.member, cmd.cl_ord_id}, request.id);
+  cl_ord_ids_.emplace_hint(slot, key, request.id);
   open_orders_.emplace(request.id, OrderMeta{cmd.cl_ord_id, cmd.session, cmd.instrument, Money()});
   instrument->book->Add(request, ctx_.time);
 }

@@ -940,11 +940,11 @@ void EncodeHistoryRecordHashed(HistoryRecord& record, std::string& out) {
   FixedIndex(record.index, head);
   head[8] = kLedgerEventFormatVersion;
   head[9] = kEventRecord;
-  Sha256 sha;
-  sha.Update(record.prev_hash);
-  sha.Update(head, sizeof(head));
-  sha.Update(std::string_view(out).substr(event_begin, event_end - event_begin));
-  record.hash = sha.Final();
+  record.hash = Sha256::Of(
+      {std::string_view(reinterpret_cast<const char*>(record.prev_hash.data()),
+                        record.prev_hash.size()),
+       std::string_view(reinterpret_cast<const char*>(head), sizeof(head)),
+       std::string_view(out).substr(event_begin, event_end - event_begin)});
   w.Digest(record.hash);
 }
 
@@ -989,10 +989,9 @@ Hash ComputeRecordHash(const Hash& prev_hash, uint64_t index, const LedgerEvent&
   Writer w(bytes);
   Head(w, kEventRecord);
   PutEvent(w, event);
-  Sha256 sha;
-  sha.Update(prev_hash);
-  sha.Update(bytes);
-  return sha.Final();
+  return Sha256::Of(
+      {std::string_view(reinterpret_cast<const char*>(prev_hash.data()), prev_hash.size()),
+       bytes});
 }
 
 }  // namespace dazong::receipts
