@@ -14,7 +14,10 @@ namespace dazong::exchange {
 Sequencer::Sequencer(ExchangeCore& core, JournalStore& store, const Clock& clock,
                      CommandQueue& commands, receipts::Ledger* ledger)
     : core_(core), store_(store), clock_(clock), commands_(commands), ledger_(ledger) {
-  for (Group& g : groups_) g.events.reserve(kMaxGroup * 8);
+  for (Group& g : groups_) {
+    g.commands.reserve(kMaxGroup);
+    g.events.reserve(kMaxGroup * 8);
+  }
   if (ledger_ != nullptr) ledger_->SetHistoryArchive(&store_);
 }
 
@@ -153,6 +156,7 @@ Timestamp Sequencer::NextTime() {
 void Sequencer::Group::Clear() {
   history_end = 0;
   batch.Clear();
+  commands.clear();
   events.clear();
   ledger_events.clear();
   ledger_results.clear();
@@ -161,11 +165,18 @@ void Sequencer::Group::Clear() {
 
 bool Sequencer::Fill(Group& g) {
   uint64_t seq = g.last_seq != 0 ? g.last_seq : last_applied_;
-  SequencedCommand cmd;
   bool query = false;
-  while (g.batch.command_count() < kMaxGroup && commands_.TryPop(cmd.body)) {
+  // Each command is popped straight into the group (reserved for kMaxGroup: no reallocation,
+  // so `cmd` stays valid) and applied there; its journal record is encoded at commit.
+  while (g.commands.size() < kMaxGroup) {
+    SequencedCommand& cmd = g.commands.emplace_back();
+    if (!commands_.TryPop(cmd.body)) {
+      g.commands.pop_back();
+      break;
+    }
     if (const auto* q = std::get_if<QueryCommand>(&cmd.body)) {
       queries_.push_back(*q);
+      g.commands.pop_back();
       query = true;
       break;
     }
@@ -175,26 +186,18 @@ bool Sequencer::Fill(Group& g) {
       const size_t begin = g.ledger_events.size();
       ApplyLedger(*envelope, cmd.seq, cmd.time, g.ledger_events);
       g.ledger_results.push_back({envelope->ticket, cmd.seq, begin, g.ledger_events.size()});
-      g.batch.AddCommand(cmd);
       continue;
     }
     if (ledger_ != nullptr) ledger_->BeginCommand(cmd.seq, cmd.time);
-    const size_t first_event = g.events.size();
     core_.Apply(cmd, g.events);
-    g.batch.AddCommand(cmd);
-    for (size_t i = first_event; i < g.events.size(); ++i) {
-      if (const auto* trade = std::get_if<TradeEvent>(&g.events[i].body)) {
-        g.batch.AddTrade(MakeTradeRecord(cmd.seq, *trade));
-      }
-    }
   }
-  if (g.batch.command_count() > 0) g.last_seq = seq;
+  if (!g.commands.empty()) g.last_seq = seq;
   last_applied_ = seq;
   return query;
 }
 
 void Sequencer::Seal(Group& g) {
-  if (ledger_ != nullptr && g.batch.command_count() > 0) {
+  if (ledger_ != nullptr && !g.commands.empty()) {
     const receipts::LedgerChanges changes = ledger_->TakeChanges();
     g.batch.AddLedgerChanges(*ledger_, changes);
     g.history_end = changes.history_end;
@@ -202,8 +205,17 @@ void Sequencer::Seal(Group& g) {
 }
 
 absl::Status Sequencer::CommitAndDispatch(Group& g) {
-  if (g.batch.command_count() == 0) return absl::OkStatus();
+  if (g.commands.empty()) return absl::OkStatus();
   const auto t0 = std::chrono::steady_clock::now();
+  // The journal records: every command, and a trade record for every trade (the events
+  // carry the seq of the command that caused them). The ledger's block is already in the
+  // batch (Seal). One synced write makes all of it durable together.
+  for (const SequencedCommand& cmd : g.commands) g.batch.AddCommand(cmd);
+  for (const Event& e : g.events) {
+    if (const auto* trade = std::get_if<TradeEvent>(&e.body)) {
+      g.batch.AddTrade(MakeTradeRecord(e.seq, *trade));
+    }
+  }
   if (absl::Status s = store_.Commit(g.batch); !s.ok()) return s;
   const auto t1 = std::chrono::steady_clock::now();
   last_seq_.store(g.last_seq, std::memory_order_release);
@@ -217,7 +229,7 @@ absl::Status Sequencer::CommitAndDispatch(Group& g) {
   }
   const auto t2 = std::chrono::steady_clock::now();
   AddStat(kGroups, 1);
-  AddStat(kCommands, static_cast<int64_t>(g.batch.command_count()));
+  AddStat(kCommands, static_cast<int64_t>(g.commands.size()));
   AddStat(kCommitNs, std::chrono::duration_cast<std::chrono::nanoseconds>(t1 - t0).count());
   AddStat(kDispatchNs, std::chrono::duration_cast<std::chrono::nanoseconds>(t2 - t1).count());
   return absl::OkStatus();
@@ -323,7 +335,7 @@ absl::Status Sequencer::Run() {
                               .count());
       }
       Seal(g);
-      const bool submit = g.batch.command_count() > 0;
+      const bool submit = !g.commands.empty();
       if (submit) {
         std::lock_guard<std::mutex> lock(mu_);
         submitted_ = &g;

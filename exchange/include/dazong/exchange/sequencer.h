@@ -121,6 +121,10 @@ class Sequencer {
   // One group commit's worth of work and its outputs.
   struct Group {
     JournalStore::Batch batch;
+    // The group's commands as applied (seq and time stamped). Their journal records, and the
+    // trade records of `events`, are encoded into `batch` by CommitAndDispatch: on the
+    // committer thread in Run(), so that the sequencer thread only applies.
+    std::vector<SequencedCommand> commands;
     std::vector<Event> events;
     std::vector<receipts::LedgerEvent> ledger_events;
     std::vector<LedgerResult> ledger_results;
@@ -134,7 +138,8 @@ class Sequencer {
   bool Fill(Group& g);
   // Adds the ledger's changes to the batch (the group is complete).
   void Seal(Group& g);
-  // Commits `g` and dispatches its results; on the calling thread.
+  // Encodes `g`'s journal and trade records into its batch, commits it and dispatches its
+  // results; on the calling thread.
   absl::Status CommitAndDispatch(Group& g);
   void RunQueries();
   void CommitterLoop();
