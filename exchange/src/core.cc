@@ -100,7 +100,7 @@ class ExchangeCore::BookListener final : public matching::OrderListener,
     for (const Order* o : {&buy, &sell}) {
       if (o->leaves.is_zero()) Close(o->id);
     }
-    core_.Emit(trade);
+    core_.Emit(std::move(trade));
   }
 
   void OnCancelled(const Order& order, matching::CancelReason reason) override {
@@ -186,7 +186,6 @@ ExchangeCore::Instrument* ExchangeCore::FindInstrument(InstrumentId id) {
   return &instruments_[id.value() - 1];
 }
 
-void ExchangeCore::Emit(EventBody body) { ctx_.out->push_back(Event{ctx_.seq, ctx_.time, std::move(body)}); }
 
 OrderView ExchangeCore::View(const Order& order) const {
   OrderView view;

@@ -9,6 +9,8 @@
 
 #include <cstdint>
 #include <memory>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "absl/container/btree_map.h"
@@ -99,7 +101,15 @@ class ExchangeCore {
   // Puts the timetable slot in force at ctx_.time into effect for every scheduled instrument
   // not halted; sets next_schedule_check_.
   void ApplySchedules();
-  void Emit(EventBody body);
+  // Appends the event to the command's output, built in place (an Event is 272 bytes: no
+  // temporaries copied through).
+  template <typename T>
+  void Emit(T&& body) {
+    Event& e = ctx_.out->emplace_back();
+    e.seq = ctx_.seq;
+    e.time = ctx_.time;
+    e.body.template emplace<std::decay_t<T>>(std::forward<T>(body));
+  }
   OrderView View(const matching::Order& order) const;
   Instrument* FindInstrument(InstrumentId id);
   // For a cancel or replace request with its own `request_cl_ord_id`: the member's open order
