@@ -155,6 +155,9 @@ Timestamp Sequencer::NextTime() {
 
 void Sequencer::Group::Clear() {
   history_end = 0;
+  history_begin = 0;
+  history_records.clear();
+  ledger_meta.clear();
   batch.Clear();
   commands.clear();
   events.clear();
@@ -199,18 +202,29 @@ bool Sequencer::Fill(Group& g) {
 void Sequencer::Seal(Group& g) {
   if (ledger_ != nullptr && !g.commands.empty()) {
     const receipts::LedgerChanges changes = ledger_->TakeChanges();
-    g.batch.AddLedgerChanges(*ledger_, changes);
     g.history_end = changes.history_end;
+    g.history_records.clear();
+    g.ledger_meta.clear();
+    if (!changes.empty()) {
+      const receipts::HistoryLog& history = ledger_->history();
+      g.history_begin = changes.history_begin;
+      g.history_prev = history.prev_hash(changes.history_begin);
+      for (uint64_t i = changes.history_begin; i < changes.history_end; ++i) {
+        g.history_records.push_back(history.encoded(i));
+      }
+      receipts::EncodeMeta(ledger_->state().meta, g.ledger_meta);
+    }
   }
 }
 
 absl::Status Sequencer::CommitAndDispatch(Group& g) {
   if (g.commands.empty()) return absl::OkStatus();
   const auto t0 = std::chrono::steady_clock::now();
-  // The journal records: every command, and a trade record for every trade (the events
-  // carry the seq of the command that caused them). The ledger's block is already in the
-  // batch (Seal). One synced write makes all of it durable together.
+  // The journal records: every command, a trade record for every trade (the events carry
+  // the seq of the command that caused them) and the ledger's new history as one block with
+  // its meta record (taken at Seal). One synced write makes all of it durable together.
   for (const SequencedCommand& cmd : g.commands) g.batch.AddCommand(cmd);
+  g.batch.AddLedgerBlock(g.history_begin, g.history_prev, g.history_records, g.ledger_meta);
   for (const Event& e : g.events) {
     if (const auto* trade = std::get_if<TradeEvent>(&e.body)) {
       g.batch.AddTrade(MakeTradeRecord(e.seq, *trade));
@@ -249,7 +263,8 @@ Sequencer::Stats Sequencer::stats() const {
 
 void Sequencer::TrimDurableHistory(const Group& committed) {
   // `committed` is the group last handed to the committer, now durable (or never submitted,
-  // then its history_end is from an earlier durable group or 0).
+  // then its history_end is from an earlier durable group or 0). Called only while no group
+  // is being committed: a group in flight holds views into the log's records (Seal).
   if (ledger_ != nullptr && committed.history_end != 0) ledger_->TrimHistory(committed.history_end);
 }
 

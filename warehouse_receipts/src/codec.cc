@@ -948,19 +948,26 @@ void EncodeHistoryRecordHashed(HistoryRecord& record, std::string& out) {
   w.Digest(record.hash);
 }
 
-void EncodeHistoryBlock(const HistoryLog& log, uint64_t begin, uint64_t end, std::string& out) {
+void EncodeHistoryBlock(uint64_t begin, const Hash& prev_hash,
+                        std::span<const std::string_view> records, std::string& out) {
   Writer w(out);
   Head(w, kHistoryBlock);
   w.Int<uint64_t>(begin);
   // The chain head before the block's first record: a reader of this block alone can check
   // the block's first link (and every later one from the records' own hashes).
-  w.Digest(log.prev_hash(begin));
-  w.Int<uint32_t>(static_cast<uint32_t>(end - begin));
-  for (uint64_t i = begin; i < end; ++i) {
-    const std::string_view record = log.encoded(i);
+  w.Digest(prev_hash);
+  w.Int<uint32_t>(static_cast<uint32_t>(records.size()));
+  for (const std::string_view record : records) {
     w.Int<uint32_t>(static_cast<uint32_t>(record.size()));
     w.Raw(record);
   }
+}
+
+void EncodeHistoryBlock(const HistoryLog& log, uint64_t begin, uint64_t end, std::string& out) {
+  std::vector<std::string_view> records;
+  records.reserve(end - begin);
+  for (uint64_t i = begin; i < end; ++i) records.push_back(log.encoded(i));
+  EncodeHistoryBlock(begin, log.prev_hash(begin), records, out);
 }
 
 absl::Status DecodeHistoryBlock(std::string_view bytes, uint64_t& first, Hash& prev_hash,

@@ -130,6 +130,14 @@ class Sequencer {
     std::vector<LedgerResult> ledger_results;
     uint64_t last_seq = 0;
     uint64_t history_end = 0;  // the ledger's history size after this group (0: no ledger)
+    // The ledger's new history records, taken at Seal for the committer to encode into the
+    // batch: views into the ledger's HistoryLog (records are never changed once appended, and
+    // the log is trimmed only when no group is being committed), the chain head before them,
+    // and the encoded meta record.
+    uint64_t history_begin = 0;
+    receipts::Hash history_prev{};
+    std::vector<std::string_view> history_records;
+    std::string ledger_meta;
     void Clear();
   };
   // Pops and applies commands into `g` until it is full or the queue is empty; stops after a
