@@ -100,7 +100,7 @@ class ExchangeCore::BookListener final : public matching::OrderListener,
     for (const Order* o : {&buy, &sell}) {
       if (o->leaves.is_zero()) Close(o->id);
     }
-    core_.Emit(trade);
+    core_.Emit(std::move(trade));
   }
 
   void OnCancelled(const Order& order, matching::CancelReason reason) override {
@@ -186,7 +186,6 @@ ExchangeCore::Instrument* ExchangeCore::FindInstrument(InstrumentId id) {
   return &instruments_[id.value() - 1];
 }
 
-void ExchangeCore::Emit(EventBody body) { ctx_.out->push_back(Event{ctx_.seq, ctx_.time, std::move(body)}); }
 
 OrderView ExchangeCore::View(const Order& order) const {
   OrderView view;
@@ -246,7 +245,11 @@ void ExchangeCore::ApplyNewOrder(const NewOrderCommand& cmd) {
   const MemberConfig* member = config_.FindMember(cmd.member);
   if (member == nullptr || !member->enabled) return reject(RejectReason::kUnknownMember);
   if (cmd.cl_ord_id.empty()) return reject(RejectReason::kInvalidClOrdId);
-  if (cl_ord_ids_.contains(MemberOrderKey{cmd.member, cmd.cl_ord_id})) {
+  // One B-tree descent: where the key would go, kept as the insertion hint below (nothing
+  // in between inserts into cl_ord_ids_).
+  const MemberOrderKey key{cmd.member, cmd.cl_ord_id};
+  const auto slot = cl_ord_ids_.lower_bound(key);
+  if (slot != cl_ord_ids_.end() && slot->first == key) {
     return reject(RejectReason::kDuplicateClOrdId);
   }
   OrderRequest request;
@@ -292,7 +295,7 @@ void ExchangeCore::ApplyNewOrder(const NewOrderCommand& cmd) {
   if (RejectReason r = ledger_->Reserve(reservation); r != RejectReason::kNone) return reject(r);
 
   ++next_order_id_;
-  cl_ord_ids_.emplace(MemberOrderKey{cmd.member, cmd.cl_ord_id}, request.id);
+  cl_ord_ids_.emplace_hint(slot, key, request.id);
   open_orders_.emplace(request.id, OrderMeta{cmd.cl_ord_id, cmd.session, cmd.instrument, Money()});
   instrument->book->Add(request, ctx_.time);
 }

@@ -73,6 +73,17 @@ void JournalStore::Batch::AddLedgerChanges(const receipts::Ledger& ledger,
   batch_->Put(AsSlice(kLedgerMetaKey), AsSlice(value_));
 }
 
+void JournalStore::Batch::AddLedgerBlock(uint64_t begin, const receipts::Hash& prev_hash,
+                                         std::span<const std::string_view> records,
+                                         std::string_view meta) {
+  if (records.empty()) return;
+  MakeKey(key_, kHistoryPrefix, begin);
+  value_.clear();
+  receipts::EncodeHistoryBlock(begin, prev_hash, records, value_);
+  batch_->Put(AsSlice(key_), AsSlice(value_));
+  batch_->Put(AsSlice(kLedgerMetaKey), AsSlice(meta));
+}
+
 void JournalStore::Batch::Clear() {
   batch_->Clear();
   commands_ = 0;

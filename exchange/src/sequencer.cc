@@ -14,7 +14,10 @@ namespace dazong::exchange {
 Sequencer::Sequencer(ExchangeCore& core, JournalStore& store, const Clock& clock,
                      CommandQueue& commands, receipts::Ledger* ledger)
     : core_(core), store_(store), clock_(clock), commands_(commands), ledger_(ledger) {
-  for (Group& g : groups_) g.events.reserve(kMaxGroup * 8);
+  for (Group& g : groups_) {
+    g.commands.reserve(kMaxGroup);
+    g.events.reserve(kMaxGroup * 8);
+  }
   if (ledger_ != nullptr) ledger_->SetHistoryArchive(&store_);
 }
 
@@ -152,7 +155,11 @@ Timestamp Sequencer::NextTime() {
 
 void Sequencer::Group::Clear() {
   history_end = 0;
+  history_begin = 0;
+  history_records.clear();
+  ledger_meta.clear();
   batch.Clear();
+  commands.clear();
   events.clear();
   ledger_events.clear();
   ledger_results.clear();
@@ -161,11 +168,18 @@ void Sequencer::Group::Clear() {
 
 bool Sequencer::Fill(Group& g) {
   uint64_t seq = g.last_seq != 0 ? g.last_seq : last_applied_;
-  SequencedCommand cmd;
   bool query = false;
-  while (g.batch.command_count() < kMaxGroup && commands_.TryPop(cmd.body)) {
+  // Each command is popped straight into the group (reserved for kMaxGroup: no reallocation,
+  // so `cmd` stays valid) and applied there; its journal record is encoded at commit.
+  while (g.commands.size() < kMaxGroup) {
+    SequencedCommand& cmd = g.commands.emplace_back();
+    if (!commands_.TryPop(cmd.body)) {
+      g.commands.pop_back();
+      break;
+    }
     if (const auto* q = std::get_if<QueryCommand>(&cmd.body)) {
       queries_.push_back(*q);
+      g.commands.pop_back();
       query = true;
       break;
     }
@@ -175,35 +189,47 @@ bool Sequencer::Fill(Group& g) {
       const size_t begin = g.ledger_events.size();
       ApplyLedger(*envelope, cmd.seq, cmd.time, g.ledger_events);
       g.ledger_results.push_back({envelope->ticket, cmd.seq, begin, g.ledger_events.size()});
-      g.batch.AddCommand(cmd);
       continue;
     }
     if (ledger_ != nullptr) ledger_->BeginCommand(cmd.seq, cmd.time);
-    const size_t first_event = g.events.size();
     core_.Apply(cmd, g.events);
-    g.batch.AddCommand(cmd);
-    for (size_t i = first_event; i < g.events.size(); ++i) {
-      if (const auto* trade = std::get_if<TradeEvent>(&g.events[i].body)) {
-        g.batch.AddTrade(MakeTradeRecord(cmd.seq, *trade));
-      }
-    }
   }
-  if (g.batch.command_count() > 0) g.last_seq = seq;
+  if (!g.commands.empty()) g.last_seq = seq;
   last_applied_ = seq;
   return query;
 }
 
 void Sequencer::Seal(Group& g) {
-  if (ledger_ != nullptr && g.batch.command_count() > 0) {
+  if (ledger_ != nullptr && !g.commands.empty()) {
     const receipts::LedgerChanges changes = ledger_->TakeChanges();
-    g.batch.AddLedgerChanges(*ledger_, changes);
     g.history_end = changes.history_end;
+    g.history_records.clear();
+    g.ledger_meta.clear();
+    if (!changes.empty()) {
+      const receipts::HistoryLog& history = ledger_->history();
+      g.history_begin = changes.history_begin;
+      g.history_prev = history.prev_hash(changes.history_begin);
+      for (uint64_t i = changes.history_begin; i < changes.history_end; ++i) {
+        g.history_records.push_back(history.encoded(i));
+      }
+      receipts::EncodeMeta(ledger_->state().meta, g.ledger_meta);
+    }
   }
 }
 
 absl::Status Sequencer::CommitAndDispatch(Group& g) {
-  if (g.batch.command_count() == 0) return absl::OkStatus();
+  if (g.commands.empty()) return absl::OkStatus();
   const auto t0 = std::chrono::steady_clock::now();
+  // The journal records: every command, a trade record for every trade (the events carry
+  // the seq of the command that caused them) and the ledger's new history as one block with
+  // its meta record (taken at Seal). One synced write makes all of it durable together.
+  for (const SequencedCommand& cmd : g.commands) g.batch.AddCommand(cmd);
+  g.batch.AddLedgerBlock(g.history_begin, g.history_prev, g.history_records, g.ledger_meta);
+  for (const Event& e : g.events) {
+    if (const auto* trade = std::get_if<TradeEvent>(&e.body)) {
+      g.batch.AddTrade(MakeTradeRecord(e.seq, *trade));
+    }
+  }
   if (absl::Status s = store_.Commit(g.batch); !s.ok()) return s;
   const auto t1 = std::chrono::steady_clock::now();
   last_seq_.store(g.last_seq, std::memory_order_release);
@@ -217,7 +243,7 @@ absl::Status Sequencer::CommitAndDispatch(Group& g) {
   }
   const auto t2 = std::chrono::steady_clock::now();
   AddStat(kGroups, 1);
-  AddStat(kCommands, static_cast<int64_t>(g.batch.command_count()));
+  AddStat(kCommands, static_cast<int64_t>(g.commands.size()));
   AddStat(kCommitNs, std::chrono::duration_cast<std::chrono::nanoseconds>(t1 - t0).count());
   AddStat(kDispatchNs, std::chrono::duration_cast<std::chrono::nanoseconds>(t2 - t1).count());
   return absl::OkStatus();
@@ -237,7 +263,8 @@ Sequencer::Stats Sequencer::stats() const {
 
 void Sequencer::TrimDurableHistory(const Group& committed) {
   // `committed` is the group last handed to the committer, now durable (or never submitted,
-  // then its history_end is from an earlier durable group or 0).
+  // then its history_end is from an earlier durable group or 0). Called only while no group
+  // is being committed: a group in flight holds views into the log's records (Seal).
   if (ledger_ != nullptr && committed.history_end != 0) ledger_->TrimHistory(committed.history_end);
 }
 
@@ -323,12 +350,12 @@ absl::Status Sequencer::Run() {
                               .count());
       }
       Seal(g);
-      const bool submit = g.batch.command_count() > 0;
+      const bool submit = !g.commands.empty();
       if (submit && !query && commands_.Empty()) {
         // Nothing queued to apply while this group syncs: commit it on this thread rather than
         // hand it to the committer and wait (two thread wake-ups on the path of every order
         // at low rates). The committer is idle (wait_idle above), so sinks still never run
-        // concurrently.
+        // concurrently, and no history is trimmed while the group is being committed.
         status = CommitAndDispatch(g);
         if (!status.ok()) break;
         TrimDurableHistory(g);

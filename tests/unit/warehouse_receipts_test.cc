@@ -1033,5 +1033,25 @@ TEST(Sha256Test, EqualsLibsodiumForEveryLengthAndSplitOnBothPaths) {
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
+// Sha256::Of (the one-pass digest of up to three parts used for history records and
+// receipt chains) equals libsodium's for every length up to past its one-shot limit, with
+// the input cut into three parts at random, on both paths.
+TEST(Sha256Test, OneShotEqualsLibsodiumForEveryLengthOnBothPaths) {
+  std::mt19937_64 rng(11);
+  for (bool portable : {false, true}) {
+    Sha256::ForcePortableForTesting(portable);
+    for (size_t len = 0; len <= Sha256::kOneShotBytes + 80; ++len) {
+      std::string bytes(len, '\0');
+      for (char& c : bytes) c = static_cast<char>(rng());
+      const size_t a = len == 0 ? 0 : rng() % (len + 1);
+      const size_t b = a + (len - a == 0 ? 0 : rng() % (len - a + 1));
+      const std::string_view v(bytes);
+      ASSERT_EQ(Sha256::Of({v.substr(0, a), v.substr(a, b - a), v.substr(b)}), Sodium(bytes))
+          << "length " << len << (portable ? " portable" : "");
+    }
+  }
+  Sha256::ForcePortableForTesting(false);
+}
+
 }  // namespace
 }  // namespace dazong::receipts

@@ -940,27 +940,34 @@ void EncodeHistoryRecordHashed(HistoryRecord& record, std::string& out) {
   FixedIndex(record.index, head);
   head[8] = kLedgerEventFormatVersion;
   head[9] = kEventRecord;
-  Sha256 sha;
-  sha.Update(record.prev_hash);
-  sha.Update(head, sizeof(head));
-  sha.Update(std::string_view(out).substr(event_begin, event_end - event_begin));
-  record.hash = sha.Final();
+  record.hash = Sha256::Of(
+      {std::string_view(reinterpret_cast<const char*>(record.prev_hash.data()),
+                        record.prev_hash.size()),
+       std::string_view(reinterpret_cast<const char*>(head), sizeof(head)),
+       std::string_view(out).substr(event_begin, event_end - event_begin)});
   w.Digest(record.hash);
 }
 
-void EncodeHistoryBlock(const HistoryLog& log, uint64_t begin, uint64_t end, std::string& out) {
+void EncodeHistoryBlock(uint64_t begin, const Hash& prev_hash,
+                        std::span<const std::string_view> records, std::string& out) {
   Writer w(out);
   Head(w, kHistoryBlock);
   w.Int<uint64_t>(begin);
   // The chain head before the block's first record: a reader of this block alone can check
   // the block's first link (and every later one from the records' own hashes).
-  w.Digest(log.prev_hash(begin));
-  w.Int<uint32_t>(static_cast<uint32_t>(end - begin));
-  for (uint64_t i = begin; i < end; ++i) {
-    const std::string_view record = log.encoded(i);
+  w.Digest(prev_hash);
+  w.Int<uint32_t>(static_cast<uint32_t>(records.size()));
+  for (const std::string_view record : records) {
     w.Int<uint32_t>(static_cast<uint32_t>(record.size()));
     w.Raw(record);
   }
+}
+
+void EncodeHistoryBlock(const HistoryLog& log, uint64_t begin, uint64_t end, std::string& out) {
+  std::vector<std::string_view> records;
+  records.reserve(end - begin);
+  for (uint64_t i = begin; i < end; ++i) records.push_back(log.encoded(i));
+  EncodeHistoryBlock(begin, log.prev_hash(begin), records, out);
 }
 
 absl::Status DecodeHistoryBlock(std::string_view bytes, uint64_t& first, Hash& prev_hash,
@@ -989,10 +996,9 @@ Hash ComputeRecordHash(const Hash& prev_hash, uint64_t index, const LedgerEvent&
   Writer w(bytes);
   Head(w, kEventRecord);
   PutEvent(w, event);
-  Sha256 sha;
-  sha.Update(prev_hash);
-  sha.Update(bytes);
-  return sha.Final();
+  return Sha256::Of(
+      {std::string_view(reinterpret_cast<const char*>(prev_hash.data()), prev_hash.size()),
+       bytes});
 }
 
 }  // namespace dazong::receipts

@@ -174,6 +174,46 @@ void Sha256::Update(const void* data, size_t size) {
   buffered_ = size;
 }
 
+namespace {
+Hash StateToHash(const uint32_t state[8]) {
+  Hash out{};
+  for (int i = 0; i < 8; ++i) {
+    out[4 * i] = static_cast<uint8_t>(state[i] >> 24);
+    out[4 * i + 1] = static_cast<uint8_t>(state[i] >> 16);
+    out[4 * i + 2] = static_cast<uint8_t>(state[i] >> 8);
+    out[4 * i + 3] = static_cast<uint8_t>(state[i]);
+  }
+  return out;
+}
+}  // namespace
+
+Hash Sha256::Of(std::initializer_list<std::string_view> parts) {
+  size_t total = 0;
+  for (std::string_view p : parts) total += p.size();
+  if (total > kOneShotBytes) {
+    Sha256 sha;
+    for (std::string_view p : parts) sha.Update(p);
+    return sha.Final();
+  }
+  // Message, 0x80, zeros up to 56 mod 64, the bit length big-endian: whole blocks.
+  alignas(16) uint8_t buffer[kOneShotBytes + 72];
+  size_t n = 0;
+  for (std::string_view p : parts) {
+    std::memcpy(buffer + n, p.data(), p.size());
+    n += p.size();
+  }
+  const size_t blocks = (total + 8) / 64 + 1;
+  const size_t end = blocks * 64;
+  buffer[n++] = 0x80;
+  std::memset(buffer + n, 0, end - 8 - n);
+  const uint64_t bits = static_cast<uint64_t>(total) * 8;
+  for (int i = 0; i < 8; ++i) buffer[end - 8 + i] = static_cast<uint8_t>(bits >> (56 - 8 * i));
+  uint32_t state[8];
+  std::memcpy(state, kInitialState, sizeof(state));
+  Select()(state, buffer, blocks);
+  return StateToHash(state);
+}
+
 Hash Sha256::Final() {
   const uint64_t bits = total_ * 8;
   uint8_t pad[72] = {0x80};
@@ -182,14 +222,7 @@ Hash Sha256::Final() {
   for (int i = 0; i < 8; ++i) length[i] = static_cast<uint8_t>(bits >> (56 - 8 * i));
   Update(pad, pad_len);
   Update(length, 8);
-  Hash out{};
-  for (int i = 0; i < 8; ++i) {
-    out[4 * i] = static_cast<uint8_t>(state_[i] >> 24);
-    out[4 * i + 1] = static_cast<uint8_t>(state_[i] >> 16);
-    out[4 * i + 2] = static_cast<uint8_t>(state_[i] >> 8);
-    out[4 * i + 3] = static_cast<uint8_t>(state_[i]);
-  }
-  return out;
+  return StateToHash(state_);
 }
 
 }  // namespace dazong::receipts

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <string_view>
 
 #include "dazong/warehouse_receipts/types.h"
@@ -19,6 +20,12 @@ class Sha256 {
   void Update(std::string_view bytes) { Update(bytes.data(), bytes.size()); }
   void Update(const Hash& h) { Update(h.data(), h.size()); }
   Hash Final();
+
+  // The digest of the concatenation of `parts`, in one pass: when they total at most
+  // kOneShotBytes, they are copied once into a padded stack buffer and compressed in a single
+  // call (no per-part buffering); longer inputs go through Update/Final. Same digest either way.
+  static constexpr size_t kOneShotBytes = 440;
+  static Hash Of(std::initializer_list<std::string_view> parts);
 
   // True when the SHA extensions are in use (for benchmarks and tests).
   static bool Accelerated();

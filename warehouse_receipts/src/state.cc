@@ -1,6 +1,7 @@
 #include "dazong/warehouse_receipts/state.h"
 
 #include <algorithm>
+#include <span>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -14,12 +15,11 @@ absl::Status Bad(std::string text) { return absl::FailedPreconditionError(std::m
 std::string Rid(ReceiptId id) { return absl::StrCat("receipt ", id.value()); }
 std::string Oid(OrderId id) { return absl::StrCat("order ", id.value()); }
 
-Hash ChainHash(const Hash& prev, const Hash& next) {
-  Sha256 sha;
-  sha.Update(prev);
-  sha.Update(next);
-  return sha.Final();
+std::string_view Bytes(const Hash& h) {
+  return {reinterpret_cast<const char*>(h.data()), h.size()};
 }
+
+Hash ChainHash(const Hash& prev, const Hash& next) { return Sha256::Of({Bytes(prev), Bytes(next)}); }
 
 StockKey KeyOf(const Receipt& r) { return {r.warehouse, r.elements.commodity, r.elements.grade}; }
 
@@ -90,8 +90,11 @@ bool AddMoney(Money& m, int64_t delta) {
 
 class Applier {
  public:
-  Applier(const ConfigIndex& cfg, LedgerState& s, const HistoryRecord& rec)
-      : cfg_(cfg), s_(s), rec_(rec), time_(rec.event.time) {}
+  // `known`: receipts the caller has already looked up (map nodes: they stay valid), so that
+  // Find does not search the map again for them.
+  Applier(const ConfigIndex& cfg, LedgerState& s, const HistoryRecord& rec,
+          std::span<const std::pair<ReceiptId, Receipt*>> known = {})
+      : cfg_(cfg), s_(s), rec_(rec), time_(rec.event.time), known_(known) {}
 
   absl::Status operator()(const StockReported& e) {
     const WarehouseConfig* w = cfg_.Warehouse(e.key.warehouse);
@@ -723,6 +726,9 @@ class Applier {
   }
 
   Receipt* Find(ReceiptId id) {
+    for (const auto& [known_id, r] : known_) {
+      if (known_id == id) return r;
+    }
     auto it = s_.receipts.find(id);
     return it == s_.receipts.end() ? nullptr : &it->second;
   }
@@ -731,6 +737,7 @@ class Applier {
   LedgerState& s_;
   const HistoryRecord& rec_;
   Timestamp time_;
+  std::span<const std::pair<ReceiptId, Receipt*>> known_;
 };
 
 }  // namespace
@@ -758,7 +765,8 @@ absl::Status ApplyEvent(const ConfigIndex& config, LedgerState& state, const His
     UnlinkFree(state, it->second);
     if (n_known < kKnown) known[n_known++] = {id, &it->second};
   });
-  Applier applier(config, state, record);
+  Applier applier(config, state, record,
+                  std::span<const std::pair<ReceiptId, Receipt*>>(known, n_known));
   absl::Status status = std::visit(applier, record.event.body);
   if (!status.ok()) return status;
   ForEachTouchedReceipt(record.event.body, [&](ReceiptId id) {

@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -56,6 +57,11 @@ class JournalStore final : public receipts::HistoryArchive {
     void AddTrade(const TradeRecord& trade);
     // The ledger's new history records (one block) and its meta record.
     void AddLedgerChanges(const receipts::Ledger& ledger, const receipts::LedgerChanges& changes);
+    // The same from parts taken earlier: the new records' encodings (records [begin, begin +
+    // records.size())), the chain head before them and the encoded meta record
+    // (receipts::EncodeMeta). Nothing is added when `records` is empty.
+    void AddLedgerBlock(uint64_t begin, const receipts::Hash& prev_hash,
+                        std::span<const std::string_view> records, std::string_view meta);
     void Clear();
     size_t command_count() const { return commands_; }
 

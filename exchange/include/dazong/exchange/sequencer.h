@@ -124,11 +124,23 @@ class Sequencer {
   // One group commit's worth of work and its outputs.
   struct Group {
     JournalStore::Batch batch;
+    // The group's commands as applied (seq and time stamped). Their journal records, and the
+    // trade records of `events`, are encoded into `batch` by CommitAndDispatch: on the
+    // committer thread in Run(), so that the sequencer thread only applies.
+    std::vector<SequencedCommand> commands;
     std::vector<Event> events;
     std::vector<receipts::LedgerEvent> ledger_events;
     std::vector<LedgerResult> ledger_results;
     uint64_t last_seq = 0;
     uint64_t history_end = 0;  // the ledger's history size after this group (0: no ledger)
+    // The ledger's new history records, taken at Seal for the committer to encode into the
+    // batch: views into the ledger's HistoryLog (records are never changed once appended, and
+    // the log is trimmed only when no group is being committed), the chain head before them,
+    // and the encoded meta record.
+    uint64_t history_begin = 0;
+    receipts::Hash history_prev{};
+    std::vector<std::string_view> history_records;
+    std::string ledger_meta;
     void Clear();
   };
   // Pops and applies commands into `g` until it is full or the queue is empty; stops after a
@@ -137,7 +149,8 @@ class Sequencer {
   bool Fill(Group& g);
   // Adds the ledger's changes to the batch (the group is complete).
   void Seal(Group& g);
-  // Commits `g` and dispatches its results; on the calling thread.
+  // Encodes `g`'s journal and trade records into its batch, commits it and dispatches its
+  // results; on the calling thread.
   absl::Status CommitAndDispatch(Group& g);
   void RunQueries();
   void CommitterLoop();

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <functional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -80,6 +81,11 @@ void EncodeHistoryRecordHashed(HistoryRecord& record, std::string& out);
 // header, varint index of the first record, the chain head before it (the hash of record
 // begin - 1, zero for record 0), varint count, then each record as varint size + bytes.
 void EncodeHistoryBlock(const HistoryLog& log, uint64_t begin, uint64_t end, std::string& out);
+// The same block from the records' encodings (e.g. views into a HistoryLog taken earlier, so
+// that another thread can build the block while the log grows), the first one's index and
+// the chain head before it.
+void EncodeHistoryBlock(uint64_t begin, const Hash& prev_hash,
+                        std::span<const std::string_view> records, std::string& out);
 // Visits the encoded records of a block in order; sets `first` to the first one's index and
 // `prev_hash` to the chain head before it. Blocks of another format are refused (DataLoss
 // naming the format).
