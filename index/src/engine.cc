@@ -194,6 +194,7 @@ struct IndexEngine::IndexState {
   std::string trade_prefix;         // "T-<id>-"
   std::string grid_prefix;          // "G-<id>-"
   std::string hash_suffix;          // "-<first 16 hex digits of the parameter hash>"
+  IndexRecord direct;               // the intraday record reused with a direct sink
 };
 
 namespace {
@@ -573,21 +574,56 @@ void IndexEngine::Identify(IndexState& s, const IndexParameters& p, IndexRecord&
   r.seq = ++s.seq;
 }
 
+void IndexEngine::FlushDirect(std::vector<IndexRecord>& out) {
+  for (IndexRecord& r : out) {
+    (*direct_sink_)(std::move(r));
+    Recycle(r);
+  }
+  out.clear();
+}
+
+// IndexRecord's size, so that a field added to it is also reset below (the reused record).
+static_assert(sizeof(IndexRecord) == 464, "reset the new field in EmitIntraday");
+
 void IndexEngine::EmitIntraday(IndexState& s, Timestamp as_of, Timestamp from, Timestamp to,
                                bool grid, uint64_t trade_id, std::vector<IndexRecord>& out) {
   const IndexParameters& p = *s.params;
   const InstrumentDay& day = s.inst->today;
-  IndexRecord& r = out.emplace_back();
-  // Reuse the buffers of records the caller is done with (Recycle).
-  if (!spare_ids_.empty()) {
-    r.calc_id.swap(spare_ids_.back());
-    spare_ids_.pop_back();
+  const bool direct = direct_sink_ != nullptr;
+  if (direct && !out.empty()) FlushDirect(out);  // the records made before this one go first
+  IndexRecord& r = direct ? s.direct : out.emplace_back();
+  if (direct) {
+    // Every field as a new record has it, then set below as for a new record (the strings and
+    // vectors keep their buffers).
+    r.index_id.clear();
     r.calc_id.clear();
-  }
-  if (!spare_hashes_.empty()) {
-    r.params_hash.swap(spare_hashes_.back());
-    spare_hashes_.pop_back();
+    r.has_value = false;
+    r.value = 0;
+    r.level = kLevelNone;
+    r.methodology_version.clear();
     r.params_hash.clear();
+    r.price_low = r.price_high = 0;
+    r.top_member = 0;
+    r.top_share_bps = 0;
+    r.used.clear();
+    r.excluded.clear();
+    r.missed.clear();
+    r.inputs.clear();
+    r.supersedes.clear();
+    r.reason.clear();
+    r.alerts.clear();
+  } else {
+    // Reuse the buffers of records the caller is done with (Recycle).
+    if (!spare_ids_.empty()) {
+      r.calc_id.swap(spare_ids_.back());
+      spare_ids_.pop_back();
+      r.calc_id.clear();
+    }
+    if (!spare_hashes_.empty()) {
+      r.params_hash.swap(spare_hashes_.back());
+      spare_hashes_.pop_back();
+      r.params_hash.clear();
+    }
   }
   r.kind = RecordKind::kIntraday;
   r.date = day_;
@@ -640,6 +676,7 @@ void IndexEngine::EmitIntraday(IndexState& s, Timestamp as_of, Timestamp from, T
     r.calc_id.append(buf, res.ptr);
   }
   r.calc_id.append(s.hash_suffix);
+  if (direct) (*direct_sink_)(std::move(r));
 }
 
 void IndexEngine::ProcessGrid(IndexState& s, std::vector<IndexRecord>& out) {
@@ -1041,7 +1078,9 @@ absl::Status Recompute(const Methodology& methodology, const std::vector<Recompu
 
 Recomputer::Recomputer(const Methodology& methodology, EngineOptions options,
                        const std::function<void(IndexRecord&&)>& sink)
-    : engine_(methodology, options), sink_(sink) {}
+    : engine_(methodology, options), sink_(sink) {
+  engine_.direct_sink_ = &sink_;
+}
 
 void Recomputer::Flush() {
   for (IndexRecord& r : out_) {

@@ -113,6 +113,12 @@ class IndexEngine {
   // String buffers given back by Recycle: calc ids and parameter hashes.
   std::vector<std::string> spare_ids_, spare_hashes_;
   std::vector<IndexTrade> fixing_scratch_;  // a fixing's trades widened from the day's store
+  // Set by a Recomputer: intraday records are built in a record kept per index (no record
+  // constructed or destroyed per trade) and handed straight to this sink, after the records
+  // already in `out` (handed first, in order, and `out` emptied), so the order is the same.
+  const std::function<void(IndexRecord&&)>* direct_sink_ = nullptr;
+  void FlushDirect(std::vector<IndexRecord>& out);
+  friend class Recomputer;
   std::vector<std::unique_ptr<IndexState>> index_storage_;
   std::vector<std::unique_ptr<InstrumentState>> instrument_storage_;
 };
