@@ -59,6 +59,10 @@ class TradeStore {
   }
   bool empty() const { return size() == 0; }
   size_t size() const { return wide_ ? wide_trades_.size() : narrow_.size(); }
+  // The reserved memory (for prefault hints).
+  void* data() { return wide_ ? static_cast<void*>(wide_trades_.data()) : narrow_.data(); }
+  size_t capacity() const { return wide_ ? wide_trades_.capacity() : narrow_.capacity(); }
+  size_t bytes_per_trade() const { return wide_ ? sizeof(IndexTrade) : sizeof(Narrow); }
 
   void push_back(const IndexTrade& t) {
     if (!wide_) {
@@ -365,6 +369,13 @@ IndexEngine::IndexEngine(const Methodology& methodology, EngineOptions options)
 
 IndexEngine::~IndexEngine() = default;
 
+void IndexEngine::AnnounceStore(InstrumentState& inst) {
+  TradeStore& t = inst.today.trades;
+  if (!options_.on_store_reserved || t.capacity() == 0) return;
+  options_.on_store_reserved(inst.id, inst.today.day, t.data(), t.capacity() * t.bytes_per_trade(),
+                             t.bytes_per_trade());
+}
+
 void IndexEngine::Start(Timestamp t) {
   started_ = true;
   day_ = LocalDayOf(t);
@@ -380,6 +391,7 @@ void IndexEngine::Start(Timestamp t) {
     inst->today.day = day_;
     inst->today.trades.reserve(options_.reserve_trades);
     inst->today.busted.reserve(options_.reserve_trades);
+    AnnounceStore(*inst);
   }
   if (options_.intraday_records) {
     for (IndexState* s : order_) s->eligible.reserve(options_.reserve_trades);
@@ -822,6 +834,7 @@ void IndexEngine::RollDay() {
     inst->today.day = day_ + 1;
     inst->today.trades.reserve(options_.reserve_trades);
     inst->today.busted.reserve(options_.reserve_trades);
+    AnnounceStore(*inst);
   }
   ++day_;
   PrepareDay();

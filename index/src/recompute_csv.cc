@@ -1,11 +1,14 @@
 #include "dazong/index/recompute_csv.h"
 
+#include <sys/mman.h>
+
 #include <algorithm>
 #include <array>
 #include <atomic>
 #include <bit>
 #include <climits>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <thread>
 #include <utility>
@@ -562,19 +565,104 @@ class TradeRing {
   alignas(64) std::atomic<uint64_t> consumed_{0};
 };
 
-// Parses `text` on its own thread into `ring`, ahead of the consumer. The destructor stops it
-// (cancel, then drain to its last batch) if the consumer did not read to the end.
+// Where the engine reserved each instrument's trade store for a day (written on the
+// calculation thread through EngineOptions::on_store_reserved, read by the parser thread),
+// so that the parser thread can fault the store's pages in (the kernel zeroes them) just
+// ahead of the calculation, which then finds them ready. Only a hint: the pages' contents
+// are not touched (MADV_POPULATE_WRITE), and a stale range is harmless.
+class StoreHints {
+ public:
+  static constexpr uint32_t kInstruments = 64;  // instrument ids above are not prefaulted
+
+  void Set(uint32_t instrument, LocalDay day, void* data, size_t bytes, size_t per_trade) {
+    if (instrument >= kInstruments) return;
+    Slot& s = slots_[instrument];
+    s.day.store(0, std::memory_order_relaxed);  // a seqlock: 0 while the fields change
+    std::atomic_thread_fence(std::memory_order_release);
+    s.data.store(reinterpret_cast<uintptr_t>(data), std::memory_order_relaxed);
+    s.bytes.store(bytes, std::memory_order_relaxed);
+    s.per_trade.store(per_trade, std::memory_order_relaxed);
+    s.day.store(static_cast<int64_t>(day) + 1, std::memory_order_release);
+  }
+
+  // The parser thread's side: `parsed[i]` trades of instrument i parsed so far on `day`.
+  class Prefaulter {
+   public:
+    explicit Prefaulter(StoreHints& hints) : hints_(hints) {}
+    void Count(const IndexTrade& t) {
+      if (t.time >= next_midnight_) {
+        day_ = LocalDayOf(t.time);
+        next_midnight_ = UtcOfLocal(day_ + 1, 0);
+        parsed_.fill(0);
+      }
+      if (t.instrument < kInstruments) ++parsed_[t.instrument];
+    }
+    // Faults in each store up to `kAhead` trades past what has been parsed, at most kChunk
+    // bytes a call and store.
+    void Run() {
+      for (uint32_t i = 0; i < kInstruments; ++i) {
+        if (parsed_[i] == 0) continue;
+        Slot& s = hints_.slots_[i];
+        const int64_t d1 = s.day.load(std::memory_order_acquire);
+        const uintptr_t data = s.data.load(std::memory_order_relaxed);
+        const size_t bytes = s.bytes.load(std::memory_order_relaxed);
+        const size_t per_trade = s.per_trade.load(std::memory_order_relaxed);
+        std::atomic_thread_fence(std::memory_order_acquire);
+        if (d1 != static_cast<int64_t>(day_) + 1 || s.day.load(std::memory_order_relaxed) != d1) continue;
+        if (data != store_[i]) {  // a new store
+          store_[i] = data;
+          done_[i] = 0;
+        }
+        const size_t want = std::min(bytes, (parsed_[i] + kAhead) * per_trade);
+        if (want <= done_[i]) continue;
+        const size_t until = std::min(want, done_[i] + kChunk);
+        const uintptr_t from = (data + done_[i]) & ~uintptr_t{4095};
+        const uintptr_t to = (data + until + 4095) & ~uintptr_t{4095};
+        madvise(reinterpret_cast<void*>(from), to - from, MADV_POPULATE_WRITE);
+        done_[i] = until;
+      }
+    }
+
+   private:
+    static constexpr size_t kAhead = 1 << 16;
+    static constexpr size_t kChunk = size_t{4} << 20;
+    StoreHints& hints_;
+    LocalDay day_ = 0;
+    Timestamp next_midnight_ = INT64_MIN;
+    std::array<size_t, kInstruments> parsed_{};
+    std::array<uintptr_t, kInstruments> store_{};
+    std::array<size_t, kInstruments> done_{};
+  };
+
+ private:
+  struct Slot {
+    std::atomic<int64_t> day{0};  // LocalDay + 1; 0: none or changing
+    std::atomic<uintptr_t> data{0};
+    std::atomic<size_t> bytes{0};
+    std::atomic<size_t> per_trade{0};
+  };
+  std::array<Slot, kInstruments> slots_;
+};
+
+// Parses `text` on its own thread into `ring`, ahead of the consumer (and, with `hints`,
+// faults in the engine's trade stores ahead of it). The destructor stops it (cancel, then
+// drain to its last batch) if the consumer did not read to the end.
 class ParserThread {
  public:
-  ParserThread(std::string_view text, const TradeLineParser& parser, TradeRing& ring)
-      : ring_(ring), thread_([text, &parser, &ring] {
+  ParserThread(std::string_view text, const TradeLineParser& parser, TradeRing& ring,
+               StoreHints* hints)
+      : ring_(ring), thread_([text, &parser, &ring, hints] {
+          std::optional<StoreHints::Prefaulter> prefault;
+          if (hints != nullptr) prefault.emplace(*hints);
           TradeRing::Batch* b = &ring.Claim();
           const size_t size = ring.batch_trades();
           const bool ok = ForEachSortedTrade(text, parser, /*header_allowed=*/true,
                                              [&](const IndexTrade& t) {
                                                b->trades[b->n++] = t;
+                                               if (prefault) prefault->Count(t);
                                                if (b->n < size) return true;
                                                ring.Publish();
+                                               if (prefault) prefault->Run();
                                                b = &ring.Claim();
                                                return !ring.cancel.load(std::memory_order_relaxed);
                                              });
@@ -649,6 +737,13 @@ absl::Status RecomputeTradesCsv(const Methodology& methodology, const ExchangeCo
   // The calculation. Quotes and busts go before the first trade later than them; at equal
   // times trades come first (SortInputs' order).
   SortInputs(others);
+  StoreHints hints;
+  if (parallel && tuning.prefault) {
+    options.on_store_reserved = [&hints](uint32_t instrument, LocalDay day, void* data,
+                                         size_t bytes, size_t per_trade) {
+      hints.Set(instrument, day, data, bytes, per_trade);
+    };
+  }
   std::vector<IndexRecord> held;
   const std::function<void(IndexRecord&&)> hold = [&](IndexRecord&& r) { held.push_back(std::move(r)); };
   Recomputer r(methodology, options, one_pass ? hold : sink);
@@ -666,7 +761,7 @@ absl::Status RecomputeTradesCsv(const Methodology& methodology, const ExchangeCo
   bool sorted = true;
   if (parallel) {  // the trades parsed on another thread, ahead of the calculation
     TradeRing ring(tuning.batch_trades);
-    ParserThread parsing(trades_csv, parser, ring);
+    ParserThread parsing(trades_csv, parser, ring, tuning.prefault ? &hints : nullptr);
     bool stopped = false;
     for (;;) {
       const TradeRing::Batch& b = parsing.Next();
