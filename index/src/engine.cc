@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <climits>
+#include <cstring>
 #include <functional>
 #include <utility>
 
@@ -284,12 +285,6 @@ int64_t FastVwap(Int128 pv, int64_t volume) {
     }
   }
   return VwapValue(pv, volume).value_or(0);
-}
-
-void AppendInt(std::string& s, int64_t v) {
-  char buf[24];
-  const auto res = std::to_chars(buf, buf + sizeof buf, v);
-  s.append(buf, res.ptr);
 }
 
 std::string JoinInts(const std::vector<int64_t>& v) { return absl::StrJoin(v, ","); }
@@ -579,10 +574,21 @@ void IndexEngine::RebuildExtremes(IndexState& s) {
   }
 }
 
+namespace {
+// to = from, without a call when `to` already has from's length (a reused record).
+void AssignText(std::string& to, const std::string& from) {
+  if (to.size() == from.size()) {
+    if (!from.empty()) std::memcpy(to.data(), from.data(), from.size());
+  } else {
+    to = from;
+  }
+}
+}  // namespace
+
 void IndexEngine::Identify(IndexState& s, const IndexParameters& p, IndexRecord& r) {
-  r.index_id = s.id;
-  r.methodology_version = p.methodology_version;
-  r.params_hash = p.hash;
+  AssignText(r.index_id, s.id);
+  AssignText(r.methodology_version, p.methodology_version);
+  AssignText(r.params_hash, p.hash);
   r.seq = ++s.seq;
 }
 
@@ -607,13 +613,10 @@ void IndexEngine::EmitIntraday(IndexState& s, Timestamp as_of, Timestamp from, T
   if (direct) {
     // Every field as a new record has it, then set below as for a new record (the strings and
     // vectors keep their buffers).
-    r.index_id.clear();
-    r.calc_id.clear();
+    // (index_id, methodology_version, params_hash: Identify; calc_id: below.)
     r.has_value = false;
     r.value = 0;
     r.level = kLevelNone;
-    r.methodology_version.clear();
-    r.params_hash.clear();
     r.price_low = r.price_high = 0;
     r.top_member = 0;
     r.top_share_bps = 0;
@@ -678,16 +681,15 @@ void IndexEngine::EmitIntraday(IndexState& s, Timestamp as_of, Timestamp from, T
   Identify(s, p, r);
   // "G-<id>-<as_of>-<hash16>" or "T-<id>-<trade id>-<hash16>".
   const std::string& prefix = grid ? s.grid_prefix : s.trade_prefix;
-  r.calc_id.reserve(prefix.size() + 20 + s.hash_suffix.size());
-  r.calc_id.append(prefix);
-  if (grid) {
-    AppendInt(r.calc_id, as_of);
-  } else {
-    char buf[24];
-    const auto res = std::to_chars(buf, buf + sizeof buf, trade_id);
-    r.calc_id.append(buf, res.ptr);
-  }
-  r.calc_id.append(s.hash_suffix);
+  char digits[24];
+  const auto res = grid ? std::to_chars(digits, digits + sizeof digits, as_of)
+                        : std::to_chars(digits, digits + sizeof digits, trade_id);
+  const size_t n = static_cast<size_t>(res.ptr - digits);
+  r.calc_id.resize(prefix.size() + n + s.hash_suffix.size());  // (kept length when reused)
+  char* out_id = r.calc_id.data();
+  std::memcpy(out_id, prefix.data(), prefix.size());
+  std::memcpy(out_id + prefix.size(), digits, n);
+  std::memcpy(out_id + prefix.size() + n, s.hash_suffix.data(), s.hash_suffix.size());
   if (direct) (*direct_sink_)(std::move(r));
 }
 
