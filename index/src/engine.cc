@@ -537,8 +537,12 @@ void IndexEngine::AddToWindow(IndexState& s, size_t pos) {
   const InstrumentDay& day = s.inst->today;
   const IndexTrade t = day.trades[pos];
   const bool ok = Rule(s, t, day.busted[pos] != 0) == Exclusion::kNone;
-  if (s.eligible.size() <= pos) s.eligible.resize(pos + 1, 0);
-  s.eligible[pos] = ok ? 1 : 0;
+  if (s.eligible.size() == pos) {  // the usual case: the day's next trade
+    s.eligible.push_back(ok ? 1 : 0);
+  } else {
+    if (s.eligible.size() < pos) s.eligible.resize(pos + 1, 0);
+    s.eligible[pos] = ok ? 1 : 0;
+  }
   s.end = pos + 1;
   if (!ok) {
     ++s.excluded_in_window;
