@@ -275,14 +275,31 @@ int64_t FastVwap(Int128 pv, int64_t volume) {
   if (volume > 0 && volume <= INT64_MAX / kFenToValue && pv >= 0 &&
       pv <= static_cast<Int128>(INT64_MAX)) {
     const uint64_t n = static_cast<uint64_t>(pv), d = static_cast<uint64_t>(volume);
+    constexpr uint64_t kMaxQ1 = static_cast<uint64_t>((INT64_MAX - kFenToValue) / kFenToValue);
+#if defined(__x86_64__)
+    __extension__ typedef unsigned __int128 U128;
+    // The same quotient and remainder from one 128/64-bit division of n × 10^4 (the high
+    // word is below d, so the quotient fits): floor(n / d) <= kMaxQ1 iff n < (kMaxQ1 + 1) d.
+    if (static_cast<U128>(kMaxQ1 + 1) * d > n) {
+      const U128 p = static_cast<U128>(n) * static_cast<uint64_t>(kFenToValue);
+      uint64_t q, r;
+      __asm__("divq %4"
+              : "=a"(q), "=d"(r)
+              : "a"(static_cast<uint64_t>(p)), "d"(static_cast<uint64_t>(p >> 64)), "rm"(d)
+              : "cc");
+      if (2 * r > d || (2 * r == d && (q & 1) != 0)) ++q;
+      return static_cast<int64_t>(q);
+    }
+#else
     const uint64_t q1 = n / d;
     const uint64_t t = (n % d) * static_cast<uint64_t>(kFenToValue);
-    if (q1 <= static_cast<uint64_t>((INT64_MAX - kFenToValue) / kFenToValue)) {
+    if (q1 <= kMaxQ1) {
       uint64_t q = q1 * static_cast<uint64_t>(kFenToValue) + t / d;
       const uint64_t r = t % d;
       if (2 * r > d || (2 * r == d && (q & 1) != 0)) ++q;
       return static_cast<int64_t>(q);
     }
+#endif
   }
   return VwapValue(pv, volume).value_or(0);
 }
