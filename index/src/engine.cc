@@ -621,8 +621,11 @@ void IndexEngine::FlushDirect(std::vector<IndexRecord>& out) {
   out.clear();
 }
 
-// IndexRecord's size, so that a field added to it is also reset below (the reused record).
+// IndexRecord's size (x86-64, libstdc++), so that a field added to it is also reset below
+// (the reused record).
+#if defined(__x86_64__) && defined(__GLIBCXX__)
 static_assert(sizeof(IndexRecord) == 464, "reset the new field in EmitIntraday");
+#endif
 
 void IndexEngine::EmitIntraday(IndexState& s, Timestamp as_of, Timestamp from, Timestamp to,
                                bool grid, uint64_t trade_id, std::vector<IndexRecord>& out) {
