@@ -735,32 +735,41 @@ IndexRecord& IndexEngine::AppendFixing(const IndexParameters& p, const Instrumen
   const Timestamp end = UtcOfLocal(day, p.window_end);
   size_t n = d == nullptr ? 0 : d->trades.size();
   while (n > 0 && d->trades.time(n - 1) >= end) --n;
-  std::vector<Exclusion> rule(n);
-  // RuleExclusion(p, trade, busted) for each trade, the related pairs as a matrix.
+  // RuleExclusion(p, trade, busted) for the trades [first, n) into rule[i - first], the
+  // related pairs as a matrix (for the window's trades first; the session's only when needed).
+  std::vector<Exclusion> rule;
   uint32_t dim = 1;
   for (const auto& [a, b] : p.related_pairs) dim = std::max(dim, std::max(a, b) + 1);
+  std::vector<uint8_t> related;
   if (dim <= 2048) {
-    std::vector<uint8_t> related(static_cast<size_t>(dim) * dim, 0);
+    related.assign(static_cast<size_t>(dim) * dim, 0);
     for (const auto& [a, b] : p.related_pairs) {
       related[static_cast<size_t>(a) * dim + b] = 1;
       related[static_cast<size_t>(b) * dim + a] = 1;
     }
-    for (size_t i = 0; i < n; ++i) {
-      const IndexTrade t = d->trades[i];
-      Exclusion e = Exclusion::kNone;
-      if (d->busted[i] != 0) {
-        e = Exclusion::kBusted;
-      } else if (t.buyer == t.seller) {
-        e = Exclusion::kSelfTrade;
-      } else if (t.buyer < dim && t.seller < dim &&
-                 related[static_cast<size_t>(t.buyer) * dim + t.seller] != 0) {
-        e = Exclusion::kRelatedParty;
-      }
-      rule[i] = e;
-    }
-  } else {
-    for (size_t i = 0; i < n; ++i) rule[i] = RuleExclusion(p, d->trades[i], d->busted[i] != 0);
   }
+  const auto rules = [&](size_t first) {
+    rule.assign(n - first, Exclusion::kNone);
+    if (dim <= 2048) {
+      for (size_t i = first; i < n; ++i) {
+        const IndexTrade t = d->trades[i];
+        Exclusion e = Exclusion::kNone;
+        if (d->busted[i] != 0) {
+          e = Exclusion::kBusted;
+        } else if (t.buyer == t.seller) {
+          e = Exclusion::kSelfTrade;
+        } else if (t.buyer < dim && t.seller < dim &&
+                   related[static_cast<size_t>(t.buyer) * dim + t.seller] != 0) {
+          e = Exclusion::kRelatedParty;
+        }
+        rule[i - first] = e;
+      }
+    } else {
+      for (size_t i = first; i < n; ++i) {
+        rule[i - first] = RuleExclusion(p, d->trades[i], d->busted[i] != 0);
+      }
+    }
+  };
   FixingInput in;
   in.window_from = UtcOfLocal(day, p.window_start);
   in.window_to = end;
@@ -782,7 +791,8 @@ IndexRecord& IndexEngine::AppendFixing(const IndexParameters& p, const Instrumen
   IndexRecord& r = out.emplace_back();
   const auto compute = [&](size_t first) {
     if (d != nullptr) in.session = d->trades.Span(first, n, fixing_scratch_);
-    in.rule = std::span<const Exclusion>(rule).subspan(first);
+    rules(first);
+    in.rule = std::span<const Exclusion>(rule);
     r = IndexRecord{};
     ComputeFixing(p, in, r);
   };
