@@ -133,9 +133,10 @@ std::string DayCsvFile(const ExchangeConfig& config, size_t n) {
 // `dazong-index recompute` without the printing: map the file, check it, parse and compute
 // (RecomputeTradesCsv); `materialized`: the same file the way the command did it before
 // (ParseTradesCsv, SortInputs, Recompute), for a same-run comparison.
-// `one_thread`: RecomputeTradesCsv without its second thread (CsvRecomputeTuning::parallel).
+// `one_thread`: RecomputeTradesCsv without its second thread (CsvRecomputeTuning::parallel);
+// `no_prefault`: with it, but without its prefaulting of the engine's trade stores.
 void BM_RecomputeCsv(benchmark::State& state, bool intraday, bool materialized = false,
-                     bool one_thread = false) {
+                     bool one_thread = false, bool no_prefault = false) {
   const ExchangeConfig config = BenchConfig();
   const Methodology m = *Methodology::Build(config);
   const std::string path = DayCsvFile(config, static_cast<size_t>(state.range(0)));
@@ -162,7 +163,7 @@ void BM_RecomputeCsv(benchmark::State& state, bool intraday, bool materialized =
       }
     } else {
       s = RecomputeTradesCsv(m, config, text, {}, 0, options, sink,
-                             CsvRecomputeTuning{.parallel = !one_thread});
+                             CsvRecomputeTuning{.parallel = !one_thread, .prefault = !no_prefault});
     }
     if (!s.ok()) state.SkipWithError(s.ToString().c_str());
     munmap(p, size);
@@ -178,6 +179,7 @@ void BM_RecomputeCsvWithIntraday(benchmark::State& state) { BM_RecomputeCsv(stat
 void BM_RecomputeCsvFixingsMaterialized(benchmark::State& state) { BM_RecomputeCsv(state, false, true); }
 void BM_RecomputeCsvFixingsOneThread(benchmark::State& state) { BM_RecomputeCsv(state, false, false, true); }
 void BM_RecomputeCsvWithIntradayOneThread(benchmark::State& state) { BM_RecomputeCsv(state, true, false, true); }
+void BM_RecomputeCsvWithIntradayNoPrefault(benchmark::State& state) { BM_RecomputeCsv(state, true, false, false, true); }
 
 // One fixing over a session of N trades (exclusions, two MAD passes, statistics, calc id).
 void BM_EvaluateSet(benchmark::State& state) {
@@ -199,6 +201,7 @@ BENCHMARK(BM_RecomputeCsvWithIntraday)->Arg(10'000'000)->Unit(benchmark::kMillis
 BENCHMARK(BM_RecomputeCsvFixingsMaterialized)->Arg(10'000'000)->Unit(benchmark::kMillisecond)->Iterations(1);
 BENCHMARK(BM_RecomputeCsvFixingsOneThread)->Arg(10'000'000)->Unit(benchmark::kMillisecond)->Iterations(1);
 BENCHMARK(BM_RecomputeCsvWithIntradayOneThread)->Arg(10'000'000)->Unit(benchmark::kMillisecond)->Iterations(1);
+BENCHMARK(BM_RecomputeCsvWithIntradayNoPrefault)->Arg(10'000'000)->Unit(benchmark::kMillisecond)->Iterations(1);
 BENCHMARK(BM_EvaluateSet)->Arg(100'000)->Arg(1'000'000)->Unit(benchmark::kMillisecond);
 
 }  // namespace

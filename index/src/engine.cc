@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <climits>
+#include <cstring>
 #include <functional>
 #include <utility>
 
@@ -59,6 +60,10 @@ class TradeStore {
   }
   bool empty() const { return size() == 0; }
   size_t size() const { return wide_ ? wide_trades_.size() : narrow_.size(); }
+  // The reserved memory (for prefault hints).
+  void* data() { return wide_ ? static_cast<void*>(wide_trades_.data()) : narrow_.data(); }
+  size_t capacity() const { return wide_ ? wide_trades_.capacity() : narrow_.capacity(); }
+  size_t bytes_per_trade() const { return wide_ ? sizeof(IndexTrade) : sizeof(Narrow); }
 
   void push_back(const IndexTrade& t) {
     if (!wide_) {
@@ -194,6 +199,7 @@ struct IndexEngine::IndexState {
   std::string trade_prefix;         // "T-<id>-"
   std::string grid_prefix;          // "G-<id>-"
   std::string hash_suffix;          // "-<first 16 hex digits of the parameter hash>"
+  IndexRecord direct;               // the intraday record reused with a direct sink
 };
 
 namespace {
@@ -269,22 +275,33 @@ int64_t FastVwap(Int128 pv, int64_t volume) {
   if (volume > 0 && volume <= INT64_MAX / kFenToValue && pv >= 0 &&
       pv <= static_cast<Int128>(INT64_MAX)) {
     const uint64_t n = static_cast<uint64_t>(pv), d = static_cast<uint64_t>(volume);
+    constexpr uint64_t kMaxQ1 = static_cast<uint64_t>((INT64_MAX - kFenToValue) / kFenToValue);
+#if defined(__x86_64__)
+    __extension__ typedef unsigned __int128 U128;
+    // The same quotient and remainder from one 128/64-bit division of n × 10^4 (the high
+    // word is below d, so the quotient fits): floor(n / d) <= kMaxQ1 iff n < (kMaxQ1 + 1) d.
+    if (static_cast<U128>(kMaxQ1 + 1) * d > n) {
+      const U128 p = static_cast<U128>(n) * static_cast<uint64_t>(kFenToValue);
+      uint64_t q, r;
+      __asm__("divq %4"
+              : "=a"(q), "=d"(r)
+              : "a"(static_cast<uint64_t>(p)), "d"(static_cast<uint64_t>(p >> 64)), "rm"(d)
+              : "cc");
+      if (2 * r > d || (2 * r == d && (q & 1) != 0)) ++q;
+      return static_cast<int64_t>(q);
+    }
+#else
     const uint64_t q1 = n / d;
     const uint64_t t = (n % d) * static_cast<uint64_t>(kFenToValue);
-    if (q1 <= static_cast<uint64_t>((INT64_MAX - kFenToValue) / kFenToValue)) {
+    if (q1 <= kMaxQ1) {
       uint64_t q = q1 * static_cast<uint64_t>(kFenToValue) + t / d;
       const uint64_t r = t % d;
       if (2 * r > d || (2 * r == d && (q & 1) != 0)) ++q;
       return static_cast<int64_t>(q);
     }
+#endif
   }
   return VwapValue(pv, volume).value_or(0);
-}
-
-void AppendInt(std::string& s, int64_t v) {
-  char buf[24];
-  const auto res = std::to_chars(buf, buf + sizeof buf, v);
-  s.append(buf, res.ptr);
 }
 
 std::string JoinInts(const std::vector<int64_t>& v) { return absl::StrJoin(v, ","); }
@@ -364,6 +381,13 @@ IndexEngine::IndexEngine(const Methodology& methodology, EngineOptions options)
 
 IndexEngine::~IndexEngine() = default;
 
+void IndexEngine::AnnounceStore(InstrumentState& inst) {
+  TradeStore& t = inst.today.trades;
+  if (!options_.on_store_reserved || t.capacity() == 0) return;
+  options_.on_store_reserved(inst.id, inst.today.day, t.data(), t.capacity() * t.bytes_per_trade(),
+                             t.bytes_per_trade());
+}
+
 void IndexEngine::Start(Timestamp t) {
   started_ = true;
   day_ = LocalDayOf(t);
@@ -379,6 +403,7 @@ void IndexEngine::Start(Timestamp t) {
     inst->today.day = day_;
     inst->today.trades.reserve(options_.reserve_trades);
     inst->today.busted.reserve(options_.reserve_trades);
+    AnnounceStore(*inst);
   }
   if (options_.intraday_records) {
     for (IndexState* s : order_) s->eligible.reserve(options_.reserve_trades);
@@ -529,8 +554,12 @@ void IndexEngine::AddToWindow(IndexState& s, size_t pos) {
   const InstrumentDay& day = s.inst->today;
   const IndexTrade t = day.trades[pos];
   const bool ok = Rule(s, t, day.busted[pos] != 0) == Exclusion::kNone;
-  if (s.eligible.size() <= pos) s.eligible.resize(pos + 1, 0);
-  s.eligible[pos] = ok ? 1 : 0;
+  if (s.eligible.size() == pos) {  // the usual case: the day's next trade
+    s.eligible.push_back(ok ? 1 : 0);
+  } else {
+    if (s.eligible.size() < pos) s.eligible.resize(pos + 1, 0);
+    s.eligible[pos] = ok ? 1 : 0;
+  }
   s.end = pos + 1;
   if (!ok) {
     ++s.excluded_in_window;
@@ -566,28 +595,74 @@ void IndexEngine::RebuildExtremes(IndexState& s) {
   }
 }
 
+namespace {
+// to = from, without a call when `to` already has from's length (a reused record).
+void AssignText(std::string& to, const std::string& from) {
+  if (to.size() == from.size()) {
+    if (!from.empty()) std::memcpy(to.data(), from.data(), from.size());
+  } else {
+    to = from;
+  }
+}
+}  // namespace
+
 void IndexEngine::Identify(IndexState& s, const IndexParameters& p, IndexRecord& r) {
-  r.index_id = s.id;
-  r.methodology_version = p.methodology_version;
-  r.params_hash = p.hash;
+  AssignText(r.index_id, s.id);
+  AssignText(r.methodology_version, p.methodology_version);
+  AssignText(r.params_hash, p.hash);
   r.seq = ++s.seq;
 }
+
+void IndexEngine::FlushDirect(std::vector<IndexRecord>& out) {
+  for (IndexRecord& r : out) {
+    (*direct_sink_)(std::move(r));
+    Recycle(r);
+  }
+  out.clear();
+}
+
+// IndexRecord's size (x86-64, libstdc++), so that a field added to it is also reset below
+// (the reused record).
+#if defined(__x86_64__) && defined(__GLIBCXX__)
+static_assert(sizeof(IndexRecord) == 464, "reset the new field in EmitIntraday");
+#endif
 
 void IndexEngine::EmitIntraday(IndexState& s, Timestamp as_of, Timestamp from, Timestamp to,
                                bool grid, uint64_t trade_id, std::vector<IndexRecord>& out) {
   const IndexParameters& p = *s.params;
   const InstrumentDay& day = s.inst->today;
-  IndexRecord& r = out.emplace_back();
-  // Reuse the buffers of records the caller is done with (Recycle).
-  if (!spare_ids_.empty()) {
-    r.calc_id.swap(spare_ids_.back());
-    spare_ids_.pop_back();
-    r.calc_id.clear();
-  }
-  if (!spare_hashes_.empty()) {
-    r.params_hash.swap(spare_hashes_.back());
-    spare_hashes_.pop_back();
-    r.params_hash.clear();
+  const bool direct = direct_sink_ != nullptr;
+  if (direct && !out.empty()) FlushDirect(out);  // the records made before this one go first
+  IndexRecord& r = direct ? s.direct : out.emplace_back();
+  if (direct) {
+    // Every field as a new record has it, then set below as for a new record (the strings and
+    // vectors keep their buffers).
+    // (index_id, methodology_version, params_hash: Identify; calc_id: below.)
+    r.has_value = false;
+    r.value = 0;
+    r.level = kLevelNone;
+    r.price_low = r.price_high = 0;
+    r.top_member = 0;
+    r.top_share_bps = 0;
+    r.used.clear();
+    r.excluded.clear();
+    r.missed.clear();
+    r.inputs.clear();
+    r.supersedes.clear();
+    r.reason.clear();
+    r.alerts.clear();
+  } else {
+    // Reuse the buffers of records the caller is done with (Recycle).
+    if (!spare_ids_.empty()) {
+      r.calc_id.swap(spare_ids_.back());
+      spare_ids_.pop_back();
+      r.calc_id.clear();
+    }
+    if (!spare_hashes_.empty()) {
+      r.params_hash.swap(spare_hashes_.back());
+      spare_hashes_.pop_back();
+      r.params_hash.clear();
+    }
   }
   r.kind = RecordKind::kIntraday;
   r.date = day_;
@@ -630,16 +705,16 @@ void IndexEngine::EmitIntraday(IndexState& s, Timestamp as_of, Timestamp from, T
   Identify(s, p, r);
   // "G-<id>-<as_of>-<hash16>" or "T-<id>-<trade id>-<hash16>".
   const std::string& prefix = grid ? s.grid_prefix : s.trade_prefix;
-  r.calc_id.reserve(prefix.size() + 20 + s.hash_suffix.size());
-  r.calc_id.append(prefix);
-  if (grid) {
-    AppendInt(r.calc_id, as_of);
-  } else {
-    char buf[24];
-    const auto res = std::to_chars(buf, buf + sizeof buf, trade_id);
-    r.calc_id.append(buf, res.ptr);
-  }
-  r.calc_id.append(s.hash_suffix);
+  char digits[24];
+  const auto res = grid ? std::to_chars(digits, digits + sizeof digits, as_of)
+                        : std::to_chars(digits, digits + sizeof digits, trade_id);
+  const size_t n = static_cast<size_t>(res.ptr - digits);
+  r.calc_id.resize(prefix.size() + n + s.hash_suffix.size());  // (kept length when reused)
+  char* out_id = r.calc_id.data();
+  std::memcpy(out_id, prefix.data(), prefix.size());
+  std::memcpy(out_id + prefix.size(), digits, n);
+  std::memcpy(out_id + prefix.size() + n, s.hash_suffix.data(), s.hash_suffix.size());
+  if (direct) (*direct_sink_)(std::move(r));
 }
 
 void IndexEngine::ProcessGrid(IndexState& s, std::vector<IndexRecord>& out) {
@@ -660,32 +735,41 @@ IndexRecord& IndexEngine::AppendFixing(const IndexParameters& p, const Instrumen
   const Timestamp end = UtcOfLocal(day, p.window_end);
   size_t n = d == nullptr ? 0 : d->trades.size();
   while (n > 0 && d->trades.time(n - 1) >= end) --n;
-  std::vector<Exclusion> rule(n);
-  // RuleExclusion(p, trade, busted) for each trade, the related pairs as a matrix.
+  // RuleExclusion(p, trade, busted) for the trades [first, n) into rule[i - first], the
+  // related pairs as a matrix (for the window's trades first; the session's only when needed).
+  std::vector<Exclusion> rule;
   uint32_t dim = 1;
   for (const auto& [a, b] : p.related_pairs) dim = std::max(dim, std::max(a, b) + 1);
+  std::vector<uint8_t> related;
   if (dim <= 2048) {
-    std::vector<uint8_t> related(static_cast<size_t>(dim) * dim, 0);
+    related.assign(static_cast<size_t>(dim) * dim, 0);
     for (const auto& [a, b] : p.related_pairs) {
       related[static_cast<size_t>(a) * dim + b] = 1;
       related[static_cast<size_t>(b) * dim + a] = 1;
     }
-    for (size_t i = 0; i < n; ++i) {
-      const IndexTrade t = d->trades[i];
-      Exclusion e = Exclusion::kNone;
-      if (d->busted[i] != 0) {
-        e = Exclusion::kBusted;
-      } else if (t.buyer == t.seller) {
-        e = Exclusion::kSelfTrade;
-      } else if (t.buyer < dim && t.seller < dim &&
-                 related[static_cast<size_t>(t.buyer) * dim + t.seller] != 0) {
-        e = Exclusion::kRelatedParty;
-      }
-      rule[i] = e;
-    }
-  } else {
-    for (size_t i = 0; i < n; ++i) rule[i] = RuleExclusion(p, d->trades[i], d->busted[i] != 0);
   }
+  const auto rules = [&](size_t first) {
+    rule.assign(n - first, Exclusion::kNone);
+    if (dim <= 2048) {
+      for (size_t i = first; i < n; ++i) {
+        const IndexTrade t = d->trades[i];
+        Exclusion e = Exclusion::kNone;
+        if (d->busted[i] != 0) {
+          e = Exclusion::kBusted;
+        } else if (t.buyer == t.seller) {
+          e = Exclusion::kSelfTrade;
+        } else if (t.buyer < dim && t.seller < dim &&
+                   related[static_cast<size_t>(t.buyer) * dim + t.seller] != 0) {
+          e = Exclusion::kRelatedParty;
+        }
+        rule[i - first] = e;
+      }
+    } else {
+      for (size_t i = first; i < n; ++i) {
+        rule[i - first] = RuleExclusion(p, d->trades[i], d->busted[i] != 0);
+      }
+    }
+  };
   FixingInput in;
   in.window_from = UtcOfLocal(day, p.window_start);
   in.window_to = end;
@@ -707,7 +791,8 @@ IndexRecord& IndexEngine::AppendFixing(const IndexParameters& p, const Instrumen
   IndexRecord& r = out.emplace_back();
   const auto compute = [&](size_t first) {
     if (d != nullptr) in.session = d->trades.Span(first, n, fixing_scratch_);
-    in.rule = std::span<const Exclusion>(rule).subspan(first);
+    rules(first);
+    in.rule = std::span<const Exclusion>(rule);
     r = IndexRecord{};
     ComputeFixing(p, in, r);
   };
@@ -785,6 +870,7 @@ void IndexEngine::RollDay() {
     inst->today.day = day_ + 1;
     inst->today.trades.reserve(options_.reserve_trades);
     inst->today.busted.reserve(options_.reserve_trades);
+    AnnounceStore(*inst);
   }
   ++day_;
   PrepareDay();
@@ -1041,7 +1127,9 @@ absl::Status Recompute(const Methodology& methodology, const std::vector<Recompu
 
 Recomputer::Recomputer(const Methodology& methodology, EngineOptions options,
                        const std::function<void(IndexRecord&&)>& sink)
-    : engine_(methodology, options), sink_(sink) {}
+    : engine_(methodology, options), sink_(sink) {
+  engine_.direct_sink_ = &sink_;
+}
 
 void Recomputer::Flush() {
   for (IndexRecord& r : out_) {

@@ -1,10 +1,14 @@
 #include "dazong/index/recompute_csv.h"
 
+#include <sys/mman.h>
+
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <bit>
 #include <climits>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <thread>
 #include <utility>
@@ -14,34 +18,23 @@
 namespace dazong::index {
 namespace {
 
-// The lines of `text` as ParseTradesCsv sees them: split at '\n', one trailing '\r' removed,
-// lines that are blank after trimming skipped.
-class LineReader {
- public:
-  explicit LineReader(std::string_view text) : p_(text.data()), end_(text.data() + text.size()) {}
-  bool Next(std::string_view& line) {
-    while (p_ != nullptr) {
-      const char* nl = static_cast<const char*>(std::memchr(p_, '\n', static_cast<size_t>(end_ - p_)));
-      const char* stop = nl == nullptr ? end_ : nl;
-      line = std::string_view(p_, static_cast<size_t>(stop - p_));
-      p_ = nl == nullptr ? nullptr : nl + 1;
-      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-      if (!line.empty() && line.front() != ' ' && line.front() != '\t' && line.front() != '\r') {
-        return true;  // not blank (fast check)
-      }
-      if (!text::Trim(line).empty()) return true;
-    }
-    return false;
+// One line of a text as ParseTradesCsv sees it, from `p` (advanced to the next line): split
+// at '\n', one trailing '\r' removed. False when the line is blank after trimming (skipped).
+bool NextLine(const char*& p, const char* end, std::string_view& line) {
+  const char* nl = static_cast<const char*>(std::memchr(p, '\n', static_cast<size_t>(end - p)));
+  const char* stop = nl == nullptr ? end : nl;
+  line = std::string_view(p, static_cast<size_t>(stop - p));
+  p = nl == nullptr ? end : nl + 1;
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  if (!line.empty() && line.front() != ' ' && line.front() != '\t' && line.front() != '\r') {
+    return true;  // not blank (fast check)
   }
-
- private:
-  const char* p_;
-  const char* end_;
-};
+  return !text::Trim(line).empty();
+}
 
 // Symbol or member code -> id: open addressing over FNV-1a, first entry wins (as
 // FindInstrument / FindMemberByCode).
-class CodeTable {
+class LongCodeTable {
  public:
   void Add(std::string_view key, uint32_t id) {
     if (keys_.empty()) Resize(16);
@@ -100,6 +93,101 @@ class CodeTable {
   size_t count_ = 0;
 };
 
+// The same map, faster for codes of up to 16 bytes (every symbol and member code in practice):
+// such a code is two little-endian words (zero-padded) and its length, looked up by a
+// multiplicative hash (the product's high bits) and compared as words. Longer codes go to the
+// FNV-1a table. First entry wins in both.
+class CodeTable {
+ public:
+  void Add(std::string_view key, uint32_t id) {
+    if (key.size() > 16) {
+      long_.Add(key, id);
+      return;
+    }
+    if (slots_.empty()) Resize(16);
+    if ((count_ + 1) * 4 > slots_.size()) Resize(slots_.size() * 2);
+    Insert(Slot{Word(key.data(), key.size()),
+                key.size() > 8 ? Word(key.data() + 8, key.size() - 8) : 0,
+                static_cast<uint32_t>(key.size()), id});
+  }
+  // `key` lies in a text ending at `text_end` (8 bytes past the key may be read when inside it).
+  bool Find(std::string_view key, const char* text_end, uint32_t& id) const {
+    const size_t n = key.size();
+    if (n > 16) return long_.Find(key, id);
+    if (slots_.empty()) return false;
+    uint64_t a, b = 0;
+    if (text_end - key.data() >= 16) {
+      a = Load(key.data(), n >= 8 ? 8 : n);
+      if (n > 8) b = Load(key.data() + 8, n - 8);
+    } else {
+      a = Word(key.data(), n);
+      if (n > 8) b = Word(key.data() + 8, n - 8);
+    }
+    size_t i = Index(a, b, n);
+    while (slots_[i].len != kFree) {
+      const Slot& s = slots_[i];
+      if (s.a == a && s.b == b && s.len == n) {
+        id = s.id;
+        return true;
+      }
+      i = (i + 1) & (slots_.size() - 1);
+    }
+    return false;
+  }
+  bool Find(std::string_view key, uint32_t& id) const {
+    return Find(key, key.data() + key.size(), id);
+  }
+
+ private:
+  static constexpr uint32_t kFree = 0xFFFFFFFF;
+  struct Slot {
+    uint64_t a = 0;
+    uint64_t b = 0;
+    uint32_t len = kFree;
+    uint32_t id = 0;
+  };
+  // The first min(n, 8) bytes at p as a little-endian word, the rest zero (reads only them).
+  static uint64_t Word(const char* p, size_t n) {
+    uint64_t w = 0;
+    for (size_t i = 0; i < n && i < 8; ++i) w |= static_cast<uint64_t>(static_cast<unsigned char>(p[i])) << (8 * i);
+    return w;
+  }
+  // The same from an 8-byte load (p + 8 must be readable), n in [0, 8].
+  static uint64_t Load(const char* p, size_t n) {
+    uint64_t w;
+    std::memcpy(&w, p, 8);
+    if constexpr (std::endian::native == std::endian::big) w = __builtin_bswap64(w);
+    return n >= 8 ? w : w & ((uint64_t{1} << (8 * n)) - 1);
+  }
+  size_t Index(uint64_t a, uint64_t b, size_t n) const {
+    const uint64_t h = (a ^ (b * 0xC2B2AE3D27D4EB4Full) ^ n) * 0x9E3779B97F4A7C15ull;
+    return static_cast<size_t>(h >> shift_);
+  }
+  void Insert(const Slot& slot) {
+    size_t i = Index(slot.a, slot.b, slot.len);
+    while (slots_[i].len != kFree) {
+      const Slot& s = slots_[i];
+      if (s.a == slot.a && s.b == slot.b && s.len == slot.len) return;  // the first one wins
+      i = (i + 1) & (slots_.size() - 1);
+    }
+    slots_[i] = slot;
+    ++count_;
+  }
+  void Resize(size_t n) {
+    std::vector<Slot> old = std::move(slots_);
+    slots_.assign(n, Slot{});
+    shift_ = 64 - static_cast<unsigned>(std::countr_zero(n));
+    count_ = 0;
+    for (const Slot& s : old) {  // in table order: an equal key cannot be in it twice
+      if (s.len != kFree) Insert(s);
+    }
+  }
+  std::vector<Slot> slots_;
+  unsigned shift_ = 60;
+  size_t count_ = 0;
+  LongCodeTable long_;
+};
+
 // Parses the trade lines of a trades CSV exactly as ParseTradesCsv does (the same trades, and
 // false where ParseTradesCsv would fail): a fast scanner for the common form
 // ("<digits>,<digits>,<symbol>,<digits>[.<1-2 digits>],<digits>,<code>,<code>"), the general
@@ -115,7 +203,103 @@ class TradeLineParser {
     return Fast(line, t) || General(line, t);
   }
 
+  // The line that starts at `p`, in a text ending at `end`, when it has the common form: true
+  // with what Parse gives for it (the line: up to the next '\n', one trailing '\r' removed),
+  // and `next` = the start of the following line. False (the caller takes the line the
+  // general way) for any other line. One scan, no separate search for the line's end, digits
+  // eight at a time.
+  bool ParseLineAt(const char* p, const char* end, IndexTrade& t, const char*& next) const {
+    uint64_t id, time, whole, quantity;
+    constexpr uint64_t kMax = static_cast<uint64_t>(INT64_MAX);
+    size_t n = DigitRun(p, end, id);
+    if (n == 0 || n > 19 || id == 0 || p + n == end || p[n] != ',') return false;
+    p += n + 1;
+    n = DigitRun(p, end, time);
+    if (n == 0 || n > 19 || time > kMax || p + n == end || p[n] != ',') return false;
+    p += n + 1;
+    std::string_view symbol, buyer, seller;
+    if (!Field(p, end, symbol)) return false;
+    // Price: <1-15 digits>[.<1-2 digits>]
+    n = DigitRun(p, end, whole);
+    if (n == 0 || n > 15 || p + n == end) return false;
+    p += n;
+    uint64_t cents = 0;
+    if (*p == '.') {
+      ++p;
+      if (p == end || static_cast<unsigned>(*p - '0') > 9) return false;
+      cents = static_cast<uint64_t>(*p++ - '0') * 10;
+      if (p != end && static_cast<unsigned>(*p - '0') <= 9) cents += static_cast<uint64_t>(*p++ - '0');
+    }
+    if (p == end || *p != ',') return false;
+    ++p;
+    n = DigitRun(p, end, quantity);
+    if (n == 0 || n > 19 || quantity == 0 || quantity > kMax || p + n == end || p[n] != ',') return false;
+    p += n + 1;
+    if (!Field(p, end, buyer)) return false;
+    // The seller: the rest of the line (no comma).
+    const char* start = p;
+    while (p != end && *p != ',' && *p != '\n') ++p;
+    if (p != end && *p == ',') return false;
+    next = p == end ? end : p + 1;
+    if (p != start && p[-1] == '\r') --p;
+    seller = std::string_view(start, static_cast<size_t>(p - start));
+    t.trade_id = id;
+    t.time = static_cast<Timestamp>(time);
+    t.price = static_cast<int64_t>(whole * 100 + cents);
+    t.quantity = static_cast<int64_t>(quantity);
+    return t.price > 0 && instruments_.Find(symbol, end, t.instrument) &&
+           members_.Find(buyer, end, t.buyer) && members_.Find(seller, end, t.seller);
+  }
+
  private:
+  // A field ended by ',' within the line (not by '\n' or the end): `v`, and p past the comma.
+  static bool Field(const char*& p, const char* end, std::string_view& v) {
+    const char* start = p;
+    while (p != end && *p != ',' && *p != '\n') ++p;
+    if (p == end || *p != ',') return false;
+    v = std::string_view(start, static_cast<size_t>(p - start));
+    ++p;
+    return true;
+  }
+  // The run of ASCII digits at p (before `end`): its length (20 when longer than 19) and, for
+  // at most 19 digits, its value in `v`. Eight digits at a time while 8 bytes can be read.
+  static size_t DigitRun(const char* p, const char* end, uint64_t& v) {
+    static constexpr uint64_t kPow10[9] = {1,       10,       100,       1000,      10000,
+                                           100000,  1000000,  10000000,  100000000};
+    size_t n = 0;
+    v = 0;
+    while (end - (p + n) >= 8) {
+      uint64_t w;
+      std::memcpy(&w, p + n, 8);
+      if constexpr (std::endian::native == std::endian::big) w = __builtin_bswap64(w);
+      // The high bit of each byte that is not '0'..'9' (exact up to the first such byte).
+      const uint64_t non_digit =
+          ((w + 0x4646464646464646ull) | (w - 0x3030303030303030ull)) & 0x8080808080808080ull;
+      const size_t k = non_digit == 0 ? 8 : static_cast<size_t>(std::countr_zero(non_digit)) / 8;
+      if (k == 0) return n;
+      if (k < 8) {  // the k digits as the last of eight, after (8 - k) '0's
+        const unsigned shift = static_cast<unsigned>(8 * (8 - k));
+        w = (w << shift) | (0x3030303030303030ull >> (64 - shift));
+      }
+      v = v * kPow10[k] + Eight(w);
+      n += k;
+      if (n > 19) return 20;
+      if (k < 8) return n;
+    }
+    for (; p + n != end && static_cast<unsigned>(p[n] - '0') <= 9; ++n) {
+      if (n == 19) return 20;
+      v = v * 10 + static_cast<uint64_t>(p[n] - '0');
+    }
+    return n;
+  }
+  // Eight ASCII digits (the first in the low byte) as a number.
+  static uint64_t Eight(uint64_t w) {
+    w -= 0x3030303030303030ull;
+    w = w * 10 + (w >> 8);
+    return (((w & 0x000000FF000000FFull) * 0x000F424000000064ull) +
+            (((w >> 16) & 0x000000FF000000FFull) * 0x0000271000000001ull)) >> 32;
+  }
+
   // 1 to 19 digits (a value below 10^19, which fits) then `stop` (or the end for stop == 0);
   // false otherwise.
   static bool Digits(const char*& p, const char* end, char stop, uint64_t& v) {
@@ -220,18 +404,29 @@ template <typename Visit>
 bool ForEachSortedTrade(std::string_view text, const TradeLineParser& parser, bool header_allowed,
                         Visit&& visit, bool* saw_line = nullptr) {
   Timestamp previous = INT64_MIN;
-  LineReader lines(text);
-  std::string_view line;
+  const char* p = text.data();
+  const char* const end = text.data() + text.size();
   bool first = header_allowed;
   IndexTrade t;
-  while (lines.Next(line)) {
-    if (saw_line != nullptr) *saw_line = true;
-    if (first && line.starts_with("trade_id")) {
+  std::string_view line;
+  while (p != end) {
+    const char* next;
+    if (parser.ParseLineAt(p, end, t, next)) {  // the common form, in one scan
+      p = next;
+      if (saw_line != nullptr) *saw_line = true;
       first = false;
-      continue;
+    } else {
+      // Any other line: blank lines skipped, a header allowed first.
+      if (!NextLine(p, end, line)) continue;
+      if (saw_line != nullptr) *saw_line = true;
+      if (first && line.starts_with("trade_id")) {
+        first = false;
+        continue;
+      }
+      first = false;
+      if (!parser.Parse(line, t)) return false;
     }
-    first = false;
-    if (!parser.Parse(line, t) || t.time < previous) return false;
+    if (t.time < previous) return false;
     previous = t.time;
     if (!visit(t)) return false;
   }
@@ -370,19 +565,104 @@ class TradeRing {
   alignas(64) std::atomic<uint64_t> consumed_{0};
 };
 
-// Parses `text` on its own thread into `ring`, ahead of the consumer. The destructor stops it
-// (cancel, then drain to its last batch) if the consumer did not read to the end.
+// Where the engine reserved each instrument's trade store for a day (written on the
+// calculation thread through EngineOptions::on_store_reserved, read by the parser thread),
+// so that the parser thread can fault the store's pages in (the kernel zeroes them) just
+// ahead of the calculation, which then finds them ready. Only a hint: the pages' contents
+// are not touched (MADV_POPULATE_WRITE), and a stale range is harmless.
+class StoreHints {
+ public:
+  static constexpr uint32_t kInstruments = 64;  // instrument ids above are not prefaulted
+
+  void Set(uint32_t instrument, LocalDay day, void* data, size_t bytes, size_t per_trade) {
+    if (instrument >= kInstruments) return;
+    Slot& s = slots_[instrument];
+    s.day.store(0, std::memory_order_relaxed);  // a seqlock: 0 while the fields change
+    std::atomic_thread_fence(std::memory_order_release);
+    s.data.store(reinterpret_cast<uintptr_t>(data), std::memory_order_relaxed);
+    s.bytes.store(bytes, std::memory_order_relaxed);
+    s.per_trade.store(per_trade, std::memory_order_relaxed);
+    s.day.store(static_cast<int64_t>(day) + 1, std::memory_order_release);
+  }
+
+  // The parser thread's side: `parsed[i]` trades of instrument i parsed so far on `day`.
+  class Prefaulter {
+   public:
+    explicit Prefaulter(StoreHints& hints) : hints_(hints) {}
+    void Count(const IndexTrade& t) {
+      if (t.time >= next_midnight_) {
+        day_ = LocalDayOf(t.time);
+        next_midnight_ = UtcOfLocal(day_ + 1, 0);
+        parsed_.fill(0);
+      }
+      if (t.instrument < kInstruments) ++parsed_[t.instrument];
+    }
+    // Faults in each store up to `kAhead` trades past what has been parsed, at most kChunk
+    // bytes a call and store.
+    void Run() {
+      for (uint32_t i = 0; i < kInstruments; ++i) {
+        if (parsed_[i] == 0) continue;
+        Slot& s = hints_.slots_[i];
+        const int64_t d1 = s.day.load(std::memory_order_acquire);
+        const uintptr_t data = s.data.load(std::memory_order_relaxed);
+        const size_t bytes = s.bytes.load(std::memory_order_relaxed);
+        const size_t per_trade = s.per_trade.load(std::memory_order_relaxed);
+        std::atomic_thread_fence(std::memory_order_acquire);
+        if (d1 != static_cast<int64_t>(day_) + 1 || s.day.load(std::memory_order_relaxed) != d1) continue;
+        if (data != store_[i]) {  // a new store
+          store_[i] = data;
+          done_[i] = 0;
+        }
+        const size_t want = std::min(bytes, (parsed_[i] + kAhead) * per_trade);
+        if (want <= done_[i]) continue;
+        const size_t until = std::min(want, done_[i] + kChunk);
+        const uintptr_t from = (data + done_[i]) & ~uintptr_t{4095};
+        const uintptr_t to = (data + until + 4095) & ~uintptr_t{4095};
+        madvise(reinterpret_cast<void*>(from), to - from, MADV_POPULATE_WRITE);
+        done_[i] = until;
+      }
+    }
+
+   private:
+    static constexpr size_t kAhead = 1 << 16;
+    static constexpr size_t kChunk = size_t{4} << 20;
+    StoreHints& hints_;
+    LocalDay day_ = 0;
+    Timestamp next_midnight_ = INT64_MIN;
+    std::array<size_t, kInstruments> parsed_{};
+    std::array<uintptr_t, kInstruments> store_{};
+    std::array<size_t, kInstruments> done_{};
+  };
+
+ private:
+  struct Slot {
+    std::atomic<int64_t> day{0};  // LocalDay + 1; 0: none or changing
+    std::atomic<uintptr_t> data{0};
+    std::atomic<size_t> bytes{0};
+    std::atomic<size_t> per_trade{0};
+  };
+  std::array<Slot, kInstruments> slots_;
+};
+
+// Parses `text` on its own thread into `ring`, ahead of the consumer (and, with `hints`,
+// faults in the engine's trade stores ahead of it). The destructor stops it (cancel, then
+// drain to its last batch) if the consumer did not read to the end.
 class ParserThread {
  public:
-  ParserThread(std::string_view text, const TradeLineParser& parser, TradeRing& ring)
-      : ring_(ring), thread_([text, &parser, &ring] {
+  ParserThread(std::string_view text, const TradeLineParser& parser, TradeRing& ring,
+               StoreHints* hints)
+      : ring_(ring), thread_([text, &parser, &ring, hints] {
+          std::optional<StoreHints::Prefaulter> prefault;
+          if (hints != nullptr) prefault.emplace(*hints);
           TradeRing::Batch* b = &ring.Claim();
           const size_t size = ring.batch_trades();
           const bool ok = ForEachSortedTrade(text, parser, /*header_allowed=*/true,
                                              [&](const IndexTrade& t) {
                                                b->trades[b->n++] = t;
+                                               if (prefault) prefault->Count(t);
                                                if (b->n < size) return true;
                                                ring.Publish();
+                                               if (prefault) prefault->Run();
                                                b = &ring.Claim();
                                                return !ring.cancel.load(std::memory_order_relaxed);
                                              });
@@ -457,6 +737,13 @@ absl::Status RecomputeTradesCsv(const Methodology& methodology, const ExchangeCo
   // The calculation. Quotes and busts go before the first trade later than them; at equal
   // times trades come first (SortInputs' order).
   SortInputs(others);
+  StoreHints hints;
+  if (parallel && tuning.prefault) {
+    options.on_store_reserved = [&hints](uint32_t instrument, LocalDay day, void* data,
+                                         size_t bytes, size_t per_trade) {
+      hints.Set(instrument, day, data, bytes, per_trade);
+    };
+  }
   std::vector<IndexRecord> held;
   const std::function<void(IndexRecord&&)> hold = [&](IndexRecord&& r) { held.push_back(std::move(r)); };
   Recomputer r(methodology, options, one_pass ? hold : sink);
@@ -474,7 +761,7 @@ absl::Status RecomputeTradesCsv(const Methodology& methodology, const ExchangeCo
   bool sorted = true;
   if (parallel) {  // the trades parsed on another thread, ahead of the calculation
     TradeRing ring(tuning.batch_trades);
-    ParserThread parsing(trades_csv, parser, ring);
+    ParserThread parsing(trades_csv, parser, ring, tuning.prefault ? &hints : nullptr);
     bool stopped = false;
     for (;;) {
       const TradeRing::Batch& b = parsing.Next();

@@ -470,5 +470,113 @@ TEST(IndexIntradayDifferentialTest, ParallelCsvRecomputeEqualsSequential) {
   EXPECT_GT(failed, 0);  // the malformed files and the unknown bust
 }
 
+// The CSV recompute's line scanner (one scan per line, digits eight at a time, codes looked up
+// as words) accepts exactly what ParseTradesCsv accepts, with the same values: files of a few
+// lines in many forms, valid and not (leading zeros, 19 and 20 digits, ids and quantities of
+// 0, times past INT64_MAX, ISO times, prices with 0 to 3 decimals or too many digits, symbols
+// and member codes of 0 to 23 bytes, known or not, CR LF and bare CR endings, blank lines, a
+// last line without its newline, random changed characters), each compared with
+// ParseTradesCsv + SortInputs + Recompute (status, records), one thread and two, with and
+// without intraday records.
+TEST(IndexIntradayDifferentialTest, CsvLineFormsEqualParseTradesCsv) {
+  ExchangeConfig config = MakeIndexTestConfig();
+  for (const char* symbol : {"NINECHARS", "SIXTEEN-CHARS-16", "LONG-SYMBOL-OF-20-CH"}) {
+    InstrumentConfig c = config.instruments[0];
+    c.id = InstrumentId(static_cast<uint32_t>(config.instruments.size() + 1));
+    c.symbol = symbol;
+    config.instruments.push_back(c);
+  }
+  for (const char* code : {"ABCDEFGH", "ABCDEFGHI", "ABCDEFGHIJKLMNOP", "ABCDEFGHIJKLMNOPQ",
+                           "A-VERY-LONG-MEMBER-CODE", "M"}) {
+    MemberConfig mc = config.members[1];
+    mc.id = MemberId(static_cast<uint32_t>(config.members.size() + 1));
+    mc.code = code;
+    mc.name = code;
+    config.members.push_back(mc);
+  }
+  absl::StatusOr<Methodology> built = Methodology::Build(config);
+  ASSERT_TRUE(built.ok()) << built.status();
+  const Methodology& m = *built;
+  std::mt19937_64 rng(20261204);
+  // Mostly one of the first `good` entries (valid), else any.
+  const auto pick = [&](const std::vector<std::string>& v, size_t good) {
+    return v[rng() % 10 != 0 ? rng() % good : rng() % v.size()];
+  };
+  const std::vector<std::string> symbols = {"RB", "RB", "CU", "NINECHARS", "SIXTEEN-CHARS-16",
+                                            "LONG-SYMBOL-OF-20-CH", "XX", "", "RB ", "R",
+                                            "SIXTEEN-CHARS-1", "LONG-SYMBOL-OF-20-CX"};
+  const std::vector<std::string> members = {
+      "M1", "M2", "M3", "M4", "M5", "ABCDEFGH", "ABCDEFGHI", "ABCDEFGHIJKLMNOP",
+      "ABCDEFGHIJKLMNOPQ", "A-VERY-LONG-MEMBER-CODE", "M", "M6", "", "ABCDEFGHIJKLMNOX",
+      "m1", "M1 ", "ABCDEFGX"};
+  const std::vector<std::string> endings = {"\n", "\n", "\n", "\r\n", "\r\r\n", "\n\n", " \n",
+                                            "\r\n \r\n"};
+  int compared = 0, accepted = 0;
+  for (int file = 0; file < 1500; ++file) {
+    Timestamp time = LocalTime("2026-01-05 14:25:00") + static_cast<int64_t>(rng() % 3600) * kNanosPerSecond;
+    std::string csv = rng() % 3 == 0 ? "trade_id,time,instrument,price,quantity,buyer,seller\n" : "";
+    const int lines = 1 + static_cast<int>(rng() % 5);
+    for (int l = 0; l < lines; ++l) {
+      time += static_cast<int64_t>(rng() % 90) * kNanosPerSecond - (rng() % 40 == 0 ? 200 * kNanosPerSecond : 0);
+      const uint64_t id = 1 + rng() % 100000;
+      const std::string id_text = std::vector<std::string>{
+          std::to_string(id), std::to_string(id), "00" + std::to_string(id), "0",
+          "9999999999999999999", "18446744073709551615", "12345678901234567890",
+          std::to_string(id) + "x"}[rng() % 8 < 6 ? rng() % 2 : rng() % 8];
+      const std::string time_text = std::vector<std::string>{
+          std::to_string(time), std::to_string(time), "0" + std::to_string(time),
+          FormatLocalTime(time), "9300000000000000000", "99999999999999999999",
+          std::to_string(time) + ".5", " " + std::to_string(time)}[rng() % 8 < 6 ? rng() % 2 : rng() % 8];
+      const std::string whole = std::to_string(1 + rng() % 70000);
+      const std::string price_text = std::vector<std::string>{
+          whole, whole + ".5", whole + ".05", whole + ".555", whole + ".", ".5", "0", "0.00",
+          "0.01", "000000000000" + whole + ".00", "123456789012345", "1234567890123456",
+          "00" + whole, whole + ".5x", "-" + whole}[rng() % 4 < 3 ? rng() % 3 : rng() % 15];
+      const std::string qty_text = std::vector<std::string>{
+          std::to_string(1000 * (1 + rng() % 50)), "1000", "0", "01000",
+          // INT64_MAX only alone in its file: the engine's window volume would overflow.
+          lines == 1 ? "9223372036854775807" : "999999999999999",
+          "9223372036854775808", "12345678901234567890", "-5", "1e3"}[rng() % 4 < 3 ? rng() % 2 : rng() % 9];
+      std::string line = absl::StrCat(id_text, ",", time_text, ",", pick(symbols, 6), ",", price_text,
+                                      ",", qty_text, ",", pick(members, 11), ",", pick(members, 11));
+      if (rng() % 25 == 0) {  // a random character changed
+        const std::string chars = ",,\r\n .AM";  // no digit: a time years later means years of grid
+        line[rng() % line.size()] = chars[rng() % chars.size()];
+      }
+      if (rng() % 60 == 0) line += ",";
+      csv += line;
+      if (l + 1 < lines || rng() % 3 != 0) csv += pick(endings, 8);
+    }
+    const Timestamp until = time + 600 * kNanosPerSecond;  // not to the midnight: a short run
+    for (bool intraday : {true, false}) {
+      EngineOptions options;
+      options.intraday_records = intraday;
+      std::vector<IndexRecord> want;
+      absl::Status ws;
+      {
+        absl::StatusOr<std::vector<RecomputeInput>> inputs = ParseTradesCsv(csv, config);
+        ws = inputs.status();
+        if (ws.ok()) {
+          SortInputs(*inputs);
+          ws = Recompute(m, *inputs, until, options, want);
+        }
+      }
+      for (bool parallel : {false, true}) {
+        std::vector<IndexRecord> got;
+        const absl::Status gs = RecomputeTradesCsv(
+            m, config, csv, {}, until, options, [&](IndexRecord&& r) { got.push_back(std::move(r)); },
+            CsvRecomputeTuning{.parallel = parallel, .min_parallel_bytes = 0, .batch_trades = 2});
+        ASSERT_EQ(gs, ws) << "file " << file << ":\n" << csv;
+        ASSERT_EQ(got, want) << "file " << file << ":\n" << csv;
+        ++compared;
+      }
+      if (ws.ok() && intraday) ++accepted;
+    }
+  }
+  EXPECT_EQ(compared, 1500 * 4);
+  EXPECT_GT(accepted, 100);  // enough valid files
+  EXPECT_LT(accepted, 1400);  // and enough invalid ones
+}
+
 }  // namespace
 }  // namespace dazong::index

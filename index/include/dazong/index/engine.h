@@ -32,6 +32,12 @@ struct EngineOptions {
   int retain_days = 5;           // days of trades kept for bust corrections
   bool intraday_records = true;  // false: fixings and corrections only (bulk recompute)
   size_t reserve_trades = 0;     // capacity hint per instrument and day (Recompute sets it)
+  // Told, on the engine's thread, where an instrument's store for a day was reserved
+  // (`bytes` = capacity × bytes per trade; at the first trade and at each local midnight) and
+  // how many bytes a stored trade takes: a hint for prefaulting its pages on another thread.
+  std::function<void(uint32_t instrument, LocalDay day, void* data, size_t bytes,
+                     size_t bytes_per_trade)>
+      on_store_reserved;
 };
 
 class IndexEngine {
@@ -85,6 +91,7 @@ class IndexEngine {
                             const FixingMemo& memo, RecordKind kind, std::vector<IndexRecord>& out);
   void ProcessComposite(IndexState& s, std::vector<IndexRecord>& out);
   void RollDay();
+  void AnnounceStore(InstrumentState& inst);
   void Evict(IndexState& s, Timestamp keep_from, bool inclusive);
   void AddToWindow(IndexState& s, size_t pos);
   void RebuildExtremes(IndexState& s);
@@ -113,6 +120,12 @@ class IndexEngine {
   // String buffers given back by Recycle: calc ids and parameter hashes.
   std::vector<std::string> spare_ids_, spare_hashes_;
   std::vector<IndexTrade> fixing_scratch_;  // a fixing's trades widened from the day's store
+  // Set by a Recomputer: intraday records are built in a record kept per index (no record
+  // constructed or destroyed per trade) and handed straight to this sink, after the records
+  // already in `out` (handed first, in order, and `out` emptied), so the order is the same.
+  const std::function<void(IndexRecord&&)>* direct_sink_ = nullptr;
+  void FlushDirect(std::vector<IndexRecord>& out);
+  friend class Recomputer;
   std::vector<std::unique_ptr<IndexState>> index_storage_;
   std::vector<std::unique_ptr<InstrumentState>> instrument_storage_;
 };

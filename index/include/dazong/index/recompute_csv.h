@@ -39,6 +39,7 @@ struct CsvRecomputeTuning {
   bool parallel = true;                         // use a second thread (when >= 2 cores)
   size_t min_parallel_bytes = size_t{1} << 20;  // smaller files: one thread
   size_t batch_trades = 4096;                   // trades per hand-over to the calculation
+  bool prefault = true;  // the parser thread faults in the engine's trade stores ahead
 };
 absl::Status RecomputeTradesCsv(const Methodology& methodology, const ExchangeConfig& config,
                                 std::string_view trades_csv, std::vector<RecomputeInput> others,
