@@ -233,7 +233,10 @@ class TradeLineParser {
     if (p == end || *p != ',') return false;
     ++p;
     n = DigitRun(p, end, quantity);
-    if (n == 0 || n > 19 || quantity == 0 || quantity > kMax || p + n == end || p[n] != ',') return false;
+    if (n == 0 || n > 19 || quantity == 0 || quantity > static_cast<uint64_t>(kMaxCsvTradeQuantity) || p + n == end ||
+        p[n] != ',') {
+      return false;
+    }
     p += n + 1;
     if (!Field(p, end, buyer)) return false;
     // The seller: the rest of the line (no comma).
@@ -347,7 +350,7 @@ class TradeLineParser {
     }
     if (p == end || *p != ',') return false;
     ++p;
-    if (!Digits(p, end, ',', quantity) || quantity == 0 || quantity > kMax ||
+    if (!Digits(p, end, ',', quantity) || quantity == 0 || quantity > static_cast<uint64_t>(kMaxCsvTradeQuantity) ||
         !Token(p, end, ',', buyer) ||
         !Token(p, end, 0, seller)) {
       return false;
@@ -371,7 +374,7 @@ class TradeLineParser {
     absl::StatusOr<Price> price = ParsePrice(f[3]);
     if (!price.ok() || !price->is_positive()) return false;
     t.price = price->raw();
-    if (!text::ToInt(f[4], &t.quantity) || t.quantity <= 0) return false;
+    if (!text::ToInt(f[4], &t.quantity) || t.quantity <= 0 || t.quantity > kMaxCsvTradeQuantity) return false;
     return members_.Find(f[5], t.buyer) && members_.Find(f[6], t.seller);
   }
 

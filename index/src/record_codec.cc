@@ -174,7 +174,9 @@ absl::StatusOr<std::vector<RecomputeInput>> ParseTradesCsv(std::string_view text
     absl::StatusOr<Price> price = ParsePrice(f[3]);
     if (!price.ok() || !price->is_positive()) return LineError(n + 1, "bad price");
     t.price = price->raw();
-    if (!text::ToInt(f[4], &t.quantity) || t.quantity <= 0) return LineError(n + 1, "bad quantity");
+    if (!text::ToInt(f[4], &t.quantity) || t.quantity <= 0 || t.quantity > kMaxCsvTradeQuantity) {
+      return LineError(n + 1, "bad quantity");
+    }
     const MemberConfig* buyer = config.FindMemberByCode(f[5]);
     const MemberConfig* seller = config.FindMemberByCode(f[6]);
     if (buyer == nullptr || seller == nullptr) return LineError(n + 1, "unknown member");

@@ -42,9 +42,15 @@ struct RecomputeInput {
   std::string reason;
 };
 
+// The largest trade quantity a trades CSV may carry (base units; 100 million tonnes when the
+// base unit is the kilogram): the calculation's volume sums are 64-bit, and stay exact up to
+// 92 million trades of this size in one session.
+inline constexpr int64_t kMaxCsvTradeQuantity = 100'000'000'000;
+
 // Trades CSV: "trade_id,time,instrument,price,quantity,buyer,seller" with time as ns since
 // the epoch or an ISO time with offset, price in yuan ("3650.00"), quantity in base units,
-// buyer/seller as member codes. A first line starting with "trade_id" is a header.
+// buyer/seller as member codes. A first line starting with "trade_id" is a header. A
+// quantity above kMaxCsvTradeQuantity is refused ("bad quantity").
 absl::StatusOr<std::vector<RecomputeInput>> ParseTradesCsv(std::string_view text,
                                                            const ExchangeConfig& config);
 // Quotes CSV: "time,instrument,bid,ask" (yuan; empty = no order on that side).
