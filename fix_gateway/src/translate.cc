@@ -1,8 +1,7 @@
 #include "translate.h"
 
-#include <ctime>
-
 #include "absl/strings/str_cat.h"
+#include "dazong/common/civil_date.h"
 
 namespace dazong::fix_gateway {
 namespace {
@@ -175,13 +174,7 @@ std::optional<Timestamp> ParseUtcTimestamp(const std::string& text) {
   }
   if (text.size() == 21 && (text[17] != '.' || !digits(18, 3, &ms))) return std::nullopt;
   if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60) return std::nullopt;
-  // Days from the civil date (proleptic Gregorian), Howard Hinnant's algorithm.
-  const int yy = y - (mo <= 2);
-  const int era = yy / 400;
-  const int yoe = yy - era * 400;
-  const int doy = (153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  const int64_t days = static_cast<int64_t>(era) * 146097 + doe - 719468;
+  const int64_t days = DaysFromCivil(y, mo, d);
   return ((days * 86400 + h * 3600 + mi * 60 + sec) * 1000 + ms) * 1'000'000;
 }
 
@@ -195,17 +188,8 @@ std::string UtcTimestamp(Timestamp time) {
     ms_of_day += 86'400'000;
     --days;
   }
-  // Civil date from days since 1970-01-01 (proleptic Gregorian), Howard Hinnant's algorithm:
-  // no gmtime_r (which takes glibc's time-zone lock) on every report.
-  const int64_t z = days + 719468;
-  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const int64_t doe = z - era * 146097;
-  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const int64_t mp = (5 * doy + 2) / 153;
-  const int64_t day = doy - (153 * mp + 2) / 5 + 1;
-  const int64_t month = mp < 10 ? mp + 3 : mp - 9;
-  const int64_t year = yoe + era * 400 + (month <= 2);
+  // By arithmetic: no gmtime_r (which takes glibc's time-zone lock) on every report.
+  const CivilDate date = CivilFromDays(days);
   char out[21];
   auto put = [&out](int at, int64_t value, int width) {
     for (int i = width - 1; i >= 0; --i) {
@@ -213,9 +197,9 @@ std::string UtcTimestamp(Timestamp time) {
       value /= 10;
     }
   };
-  put(0, year, 4);
-  put(4, month, 2);
-  put(6, day, 2);
+  put(0, date.year, 4);
+  put(4, date.month, 2);
+  put(6, date.day, 2);
   out[8] = '-';
   put(9, ms_of_day / 3'600'000, 2);
   out[11] = ':';

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "absl/strings/str_cat.h"
+#include "dazong/common/civil_date.h"
 #include "text.h"
 
 namespace dazong::index {
@@ -12,29 +13,6 @@ int64_t FloorDiv(int64_t a, int64_t b) {
   int64_t q = a / b;
   if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
   return q;
-}
-
-// Howard Hinnant's days_from_civil / civil_from_days (public domain algorithms).
-int64_t DaysFromCivil(int64_t y, int64_t m, int64_t d) {
-  y -= m <= 2 ? 1 : 0;
-  const int64_t era = FloorDiv(y, 400);
-  const int64_t yoe = y - era * 400;
-  const int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + doe - 719468;
-}
-
-void CivilFromDays(int64_t z, int64_t& y, int64_t& m, int64_t& d) {
-  z += 719468;
-  const int64_t era = FloorDiv(z, 146097);
-  const int64_t doe = z - era * 146097;
-  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  y = yoe + era * 400;
-  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const int64_t mp = (5 * doy + 2) / 153;
-  d = doy - (153 * mp + 2) / 5 + 1;
-  m = mp + (mp < 10 ? 3 : -9);
-  if (m <= 2) ++y;
 }
 
 bool ParseFixedInt(std::string_view text, int64_t& out) {
@@ -69,11 +47,10 @@ int Weekday(LocalDay day) {
 }
 
 std::string FormatDate(LocalDay day) {
-  int64_t y, m, d;
-  CivilFromDays(day, y, m, d);
+  const CivilDate date = CivilFromDays(day);
   char buf[80];
-  std::snprintf(buf, sizeof(buf), "%04lld-%02lld-%02lld", static_cast<long long>(y),
-                static_cast<long long>(m), static_cast<long long>(d));
+  std::snprintf(buf, sizeof(buf), "%04lld-%02lld-%02lld", static_cast<long long>(date.year),
+                static_cast<long long>(date.month), static_cast<long long>(date.day));
   return buf;
 }
 
@@ -85,9 +62,8 @@ absl::StatusOr<LocalDay> ParseDate(std::string_view text) {
     return absl::InvalidArgumentError(absl::StrCat("not a date YYYY-MM-DD: ", std::string(text)));
   }
   const int64_t days = DaysFromCivil(y, m, d);
-  int64_t y2, m2, d2;
-  CivilFromDays(days, y2, m2, d2);
-  if (y2 != y || m2 != m || d2 != d) {
+  const CivilDate back = CivilFromDays(days);
+  if (back.year != y || back.month != m || back.day != d) {
     return absl::InvalidArgumentError(absl::StrCat("no such date: ", std::string(text)));
   }
   return static_cast<LocalDay>(days);

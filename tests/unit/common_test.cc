@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <ctime>
 #include <limits>
 #include <set>
 #include <string>
@@ -12,6 +13,7 @@
 #include <type_traits>
 
 #include "absl/hash/hash.h"
+#include "dazong/common/civil_date.h"
 #include "dazong/common/clock.h"
 #include "dazong/common/fixed_point.h"
 #include "dazong/common/ids.h"
@@ -427,6 +429,20 @@ TEST(SideTest, OppositeAndName) {
   static_assert(Opposite(Side::kSell) == Side::kBuy);
   EXPECT_EQ(SideName(Side::kBuy), "BUY");
   EXPECT_EQ(SideName(Side::kSell), "SELL");
+}
+
+// Every day from 1900 to 2200 against the C library's gmtime_r, and the round trip.
+TEST(CivilDateTest, EveryDayAgreesWithGmtimeAndRoundTrips) {
+  for (int64_t days = -25567; days <= 84000; ++days) {
+    const CivilDate date = CivilFromDays(days);
+    const time_t noon = static_cast<time_t>(days * 86400 + 43200);
+    std::tm tm{};
+    ASSERT_NE(gmtime_r(&noon, &tm), nullptr);
+    ASSERT_EQ(date.year, tm.tm_year + 1900) << days;
+    ASSERT_EQ(date.month, tm.tm_mon + 1) << days;
+    ASSERT_EQ(date.day, tm.tm_mday) << days;
+    ASSERT_EQ(DaysFromCivil(date.year, date.month, date.day), days);
+  }
 }
 
 // A thread off the order path runs at a lower priority; the others are left as they were.

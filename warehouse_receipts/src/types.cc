@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "dazong/common/civil_date.h"
 #include "dazong/warehouse_receipts/commands.h"
 #include "dazong/warehouse_receipts/events.h"
 
@@ -99,16 +100,6 @@ std::string_view LedgerReasonText(LedgerReason reason) {
 }
 
 namespace {
-
-// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
-int64_t DaysFromCivil(int64_t y, int64_t m, int64_t d) {
-  y -= m <= 2 ? 1 : 0;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const int64_t yoe = y - era * 400;
-  const int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + doe - 719468;
-}
 
 bool IsLeap(int64_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
 
