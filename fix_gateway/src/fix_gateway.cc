@@ -308,8 +308,7 @@ class FixGateway::Impl final : public FIX::Application {
 
   // ---- The sequencer's dispatch (its committer thread, or the sequencer thread for a group
   // it committed itself; queries run on the sequencer thread, never at the same time): route
-  // and return. No lock, no
-  // allocation unless a queue spills.
+  // and return. No lock, no allocation unless a queue spills.
   void Enqueue(std::span<const Event> events) {
     // Public market data first: a member who has seen a report and then asks for a snapshot
     // must find the book already showing what the report said.

@@ -13,6 +13,11 @@ namespace {
 // One append-only text file with a write buffer.
 class BufferedFile {
  public:
+  static int64_t NowMicros() {
+    return std::chrono::duration_cast<std::chrono::microseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  }
   explicit BufferedFile(const std::string& path) : file_(std::fopen(path.c_str(), "ab")) {
     if (file_ != nullptr) std::setvbuf(file_, nullptr, _IONBF, 0);  // our own buffer only
     buffer_.reserve(kFlushBytes + 4096);
@@ -22,8 +27,7 @@ class BufferedFile {
     if (file_ != nullptr) std::fclose(file_);
   }
   void Line(const std::string& text, bool flush_now) {
-    const auto now = std::chrono::system_clock::now();
-    const int64_t us = std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count();
+    const int64_t us = NowMicros();
     AppendStamp(us);
     buffer_.append(text);
     buffer_.push_back('\n');
@@ -73,7 +77,7 @@ class BufferedFile {
   static constexpr size_t kStampDateBytes = 18;  // "YYYYMMDD-HH:MM:SS."
   std::FILE* file_;
   std::string buffer_;
-  int64_t last_flush_us_ = 0;
+  int64_t last_flush_us_ = NowMicros();
   int64_t stamp_second_ = INT64_MIN;
   char stamp_[64] = {};
 };

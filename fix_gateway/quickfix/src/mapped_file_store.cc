@@ -141,12 +141,12 @@ void MappedFileStore::PrefaultAhead(uint64_t until) {
   const uint64_t segment = (end_ - kHeaderBytes) / segment_bytes_;
   const uint64_t segment_begin = kHeaderBytes + segment * segment_bytes_;
   const uint64_t segment_end = segment_begin + segment_bytes_;
-  // From the page holding end_ (earlier pages of a new segment are never written).
+  // From the page holding end_ (earlier pages of a new segment are never written); segments
+  // start on a page boundary, so this page is in end_'s segment.
   const uint64_t from = std::max(prefaulted_end_, end_ & ~uint64_t{4095});
   const uint64_t to = std::min(segment_end, (std::max(until, from + kPrefaultBytes) + 4095) & ~uint64_t{4095});
-  if (prefault_works_ && to > from) {
-    const uint64_t page_from = std::max(from, segment_begin);
-    if (madvise(At(page_from), to - page_from, MADV_POPULATE_WRITE) != 0) prefault_works_ = false;
+  if (prefault_works_ && to > from && madvise(At(from), to - from, MADV_POPULATE_WRITE) != 0) {
+    prefault_works_ = false;
   }
   prefaulted_end_ = to;
 }

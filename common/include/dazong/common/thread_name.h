@@ -6,6 +6,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <string>
 
 namespace dazong {
@@ -18,14 +19,13 @@ inline void SetThreadName(const std::string& name) {
 inline constexpr int kOffOrderPathNice = 5;
 
 // Marks the calling thread as off the order path (public market data, drop copy, the trade
-// stream): nice +5 relative to the process, a third of a normal thread's CPU weight, so that when the cores are busy
-// the threads that acknowledge orders (connection readers, the sequencer, the members'
-// senders) run first; private reports leave before public data. Such a thread is never
-// starved: it still gets its share whenever it has work.
+// stream): nice +5 relative to the process, a third of a normal thread's CPU weight, so that
+// when the cores are busy the threads that acknowledge orders (connection readers, the
+// sequencer, the members' senders) run first; private reports leave before public data. Such
+// a thread is never starved: it still gets its share whenever it has work.
 inline void LowerThreadPriority() {
   const id_t self = static_cast<id_t>(gettid());
-  const int now = getpriority(PRIO_PROCESS, self);
-  setpriority(PRIO_PROCESS, self, now + kOffOrderPathNice > 19 ? 19 : now + kOffOrderPathNice);
+  setpriority(PRIO_PROCESS, self, std::min(getpriority(PRIO_PROCESS, self) + kOffOrderPathNice, 19));
 }
 
 }  // namespace dazong
