@@ -186,7 +186,6 @@ ExchangeCore::Instrument* ExchangeCore::FindInstrument(InstrumentId id) {
   return &instruments_[id.value() - 1];
 }
 
-
 OrderView ExchangeCore::View(const Order& order) const {
   OrderView view;
   view.order_id = order.id;

@@ -63,14 +63,13 @@ void JournalStore::Batch::AddTrade(const TradeRecord& trade) {
 void JournalStore::Batch::AddLedgerChanges(const receipts::Ledger& ledger,
                                            const receipts::LedgerChanges& changes) {
   if (changes.empty()) return;
-  MakeKey(key_, kHistoryPrefix, changes.history_begin);
-  value_.clear();
-  receipts::EncodeHistoryBlock(ledger.history(), changes.history_begin, changes.history_end,
-                               value_);
-  batch_->Put(AsSlice(key_), AsSlice(value_));
-  value_.clear();
-  receipts::EncodeMeta(ledger.state().meta, value_);
-  batch_->Put(AsSlice(kLedgerMetaKey), AsSlice(value_));
+  const receipts::HistoryLog& history = ledger.history();
+  std::vector<std::string_view> records;
+  records.reserve(changes.history_end - changes.history_begin);
+  for (uint64_t i = changes.history_begin; i < changes.history_end; ++i) records.push_back(history.encoded(i));
+  std::string meta;
+  receipts::EncodeMeta(ledger.state().meta, meta);
+  AddLedgerBlock(changes.history_begin, history.prev_hash(changes.history_begin), records, meta);
 }
 
 void JournalStore::Batch::AddLedgerBlock(uint64_t begin, const receipts::Hash& prev_hash,

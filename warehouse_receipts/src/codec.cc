@@ -37,7 +37,7 @@ class Writer : public BasicByteWriter<IntLayout::kVarint> {
  public:
   using BasicByteWriter::BasicByteWriter;
   void Fixed64(int64_t value) { Fixed<int64_t>(value); }
-  void Digest(const Hash& h) { Raw(std::string_view(reinterpret_cast<const char*>(h.data()), h.size())); }
+  void Digest(const Hash& h) { Raw(HashBytes(h)); }
   template <typename T, typename F>
   void Vec(const std::vector<T>& v, F&& put) {
     Int<uint32_t>(static_cast<uint32_t>(v.size()));
@@ -941,9 +941,7 @@ void EncodeHistoryRecordHashed(HistoryRecord& record, std::string& out) {
   head[8] = kLedgerEventFormatVersion;
   head[9] = kEventRecord;
   record.hash = Sha256::Of(
-      {std::string_view(reinterpret_cast<const char*>(record.prev_hash.data()),
-                        record.prev_hash.size()),
-       std::string_view(reinterpret_cast<const char*>(head), sizeof(head)),
+      {HashBytes(record.prev_hash), std::string_view(reinterpret_cast<const char*>(head), sizeof(head)),
        std::string_view(out).substr(event_begin, event_end - event_begin)});
   w.Digest(record.hash);
 }
@@ -996,9 +994,7 @@ Hash ComputeRecordHash(const Hash& prev_hash, uint64_t index, const LedgerEvent&
   Writer w(bytes);
   Head(w, kEventRecord);
   PutEvent(w, event);
-  return Sha256::Of(
-      {std::string_view(reinterpret_cast<const char*>(prev_hash.data()), prev_hash.size()),
-       bytes});
+  return Sha256::Of({HashBytes(prev_hash), bytes});
 }
 
 }  // namespace dazong::receipts

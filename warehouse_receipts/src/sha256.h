@@ -13,6 +13,11 @@
 
 namespace dazong::receipts {
 
+// A digest's bytes as a string_view (to hash it as one of Sha256::Of's parts, or write it).
+inline std::string_view HashBytes(const Hash& h) {
+  return {reinterpret_cast<const char*>(h.data()), h.size()};
+}
+
 class Sha256 {
  public:
   Sha256();

@@ -15,11 +15,7 @@ absl::Status Bad(std::string text) { return absl::FailedPreconditionError(std::m
 std::string Rid(ReceiptId id) { return absl::StrCat("receipt ", id.value()); }
 std::string Oid(OrderId id) { return absl::StrCat("order ", id.value()); }
 
-std::string_view Bytes(const Hash& h) {
-  return {reinterpret_cast<const char*>(h.data()), h.size()};
-}
-
-Hash ChainHash(const Hash& prev, const Hash& next) { return Sha256::Of({Bytes(prev), Bytes(next)}); }
+Hash ChainHash(const Hash& prev, const Hash& next) { return Sha256::Of({HashBytes(prev), HashBytes(next)}); }
 
 StockKey KeyOf(const Receipt& r) { return {r.warehouse, r.elements.commodity, r.elements.grade}; }
 
