@@ -310,12 +310,16 @@ class FixGateway::Impl final : public FIX::Application {
   // it committed itself; queries run on the sequencer thread, never at the same time): route
   // and return. No lock, no allocation unless a queue spills.
   void Enqueue(std::span<const Event> events) {
-    // Public market data first: a member who has seen a report and then asks for a snapshot
-    // must find the book already showing what the report said.
+    // Public market data is queued first: a member who has seen a report and then asks for a
+    // snapshot must find the book already showing what the report said (the request queues
+    // behind these items). The market-data thread is woken last, after the members' senders,
+    // which are on the path of every order's acknowledgement.
+    bool market_data = false;
     for (const Event& e : events) {
       if (std::holds_alternative<TradeEvent>(e.body) || std::holds_alternative<PhaseChanged>(e.body) ||
           std::holds_alternative<DepthChanged>(e.body)) {
-        md_queue_.Push(MdItem{e, nullptr});
+        md_queue_.Push(MdItem{e, nullptr}, /*wake=*/false);
+        market_data = true;
       }
       // BboChanged is the top of DepthChanged; AuctionIndicative is not published on FIX.
     }
@@ -347,6 +351,7 @@ class FixGateway::Impl final : public FIX::Application {
           },
           e.body);
     }
+    if (market_data) md_queue_.WakeConsumer();
   }
 
   // ---- FIX::Application (QuickFIX threads)

@@ -19,14 +19,17 @@ class SpillQueue {
  public:
   explicit SpillQueue(size_t capacity) : queue_(capacity) {}
 
-  bool Push(const T& item) {
+  // With `wake` false a sleeping consumer is not woken until WakeConsumer() (or a later
+  // push that wakes).
+  bool Push(const T& item, bool wake = true) {
     // Counted while in progress: the consumer takes the spill only when no push is under way
     // (see Pop).
     pushing_.fetch_add(1, std::memory_order_seq_cst);
-    const bool ok = PushCounted(item);
+    const bool ok = PushCounted(item, wake);
     pushing_.fetch_sub(1, std::memory_order_release);
     return ok;
   }
+  void WakeConsumer() { queue_.WakeConsumer(); }
 
   // Consumer: next item, or false when there is none now.
   bool Pop(T& out) {
@@ -55,10 +58,10 @@ class SpillQueue {
   size_t capacity() const { return queue_.capacity(); }
 
  private:
-  bool PushCounted(const T& item) {
-    if (!spilling_.load(std::memory_order_acquire) && queue_.TryPush(item)) return true;
+  bool PushCounted(const T& item, bool wake) {
+    if (!spilling_.load(std::memory_order_acquire) && queue_.TryPush(item, wake)) return true;
     std::lock_guard lock(mu_);
-    if (!spilling_.load(std::memory_order_relaxed) && queue_.TryPush(item)) return true;
+    if (!spilling_.load(std::memory_order_relaxed) && queue_.TryPush(item, wake)) return true;
     spilling_.store(true, std::memory_order_release);
     spill_.push_back(item);
     return false;

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
 #include <thread>
 #include <vector>
 
@@ -54,6 +56,30 @@ TEST(SpillQueueTest, ConcurrentProducersLoseNothing) {
   }
   for (auto& t : producers) t.join();
   EXPECT_FALSE(q.Pop(value));
+}
+
+// The gateway queues market data without waking its thread, then wakes it after the members'
+// senders: a sleeping consumer gets every item, in order, including items that spilled.
+TEST(SpillQueueTest, DeferredWakeReachesASleepingConsumerThroughTheSpill) {
+  SpillQueue<int> q(4);
+  std::atomic<int> received{0};
+  std::thread consumer([&] {
+    int expected = 0;
+    int value = 0;
+    while (expected < 10) {
+      q.Wait();
+      while (q.Pop(value)) {
+        ASSERT_EQ(value, expected);
+        ++expected;
+      }
+    }
+    received.store(expected);
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));  // let it fall asleep
+  for (int i = 0; i < 10; ++i) q.Push(i, /*wake=*/false);      // 4 in the ring, 6 spilled
+  q.WakeConsumer();
+  consumer.join();
+  EXPECT_EQ(received.load(), 10);
 }
 
 }  // namespace

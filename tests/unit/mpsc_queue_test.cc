@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <thread>
 #include <vector>
 
@@ -48,6 +49,34 @@ TEST(MpscQueueTest, ManyProducersLoseNothingAndKeepEachProducersOrder) {
   }
   for (auto& t : producers) t.join();
   for (int n : next) EXPECT_EQ(n, kPerProducer);
+}
+
+// Pushes that defer the wake-up (a producer waking more urgent consumers first) lose nothing:
+// the consumer, asleep or about to sleep, gets every item once WakeConsumer() is called.
+TEST(MpscQueueTest, DeferredWakeDeliversEverythingAfterWakeConsumer) {
+  BoundedMpscQueue<int> q(64);
+  constexpr int kRounds = 2000;
+  std::atomic<int> received{0};
+  std::thread consumer([&] {
+    int v = 0;
+    int expected = 0;
+    while (expected < kRounds * 3) {
+      q.WaitNonEmpty();
+      while (q.TryPop(v)) {
+        ASSERT_EQ(v, expected);
+        ++expected;
+        received.store(expected);
+      }
+    }
+  });
+  for (int r = 0; r < kRounds; ++r) {
+    for (int i = 0; i < 3; ++i) ASSERT_TRUE(q.TryPush(r * 3 + i, /*wake=*/false));
+    q.WakeConsumer();
+    // The next round only after this one arrived, so that the consumer often sleeps between.
+    while (received.load() < (r + 1) * 3) std::this_thread::yield();
+  }
+  consumer.join();
+  EXPECT_EQ(received.load(), kRounds * 3);
 }
 
 TEST(MpscQueueTest, InterruptWakesASleepingConsumer) {

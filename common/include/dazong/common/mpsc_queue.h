@@ -35,8 +35,9 @@ class BoundedMpscQueue {
 
   size_t capacity() const { return mask_ + 1; }
 
-  // Any thread. Returns false when full.
-  bool TryPush(T value) {
+  // Any thread. Returns false when full. With `wake` false the consumer, if asleep, is not
+  // woken: the producer calls WakeConsumer() later (to wake more urgent consumers first).
+  bool TryPush(T value, bool wake = true) {
     size_t pos = tail_.load(std::memory_order_relaxed);
     Cell* cell;
     for (;;) {
@@ -53,8 +54,19 @@ class BoundedMpscQueue {
     }
     cell->value = std::move(value);
     cell->sequence.store(pos + 1, std::memory_order_release);
-    Wake();
+    if (wake) WakeConsumer();
     return true;
+  }
+
+  // Any thread: wakes the consumer if it sleeps (after pushes made with `wake` false).
+  // Only the first producer to find the consumer asleep makes the system call: the others,
+  // until the consumer has run again, see the flag already cleared.
+  void WakeConsumer() {
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    if (sleeping_.load(std::memory_order_relaxed) && sleeping_.exchange(false, std::memory_order_acq_rel)) {
+      wake_.fetch_add(1, std::memory_order_acq_rel);
+      FutexWakeOne(wake_);
+    }
   }
 
   // Consumer thread only. Returns false when empty.
@@ -103,16 +115,6 @@ class BoundedMpscQueue {
   bool NonEmpty() const {
     const size_t seq = cells_[head_ & mask_].sequence.load(std::memory_order_acquire);
     return seq == head_ + 1;
-  }
-
-  // Only the first producer to find the consumer asleep makes the system call: the others,
-  // until the consumer has run again, see the flag already cleared.
-  void Wake() {
-    std::atomic_thread_fence(std::memory_order_seq_cst);
-    if (sleeping_.load(std::memory_order_relaxed) && sleeping_.exchange(false, std::memory_order_acq_rel)) {
-      wake_.fetch_add(1, std::memory_order_acq_rel);
-      FutexWakeOne(wake_);
-    }
   }
 
   std::unique_ptr<Cell[]> cells_;
