@@ -11,6 +11,7 @@
 #        SKIP_ECHO=1  only the daemon.
 #        ECHO_STORE=file  the echo acceptor with QuickFIX's FileStore instead of the exchange's
 #        store (memory: MemoryStore).
+#        MODES="rate inflight"  which loads to run (default both).
 #        SETUP="cmd"  passed to fix-load --setup for the dazongd runs (runs after the
 #        sessions log on, before the load).
 # Each dazongd run starts from an empty ledger, seeded through the HTTP API
@@ -62,10 +63,12 @@ load_once() {
 loads() {  # $1 port, $2 label, $3 setup
   local setup_args=()
   [ -n "${3:-}" ] && setup_args=(--setup "$3")
+  case " ${MODES:-rate inflight} " in *" rate "*)
   load_once "$2 rate=5000" --port "$1" --sessions "$SESSIONS" --rate 5000 --duration "$DURATION" \
-    --warmup 2 "${setup_args[@]}"
+    --warmup 2 "${setup_args[@]}" ;; esac
+  case " ${MODES:-rate inflight} " in *" inflight "*)
   load_once "$2 inflight=100" --port "$1" --sessions "$SESSIONS" --inflight 100 --duration "$DURATION" \
-    --warmup 2 "${setup_args[@]}"
+    --warmup 2 "${setup_args[@]}" ;; esac
 }
 
 DAZONGD="${DAZONGD:-$BUILD/exchange/dazongd}"
@@ -103,5 +106,7 @@ for round in $(seq 1 "$ROUNDS"); do
   "$BUILD/tools/dazong-receipts" --port "$HPORT" seed-demo 10000000 >/dev/null
   loads "$FPORT" "round$round dazongd" "${SETUP:-}"
   kill "$DPID"; wait "$DPID" 2>/dev/null || true
+  # The daemon's own account of the run (group commits and where the sequencer's time went).
+  sed -n 's/.*\(sequencer: .* group commits.*\)/round'"$round"' dazongd \1/p' "$WORK/dazongd.log"
   rm -rf "$DATA"
 done
