@@ -640,7 +640,7 @@ absl::Status ParseExchange(const Table& root, Context* ctx, ExchangeConfig* cfg)
   absl::StatusOr<std::optional<Table>> section = root.SubTable("exchange", kRequired);
   if (!section.ok()) return section.status();
   const Table& t = **section;
-  DZ_RETURN_IF_ERROR(t.CheckKeys({"name", "comp_id", "data_dir", "profile"}));
+  DZ_RETURN_IF_ERROR(t.CheckKeys({"name", "comp_id", "data_dir", "profile", "sequencer_nice"}));
   DZ_RETURN_IF_ERROR(t.String("name", kRequired, &cfg->name));
   DZ_RETURN_IF_ERROR(t.Name("comp_id", kRequired, kCompIdRule, &cfg->comp_id));
   DZ_RETURN_IF_ERROR(
@@ -655,6 +655,9 @@ absl::Status ParseExchange(const Table& root, Context* ctx, ExchangeConfig* cfg)
                    t.Find("profile"));
   }
   cfg->profile = ctx->profile;
+  int64_t nice = cfg->sequencer_nice;
+  DZ_RETURN_IF_ERROR(t.Integer("sequencer_nice", kOptional, -20, 19, &nice));
+  cfg->sequencer_nice = static_cast<int>(nice);
   return absl::OkStatus();
 }
 

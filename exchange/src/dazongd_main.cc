@@ -3,8 +3,10 @@
 // or SIGTERM. Usage: dazongd --config FILE
 #include <atomic>
 #include <chrono>
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <string>
 #include <thread>
@@ -136,6 +138,12 @@ int Run(const std::string& config_path) {
   absl::Status sequencer_status;
   std::thread sequencer_thread([&] {
     SetThreadName("sequencer");
+    // Before Run(), so that the committer thread it starts inherits the value.
+    if (config->sequencer_nice != 0 && !SetThreadNice(config->sequencer_nice)) {
+      spdlog::warn("exchange.sequencer_nice = {} refused ({}; needs CAP_SYS_NICE): the sequencer "
+                   "runs at the process's priority",
+                   config->sequencer_nice, std::strerror(errno));
+    }
     sequencer_status = sequencer.Run();
     if (!sequencer_status.ok()) {
       spdlog::critical("sequencer stopped: {}", sequencer_status.ToString());

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdint>
 #include <ctime>
 #include <limits>
@@ -455,6 +456,36 @@ TEST(ThreadPriorityTest, LowersOnlyTheCallingThread) {
   });
   t.join();
   EXPECT_EQ(lowered, std::min(before + kOffOrderPathNice, 19));
+  EXPECT_EQ(getpriority(PRIO_PROCESS, static_cast<id_t>(gettid())), before);
+}
+
+// The sequencer's priority: the value is set on the calling thread only and inherited by the
+// threads it starts; a value below the current one is either granted (CAP_SYS_NICE) or refused
+// with the value left as it was.
+TEST(ThreadPriorityTest, SetThreadNiceIsPerThreadInheritedAndRefusedCleanly) {
+  const int before = getpriority(PRIO_PROCESS, static_cast<id_t>(gettid()));
+  int raised = 0, inherited = 0, after_lower = 0;
+  bool lower_ok = false;
+  int lower_errno = 0;
+  std::thread t([&] {
+    ASSERT_TRUE(SetThreadNice(std::min(before + 2, 19)));  // a higher value is always allowed
+    raised = getpriority(PRIO_PROCESS, static_cast<id_t>(gettid()));
+    std::thread child([&] { inherited = getpriority(PRIO_PROCESS, static_cast<id_t>(gettid())); });
+    child.join();
+    errno = 0;
+    lower_ok = SetThreadNice(before - 1);
+    lower_errno = errno;
+    after_lower = getpriority(PRIO_PROCESS, static_cast<id_t>(gettid()));
+  });
+  t.join();
+  EXPECT_EQ(raised, std::min(before + 2, 19));
+  EXPECT_EQ(inherited, raised);
+  if (lower_ok) {
+    EXPECT_EQ(after_lower, std::max(before - 1, -20));
+  } else {
+    EXPECT_TRUE(lower_errno == EACCES || lower_errno == EPERM) << lower_errno;
+    EXPECT_EQ(after_lower, raised);
+  }
   EXPECT_EQ(getpriority(PRIO_PROCESS, static_cast<id_t>(gettid())), before);
 }
 

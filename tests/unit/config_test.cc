@@ -496,6 +496,17 @@ TEST(ConfigTest, CnSpotProfileAllowsSpotModes) {
   EXPECT_EQ(cfg->profile, "cn-spot");
 }
 
+TEST(ConfigTest, SequencerNiceDefaultsToZeroAndIsRead) {
+  const std::string base = Mutate(R"(data_dir = "data")", "data_dir = \"data\"");
+  absl::StatusOr<ExchangeConfig> plain = ParseConfig(base, "/");
+  ASSERT_TRUE(plain.ok()) << plain.status();
+  EXPECT_EQ(plain->sequencer_nice, 0);
+  absl::StatusOr<ExchangeConfig> set =
+      ParseConfig(Mutate(R"(data_dir = "data")", "data_dir = \"data\"\nsequencer_nice = -5"), "/");
+  ASSERT_TRUE(set.ok()) << set.status();
+  EXPECT_EQ(set->sequencer_nice, -5);
+}
+
 TEST(ConfigTest, EmptyOptionalSectionsAreAccepted) {
   absl::StatusOr<ExchangeConfig> cfg = ParseConfig(R"(
 [exchange]
@@ -709,6 +720,11 @@ schedule = { timezone = "Asia/Shanghai", phases = [ { at = "09:00", phase = "con
      "is not a valid CompID"},
     {"UnknownProfile", "data_dir = \"data\"\n", "data_dir = \"data\"\nprofile = \"china\"\n",
      "exchange.profile", "unknown profile"},
+    {"SequencerNiceTooLow", "data_dir = \"data\"\n", "data_dir = \"data\"\nsequencer_nice = -21\n",
+     "exchange.sequencer_nice", "between -20 and 19"},
+    {"SequencerNiceIsString", "data_dir = \"data\"\n",
+     "data_dir = \"data\"\nsequencer_nice = \"high\"\n", "exchange.sequencer_nice",
+     "must be an integer"},
     {"PortTooLarge", "port = 8081", "port = 70000", "http.port", "between 1 and 65535"},
     {"PortZero", "port = 6390", "port = 0", "redis.port", "between 1 and 65535"},
     {"HttpPortIsFixPort", "port = 8081", "port = 9001", "http.port", "is also fix.port"},

@@ -204,6 +204,11 @@ struct ExchangeConfig {
   // "unrestricted" (every trading mode may be enabled) or "cn-spot" (only listing, one-sided
   // auction and negotiated trade, as Chinese spot-market rules require).
   std::string profile = "unrestricted";
+  // Nice value of the sequencer thread (and its committer), -20..19. Below the process's own
+  // value it needs CAP_SYS_NICE; the daemon warns and keeps the process's value if refused.
+  // A higher priority than the gateway's threads keeps the threads it wakes while handing out
+  // a group's reports from preempting it before the next group's synced write starts.
+  int sequencer_nice = 0;
   FixConfig fix;
   RedisConfig redis;
   HttpConfig http;

@@ -28,4 +28,11 @@ inline void LowerThreadPriority() {
   setpriority(PRIO_PROCESS, self, std::min(getpriority(PRIO_PROCESS, self) + kOffOrderPathNice, 19));
 }
 
+// Sets the calling thread's nice value (clamped to -20..19); threads it creates afterwards
+// inherit it. Going below the current value needs CAP_SYS_NICE (or RLIMIT_NICE): returns
+// false, with errno set and the value unchanged, when the kernel refuses.
+inline bool SetThreadNice(int nice) {
+  return setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), std::clamp(nice, -20, 19)) == 0;
+}
+
 }  // namespace dazong
