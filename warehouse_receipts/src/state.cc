@@ -169,7 +169,7 @@ class Applier {
     const int64_t have = stock == s_.stock.end() ? 0 : stock->second.raw();
     const int64_t used = receipted == s_.receipted.end() ? 0 : receipted->second.raw();
     if (r.elements.quantity.raw() > have - used) return Bad("issue exceeds inspected stock");
-    s_.receipts.emplace(r.id, r);
+    InsertReceipt(s_, r);
     s_.meta.next_receipt_id++;
     Link(s_, r);
     return absl::OkStatus();
@@ -269,9 +269,9 @@ class Applier {
       child.children.clear();
       child.version = 0;
       child.history_hash = Hash{};
-      s_.receipts.emplace(child.id, child);
+      InsertReceipt(s_, child);
       Link(s_, child);
-      s_.receipts.at(parent.id).children.push_back(c.id);
+      p->children.push_back(c.id);
     }
     s_.meta.next_receipt_id += e.children.size();
     return absl::OkStatus();
@@ -328,7 +328,7 @@ class Applier {
     child.children.clear();
     child.version = 0;
     child.history_hash = Hash{};
-    s_.receipts.emplace(child.id, child);
+    InsertReceipt(s_, child);
     Link(s_, child);
     s_.meta.next_receipt_id++;
     return absl::OkStatus();
@@ -725,8 +725,7 @@ class Applier {
     for (const auto& [known_id, r] : known_) {
       if (known_id == id) return r;
     }
-    auto it = s_.receipts.find(id);
-    return it == s_.receipts.end() ? nullptr : &it->second;
+    return FindReceipt(s_, id);
   }
 
   const ConfigIndex& cfg_;
@@ -756,10 +755,10 @@ absl::Status ApplyEvent(const ConfigIndex& config, LedgerState& state, const His
   std::pair<ReceiptId, Receipt*> known[kKnown];
   size_t n_known = 0;
   ForEachTouchedReceipt(record.event.body, [&](ReceiptId id) {
-    auto it = state.receipts.find(id);
-    if (it == state.receipts.end()) return;
-    UnlinkFree(state, it->second);
-    if (n_known < kKnown) known[n_known++] = {id, &it->second};
+    Receipt* r = FindReceipt(state, id);
+    if (r == nullptr) return;
+    UnlinkFree(state, *r);
+    if (n_known < kKnown) known[n_known++] = {id, r};
   });
   Applier applier(config, state, record,
                   std::span<const std::pair<ReceiptId, Receipt*>>(known, n_known));
@@ -770,11 +769,8 @@ absl::Status ApplyEvent(const ConfigIndex& config, LedgerState& state, const His
     for (size_t i = 0; i < n_known && r == nullptr; ++i) {
       if (known[i].first == id) r = known[i].second;
     }
-    if (r == nullptr) {
-      auto it = state.receipts.find(id);
-      if (it == state.receipts.end()) return;
-      r = &it->second;
-    }
+    if (r == nullptr) r = FindReceipt(state, id);
+    if (r == nullptr) return;
     r->version++;
     r->history_hash = ChainHash(r->history_hash, record.hash);
     LinkFree(state, *r);
@@ -784,7 +780,19 @@ absl::Status ApplyEvent(const ConfigIndex& config, LedgerState& state, const His
   return absl::OkStatus();
 }
 
+bool InsertReceipt(LedgerState& state, Receipt r) {
+  const ReceiptId id = r.id;
+  auto [it, inserted] = state.receipts.emplace(id, std::move(r));
+  if (inserted) state.receipt_slots.Set(&it->second);
+  return inserted;
+}
+
 void ComputeIndexes(const LedgerState& records, LedgerState& out) {
+  // The slots point into out's own map: filled only when the records are out's.
+  out.receipt_slots.Clear();
+  if (&records == &out) {
+    for (auto& [id, r] : out.receipts) out.receipt_slots.Set(&r);
+  }
   out.receipted.clear();
   out.used_serials.clear();
   out.live_lots.clear();

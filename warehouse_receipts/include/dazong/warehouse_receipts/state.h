@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <set>
 #include <string>
@@ -113,6 +114,37 @@ struct LedgerMeta {
   friend bool operator==(const LedgerMeta&, const LedgerMeta&) = default;
 };
 
+// The receipts of a LedgerState by id, for look-ups without a search: slot i points to the
+// node of `receipts` holding id i (map nodes never move, and no receipt is ever erased), or is
+// empty and the map is searched. A cache of the map, nothing more: a copied state starts with
+// no slots (they would point into the other state's map) and falls back to the map for the
+// receipts it holds; moving a state moves its map's nodes, so the slots move with them.
+// A deque: growing never moves what is there, so no settlement waits for a table to grow.
+class ReceiptSlots {
+ public:
+  ReceiptSlots() = default;
+  ReceiptSlots(const ReceiptSlots&) {}
+  ReceiptSlots& operator=(const ReceiptSlots&) {
+    slots_.clear();
+    return *this;
+  }
+  ReceiptSlots(ReceiptSlots&&) = default;
+  ReceiptSlots& operator=(ReceiptSlots&&) = default;
+
+  // The receipt with `id`, or nullptr when the slot is empty (then search the map).
+  Receipt* Get(ReceiptId id) const { return id.value() < slots_.size() ? slots_[id.value()] : nullptr; }
+  // `r` is the map node holding r->id.
+  void Set(Receipt* r) {
+    if (r->id.value() >= slots_.size()) slots_.resize(r->id.value() + 1, nullptr);
+    slots_[r->id.value()] = r;
+  }
+  void Clear() { slots_.clear(); }
+  size_t size() const { return slots_.size(); }
+
+ private:
+  std::deque<Receipt*> slots_;
+};
+
 struct LedgerState {
   // Records (persisted).
   std::map<ReceiptId, Receipt> receipts;
@@ -140,10 +172,31 @@ struct LedgerState {
   // Transient within one settlement: quantity delivered per trade before its TradeSettled.
   // Empty between commands.
   std::map<TradeId, int64_t> in_delivery;
+  // `receipts` by id (see ReceiptSlots): use FindReceipt.
+  ReceiptSlots receipt_slots;
 
   // Records only (indexes excluded).
   bool SameRecords(const LedgerState& other) const;
 };
+
+// The receipt with `id` (through the slots, else the map), or nullptr.
+inline Receipt* FindReceipt(LedgerState& state, ReceiptId id) {
+  if (Receipt* r = state.receipt_slots.Get(id)) return r;
+  auto it = state.receipts.find(id);
+  return it == state.receipts.end() ? nullptr : &it->second;
+}
+inline const Receipt* FindReceipt(const LedgerState& state, ReceiptId id) {
+  if (const Receipt* r = state.receipt_slots.Get(id)) return r;
+  auto it = state.receipts.find(id);
+  return it == state.receipts.end() ? nullptr : &it->second;
+}
+// Like state.receipts.at(id) (throws std::out_of_range if there is no such receipt).
+inline const Receipt& ReceiptAt(const LedgerState& state, ReceiptId id) {
+  if (const Receipt* r = state.receipt_slots.Get(id)) return *r;
+  return state.receipts.at(id);
+}
+// Inserts a receipt into state.receipts (and its slot); false if the id is taken.
+bool InsertReceipt(LedgerState& state, Receipt r);
 
 // Recomputes every derived index from the records.
 void RebuildIndexes(LedgerState& state);
