@@ -198,7 +198,7 @@ void Ledger::Release(OrderId order) {
 }
 
 void Ledger::Settle(const TradeEvent& trade) {
-  if (state_.settled_trades.contains(trade.trade_id)) return;  // idempotent
+  if (IsSettled(state_, trade.trade_id)) return;  // idempotent
   const std::string tid = absl::StrCat("trade ", trade.trade_id.value());
   if (!trade.trade_id.valid()) return Anomaly(tid + ": no trade id");
   auto b = state_.orders.find(trade.buy.order_id);

@@ -36,7 +36,7 @@ void Link(LedgerState& s, const Receipt& r) {
     if (use.live_receipts == 0) use.origin = lot.origin;
     ++use.live_receipts;
   }
-  s.live_by_holder[r.holder].insert({r.issued, r.id});
+  InsertHolderEntry(s.live_by_holder[r.holder], {r.issued, r.id});
 }
 
 void Unlink(LedgerState& s, const Receipt& r) {
@@ -48,7 +48,7 @@ void Unlink(LedgerState& s, const Receipt& r) {
   }
   auto it = s.live_by_holder.find(r.holder);
   if (it != s.live_by_holder.end()) {
-    it->second.erase({r.issued, r.id});
+    EraseHolderEntry(it->second, {r.issued, r.id});
     if (it->second.empty()) s.live_by_holder.erase(it);
   }
 }
@@ -61,14 +61,14 @@ bool HasFreeQuantity(const Receipt& r) {
 }
 
 void LinkFree(LedgerState& s, const Receipt& r) {
-  if (HasFreeQuantity(r)) s.free_by_holder[r.holder].insert({r.issued, r.id});
+  if (HasFreeQuantity(r)) InsertHolderEntry(s.free_by_holder[r.holder], {r.issued, r.id});
 }
 
 void UnlinkFree(LedgerState& s, const Receipt& r) {
   if (!HasFreeQuantity(r)) return;  // then it is not in the index
   auto it = s.free_by_holder.find(r.holder);
   if (it == s.free_by_holder.end()) return;
-  it->second.erase({r.issued, r.id});
+  EraseHolderEntry(it->second, {r.issued, r.id});
   if (it->second.empty()) s.free_by_holder.erase(it);
 }
 
@@ -372,17 +372,17 @@ class Applier {
       }
     }
     if (e.cause == HolderCause::kSettlement) {
-      if (!e.trade.valid() || s_.settled_trades.contains(e.trade)) return Bad("bad trade id");
+      if (!e.trade.valid() || IsSettled(s_, e.trade)) return Bad("bad trade id");
       s_.in_delivery[e.trade] += r->elements.quantity.raw();
     }
     // Same receipt, quantity and lots: only the holder index changes.
     if (IsLive(r->status)) {
       auto from = s_.live_by_holder.find(r->holder);
       if (from != s_.live_by_holder.end()) {
-        from->second.erase({r->issued, r->id});
+        EraseHolderEntry(from->second, {r->issued, r->id});
         if (from->second.empty()) s_.live_by_holder.erase(from);
       }
-      s_.live_by_holder[e.to].insert({r->issued, r->id});
+      InsertHolderEntry(s_.live_by_holder[e.to], {r->issued, r->id});
     }
     r->holder = e.to;
     r->pending_pledgee.clear();
@@ -615,7 +615,7 @@ class Applier {
   }
 
   absl::Status operator()(const TradeSettled& e) {
-    if (!e.trade.valid() || s_.settled_trades.contains(e.trade)) return Bad("trade settled twice");
+    if (!e.trade.valid() || IsSettled(s_, e.trade)) return Bad("trade settled twice");
     const InstrumentConfig* ins = cfg_.Instrument(e.instrument);
     if (ins == nullptr) return Bad("unknown instrument");
     auto b = s_.orders.find(e.buy_order);
@@ -659,7 +659,8 @@ class Applier {
                   e.buyer_fee.raw() + e.seller_fee.raw())) {
       return Bad("overflow");
     }
-    s_.settled_trades.insert(e.trade);
+    // Trade ids grow: a new one goes at the end (the hint is checked, any id lands in place).
+    s_.settled_trades.insert(s_.settled_trades.end(), e.trade);
     if (e.buyer_released.is_positive()) {
       if (absl::Status st = ReleaseCash(b->second, e.buyer_released); !st.ok()) return st;
     } else if (e.buyer_released.is_negative()) {

@@ -114,6 +114,9 @@ struct LedgerMeta {
   friend bool operator==(const LedgerMeta&, const LedgerMeta&) = default;
 };
 
+// A holder-index set: a holder's receipts, oldest first, as (issued, id).
+using HolderSet = absl::btree_set<std::pair<Timestamp, ReceiptId>>;
+
 // The receipts of a LedgerState by id, for look-ups without a search: slot i points to the
 // node of `receipts` holding id i (map nodes never move, and no receipt is ever erased), or is
 // empty and the map is searched. A cache of the map, nothing more: a copied state starts with
@@ -164,11 +167,11 @@ struct LedgerState {
   };
   std::map<std::pair<WarehouseId, std::string>, LotUse> live_lots;
   // Live receipts of each holder, oldest first: (issued, id).
-  std::map<Principal, absl::btree_set<std::pair<Timestamp, ReceiptId>>> live_by_holder;
+  std::map<Principal, HolderSet> live_by_holder;
   // Of those, the ones a sell order may still draw on (active, not pledged or frozen for
   // delivery, not wholly held for sale), oldest first: a seller's fully reserved receipts are
   // not scanned again by each new sell order.
-  std::map<Principal, absl::btree_set<std::pair<Timestamp, ReceiptId>>> free_by_holder;
+  std::map<Principal, HolderSet> free_by_holder;
   // Transient within one settlement: quantity delivered per trade before its TradeSettled.
   // Empty between commands.
   std::map<TradeId, int64_t> in_delivery;
@@ -197,6 +200,30 @@ inline const Receipt& ReceiptAt(const LedgerState& state, ReceiptId id) {
 }
 // Inserts a receipt into state.receipts (and its slot); false if the id is taken.
 bool InsertReceipt(LedgerState& state, Receipt r);
+
+// Insert and erase in a holder-index set, with a fast path at the ends where most of them
+// happen (receipts reach a holder mostly newest last, and are delivered oldest first): no
+// descent from the root there. The same set as plain insert and erase.
+inline void InsertHolderEntry(HolderSet& set, const std::pair<Timestamp, ReceiptId>& key) {
+  if (set.empty() || *set.rbegin() < key) {
+    set.insert(set.end(), key);
+  } else {
+    set.insert(key);
+  }
+}
+inline bool EraseHolderEntry(HolderSet& set, const std::pair<Timestamp, ReceiptId>& key) {
+  if (!set.empty() && *set.begin() == key) {
+    set.erase(set.begin());
+    return true;
+  }
+  return set.erase(key) != 0;
+}
+// Whether `trade` is in state.settled_trades; trade ids grow, so a new trade is found beyond
+// the last one without a search.
+inline bool IsSettled(const LedgerState& state, TradeId trade) {
+  return !state.settled_trades.empty() && !(*state.settled_trades.rbegin() < trade) &&
+         state.settled_trades.contains(trade);
+}
 
 // Recomputes every derived index from the records.
 void RebuildIndexes(LedgerState& state);
