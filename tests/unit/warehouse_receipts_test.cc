@@ -759,6 +759,23 @@ TEST(LedgerCodecTest, WhyNamingTheBodysIdIsStoredAsOneByteAndRoundTrips) {
   EXPECT_EQ(size_and_round_trip(LedgerEvent{SeqNo(9), 5, ex, "order 1234568", hold}),
             derived + 14);
   EXPECT_EQ(size_and_round_trip(LedgerEvent{SeqNo(9), 5, ex, "", hold}), derived + 1);
+  // Only the id's exact decimal form is derived; anything else is stored as text (1 + length).
+  for (const std::string why : {"order ", "order +1234567", "order -1234567", "order 1234567 ",
+                                "order 1234567x", "order 12345670", "order 123456",
+                                "order 00", "Order 1234567", "order  1234567",
+                                "order 18446744073709551616", "order 99999999999999999999999"}) {
+    EXPECT_EQ(size_and_round_trip(LedgerEvent{SeqNo(9), 5, ex, why, hold}),
+              derived + 1 + why.size())
+        << why;
+  }
+  const EventBody hold0 = HoldPlaced{ReceiptId(3), OrderId(0), Quantity::FromRaw(10)};
+  const size_t derived0 = size_and_round_trip(LedgerEvent{SeqNo(9), 5, ex, "order 0", hold0});
+  EXPECT_EQ(size_and_round_trip(LedgerEvent{SeqNo(9), 5, ex, "order 00", hold0}), derived0 + 9);
+  const EventBody hold_max = HoldPlaced{ReceiptId(3), OrderId(UINT64_MAX), Quantity::FromRaw(10)};
+  const size_t derived_max =
+      size_and_round_trip(LedgerEvent{SeqNo(9), 5, ex, "order 18446744073709551615", hold_max});
+  EXPECT_EQ(size_and_round_trip(LedgerEvent{SeqNo(9), 5, ex, "order 18446744073709551616", hold_max}),
+            derived_max + 27);
   const EventBody settled = HolderChanged{ReceiptId(3), kM1, kM2, HolderCause::kSettlement,
                                           TradeId(77), OrderId(5)};
   const size_t by_trade = size_and_round_trip(LedgerEvent{SeqNo(9), 5, ex, "trade 77", settled});
