@@ -7,6 +7,8 @@
 
 #include <algorithm>
 #include <random>
+#include <set>
+#include <stdexcept>
 
 #include "../support/ledger_test_support.h"
 #include "dazong/warehouse_receipts/codec.h"
@@ -757,6 +759,23 @@ TEST(LedgerCodecTest, WhyNamingTheBodysIdIsStoredAsOneByteAndRoundTrips) {
   EXPECT_EQ(size_and_round_trip(LedgerEvent{SeqNo(9), 5, ex, "order 1234568", hold}),
             derived + 14);
   EXPECT_EQ(size_and_round_trip(LedgerEvent{SeqNo(9), 5, ex, "", hold}), derived + 1);
+  // Only the id's exact decimal form is derived; anything else is stored as text (1 + length).
+  for (const std::string why : {"order ", "order +1234567", "order -1234567", "order 1234567 ",
+                                "order 1234567x", "order 12345670", "order 123456",
+                                "order 00", "Order 1234567", "order  1234567",
+                                "order 18446744073709551616", "order 99999999999999999999999"}) {
+    EXPECT_EQ(size_and_round_trip(LedgerEvent{SeqNo(9), 5, ex, why, hold}),
+              derived + 1 + why.size())
+        << why;
+  }
+  const EventBody hold0 = HoldPlaced{ReceiptId(3), OrderId(0), Quantity::FromRaw(10)};
+  const size_t derived0 = size_and_round_trip(LedgerEvent{SeqNo(9), 5, ex, "order 0", hold0});
+  EXPECT_EQ(size_and_round_trip(LedgerEvent{SeqNo(9), 5, ex, "order 00", hold0}), derived0 + 9);
+  const EventBody hold_max = HoldPlaced{ReceiptId(3), OrderId(UINT64_MAX), Quantity::FromRaw(10)};
+  const size_t derived_max =
+      size_and_round_trip(LedgerEvent{SeqNo(9), 5, ex, "order 18446744073709551615", hold_max});
+  EXPECT_EQ(size_and_round_trip(LedgerEvent{SeqNo(9), 5, ex, "order 18446744073709551616", hold_max}),
+            derived_max + 27);
   const EventBody settled = HolderChanged{ReceiptId(3), kM1, kM2, HolderCause::kSettlement,
                                           TradeId(77), OrderId(5)};
   const size_t by_trade = size_and_round_trip(LedgerEvent{SeqNo(9), 5, ex, "trade 77", settled});
@@ -1053,5 +1072,121 @@ TEST(Sha256Test, OneShotEqualsLibsodiumForEveryLengthOnBothPaths) {
   Sha256::ForcePortableForTesting(false);
 }
 
+
+// ---- derived look-up structures -------------------------------------------------------------
+
+// Every receipt the ledger holds (issued, split, merged, reissued) has its slot, pointing at
+// its map node; a copied state starts without slots and still finds every receipt through the
+// map, and receipts it adds afterwards get slots of its own.
+TEST_F(HistoryTest, ReceiptSlotsPointAtEveryReceiptAndCopiesFallBackToTheMap) {
+  Scenario();
+  const ReceiptId d = Register(kWH1, 2, "M1", 4000, "L2");
+  const ReceiptId e = Register(kWH1, 3, "M1", 6000, "L3");
+  std::vector<LedgerEvent> merged = Ok(MergeReceipts{kM1, {d, e}});
+  const LedgerState& s = ledger_.state();
+  ASSERT_GE(s.receipts.size(), 7u);
+  for (const auto& [id, r] : s.receipts) {
+    EXPECT_EQ(s.receipt_slots.Get(id), &r) << id.value();
+    EXPECT_EQ(FindReceipt(s, id), &r);
+    EXPECT_EQ(&ReceiptAt(s, id), &r);
+  }
+  EXPECT_EQ(FindReceipt(s, ReceiptId(s.meta.next_receipt_id)), nullptr);
+  EXPECT_EQ(s.receipt_slots.Get(ReceiptId(s.meta.next_receipt_id + 5)), nullptr);
+  EXPECT_THROW(ReceiptAt(s, ReceiptId(999)), std::out_of_range);
+
+  LedgerState copy = s;
+  EXPECT_EQ(copy.receipt_slots.size(), 0u);
+  for (const auto& [id, r] : copy.receipts) {
+    EXPECT_EQ(FindReceipt(copy, id), &r);
+    EXPECT_EQ(&ReceiptAt(copy, id), &r);
+  }
+  EXPECT_TRUE(VerifyState(ledger_.config(), copy).ok());
+  // The copy goes on by itself: a split adds two receipts with slots into its own map.
+  const ReceiptId child = std::get<ReceiptsMerged>(merged[0].body).child;
+  HistoryRecord rec;
+  rec.index = copy.meta.history_size;
+  rec.prev_hash = copy.meta.history_head;
+  ReceiptSplit split;
+  split.parent = child;
+  split.children = {{ReceiptId(copy.meta.next_receipt_id), Q(3000), {}},
+                    {ReceiptId(copy.meta.next_receipt_id + 1), Q(7000), {}}};
+  rec.event = LedgerEvent{SeqNo(seq_ + 1), time_ + 1, kM1, "split", split};
+  rec.hash = ComputeRecordHash(rec.prev_hash, rec.index, rec.event);
+  ASSERT_TRUE(ApplyEvent(ledger_.config(), copy, rec).ok());
+  for (const SplitChild& c : split.children) {
+    ASSERT_TRUE(copy.receipts.contains(c.id));
+    EXPECT_EQ(copy.receipt_slots.Get(c.id), &copy.receipts.at(c.id));
+    EXPECT_FALSE(s.receipts.contains(c.id));
+  }
+  EXPECT_TRUE(VerifyState(ledger_.config(), copy).ok());
+  // Rebuilding the indexes fills every slot again; a moved state keeps them.
+  RebuildIndexes(copy);
+  for (const auto& [id, r] : copy.receipts) EXPECT_EQ(copy.receipt_slots.Get(id), &r);
+  LedgerState moved = std::move(copy);
+  for (const auto& [id, r] : moved.receipts) EXPECT_EQ(moved.receipt_slots.Get(id), &r);
+  EXPECT_TRUE(VerifyState(ledger_.config(), moved).ok());
+  // A restored ledger has its slots.
+  auto restored = Ledger::Restore(config_, LedgerOptions{"B1"}, ledger_.Snapshot());
+  ASSERT_TRUE(restored.ok()) << restored.status();
+  for (const auto& [id, r] : (*restored)->state().receipts) {
+    EXPECT_EQ((*restored)->state().receipt_slots.Get(id), &r);
+  }
+}
+
+TEST_F(HistoryTest, VerifyStateCatchesAReceiptSlotPointingElsewhere) {
+  Scenario();
+  LedgerState s = ledger_.state();
+  RebuildIndexes(s);
+  ASSERT_TRUE(VerifyState(ledger_.config(), s).ok());
+  ASSERT_GE(s.receipts.size(), 2u);
+  // The first receipt's slot points at a copy of it outside the map.
+  Receipt forged = s.receipts.begin()->second;
+  ReceiptSlots slots;
+  slots.Set(&forged);
+  s.receipt_slots = std::move(slots);
+  absl::Status st = VerifyState(ledger_.config(), s);
+  EXPECT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("receipt slot"), std::string::npos) << st;
+}
+
+// The holder-index helpers give the same sets as plain insert and erase, whatever the order,
+// at the ends (their fast path) and in the middle.
+TEST(HolderIndexTest, InsertAndEraseEqualPlainSetOperations) {
+  std::mt19937_64 rng(5);
+  HolderSet fast;
+  std::set<std::pair<Timestamp, ReceiptId>> plain;
+  for (int step = 0; step < 20000; ++step) {
+    const int kind = static_cast<int>(rng() % 6);
+    std::pair<Timestamp, ReceiptId> key;
+    if (kind == 0 && !plain.empty()) {
+      key = *plain.begin();  // the oldest: erased at the front
+    } else if (kind == 1 && !plain.empty()) {
+      key = *plain.rbegin();  // the newest
+    } else if (kind == 2) {
+      key = {static_cast<Timestamp>(step) * 10, ReceiptId(step)};  // newer than all: appended
+    } else {
+      key = {static_cast<Timestamp>(rng() % 200000), ReceiptId(rng() % 50)};
+    }
+    if (rng() % 2 == 0) {
+      InsertHolderEntry(fast, key);
+      plain.insert(key);
+    } else {
+      EXPECT_EQ(EraseHolderEntry(fast, key), plain.erase(key) == 1);
+    }
+    ASSERT_EQ(fast.size(), plain.size()) << step;
+  }
+  EXPECT_TRUE(std::equal(fast.begin(), fast.end(), plain.begin(), plain.end()));
+  HolderSet empty;
+  EXPECT_FALSE(EraseHolderEntry(empty, {1, ReceiptId(1)}));
+}
+
+TEST(HolderIndexTest, IsSettledAgreesWithTheSetForAnyId) {
+  LedgerState s;
+  EXPECT_FALSE(IsSettled(s, TradeId(1)));
+  for (uint64_t id : {3, 5, 9, 20}) s.settled_trades.insert(TradeId(id));
+  for (uint64_t id = 0; id < 30; ++id) {
+    EXPECT_EQ(IsSettled(s, TradeId(id)), s.settled_trades.contains(TradeId(id))) << id;
+  }
+}
 }  // namespace
 }  // namespace dazong::receipts

@@ -363,10 +363,7 @@ class Ledger::CommandHandler {
   }
   static Refusal NoReceipt(ReceiptId id) { return No(LedgerReason::kUnknownReceipt, R(id)); }
 
-  Receipt* Find(ReceiptId id) {
-    auto it = s_.receipts.find(id);
-    return it == s_.receipts.end() ? nullptr : &it->second;
-  }
+  Receipt* Find(ReceiptId id) { return FindReceipt(s_, id); }
 
   int64_t Receipted(const StockKey& key) const {
     auto it = s_.receipted.find(key);

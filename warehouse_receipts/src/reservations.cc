@@ -99,7 +99,7 @@ RejectReason Ledger::Reserve(const ReservationRequest& req) {
     if (holding != state_.free_by_holder.end()) {
       for (const auto& [issued, id] : holding->second) {
         if (remaining == 0) break;
-        const Receipt& r = state_.receipts.at(id);
+        const Receipt& r = ReceiptAt(state_, id);
         if (!EligibleForSale(r, *member, *ins)) continue;
         const int64_t take =
             std::min(remaining, r.elements.quantity.raw() - r.held_quantity().raw());
@@ -159,7 +159,7 @@ RejectReason Ledger::Resize(OrderId order, Price reserve_price, Quantity leaves)
     if (holding != state_.free_by_holder.end()) {
       for (const auto& [issued, id] : holding->second) {
         if (remaining == 0) break;
-        const Receipt& r = state_.receipts.at(id);
+        const Receipt& r = ReceiptAt(state_, id);
         if (!EligibleForSale(r, *member, *ins)) continue;
         const int64_t take =
             std::min(remaining, r.elements.quantity.raw() - r.held_quantity().raw());
@@ -198,7 +198,7 @@ void Ledger::Release(OrderId order) {
 }
 
 void Ledger::Settle(const TradeEvent& trade) {
-  if (state_.settled_trades.contains(trade.trade_id)) return;  // idempotent
+  if (IsSettled(state_, trade.trade_id)) return;  // idempotent
   const std::string tid = absl::StrCat("trade ", trade.trade_id.value());
   if (!trade.trade_id.valid()) return Anomaly(tid + ": no trade id");
   auto b = state_.orders.find(trade.buy.order_id);
@@ -231,7 +231,7 @@ void Ledger::Settle(const TradeEvent& trade) {
   const Principal buyer_p = Principal::Member(buyer->code);
   const Principal seller_p = Principal::Member(seller->code);
   for (const ReceiptPortion& p : s->second.receipts) {
-    const Receipt& r = state_.receipts.at(p.receipt);
+    const Receipt& r = ReceiptAt(state_, p.receipt);
     if (config_.IsAffiliate(r.warehouse, buyer->code)) {
       return Anomaly(tid + ": buyer is an affiliate of " + r.warehouse_code);
     }
@@ -245,7 +245,7 @@ void Ledger::Settle(const TradeEvent& trade) {
   int64_t remaining = q.raw();
   while (remaining > 0) {
     const ReceiptPortion p = state_.orders.at(sell_id).receipts.front();
-    const Receipt& r = state_.receipts.at(p.receipt);
+    const Receipt& r = ReceiptAt(state_, p.receipt);
     const int64_t take = std::min(remaining, p.quantity.raw());
     ReceiptId deliver = r.id;
     if (take < r.elements.quantity.raw()) {

@@ -36,7 +36,7 @@ void Link(LedgerState& s, const Receipt& r) {
     if (use.live_receipts == 0) use.origin = lot.origin;
     ++use.live_receipts;
   }
-  s.live_by_holder[r.holder].insert({r.issued, r.id});
+  InsertHolderEntry(s.live_by_holder[r.holder], {r.issued, r.id});
 }
 
 void Unlink(LedgerState& s, const Receipt& r) {
@@ -48,7 +48,7 @@ void Unlink(LedgerState& s, const Receipt& r) {
   }
   auto it = s.live_by_holder.find(r.holder);
   if (it != s.live_by_holder.end()) {
-    it->second.erase({r.issued, r.id});
+    EraseHolderEntry(it->second, {r.issued, r.id});
     if (it->second.empty()) s.live_by_holder.erase(it);
   }
 }
@@ -61,14 +61,14 @@ bool HasFreeQuantity(const Receipt& r) {
 }
 
 void LinkFree(LedgerState& s, const Receipt& r) {
-  if (HasFreeQuantity(r)) s.free_by_holder[r.holder].insert({r.issued, r.id});
+  if (HasFreeQuantity(r)) InsertHolderEntry(s.free_by_holder[r.holder], {r.issued, r.id});
 }
 
 void UnlinkFree(LedgerState& s, const Receipt& r) {
   if (!HasFreeQuantity(r)) return;  // then it is not in the index
   auto it = s.free_by_holder.find(r.holder);
   if (it == s.free_by_holder.end()) return;
-  it->second.erase({r.issued, r.id});
+  EraseHolderEntry(it->second, {r.issued, r.id});
   if (it->second.empty()) s.free_by_holder.erase(it);
 }
 
@@ -169,7 +169,7 @@ class Applier {
     const int64_t have = stock == s_.stock.end() ? 0 : stock->second.raw();
     const int64_t used = receipted == s_.receipted.end() ? 0 : receipted->second.raw();
     if (r.elements.quantity.raw() > have - used) return Bad("issue exceeds inspected stock");
-    s_.receipts.emplace(r.id, r);
+    InsertReceipt(s_, r);
     s_.meta.next_receipt_id++;
     Link(s_, r);
     return absl::OkStatus();
@@ -269,9 +269,9 @@ class Applier {
       child.children.clear();
       child.version = 0;
       child.history_hash = Hash{};
-      s_.receipts.emplace(child.id, child);
+      InsertReceipt(s_, child);
       Link(s_, child);
-      s_.receipts.at(parent.id).children.push_back(c.id);
+      p->children.push_back(c.id);
     }
     s_.meta.next_receipt_id += e.children.size();
     return absl::OkStatus();
@@ -328,7 +328,7 @@ class Applier {
     child.children.clear();
     child.version = 0;
     child.history_hash = Hash{};
-    s_.receipts.emplace(child.id, child);
+    InsertReceipt(s_, child);
     Link(s_, child);
     s_.meta.next_receipt_id++;
     return absl::OkStatus();
@@ -372,17 +372,17 @@ class Applier {
       }
     }
     if (e.cause == HolderCause::kSettlement) {
-      if (!e.trade.valid() || s_.settled_trades.contains(e.trade)) return Bad("bad trade id");
+      if (!e.trade.valid() || IsSettled(s_, e.trade)) return Bad("bad trade id");
       s_.in_delivery[e.trade] += r->elements.quantity.raw();
     }
     // Same receipt, quantity and lots: only the holder index changes.
     if (IsLive(r->status)) {
       auto from = s_.live_by_holder.find(r->holder);
       if (from != s_.live_by_holder.end()) {
-        from->second.erase({r->issued, r->id});
+        EraseHolderEntry(from->second, {r->issued, r->id});
         if (from->second.empty()) s_.live_by_holder.erase(from);
       }
-      s_.live_by_holder[e.to].insert({r->issued, r->id});
+      InsertHolderEntry(s_.live_by_holder[e.to], {r->issued, r->id});
     }
     r->holder = e.to;
     r->pending_pledgee.clear();
@@ -615,7 +615,7 @@ class Applier {
   }
 
   absl::Status operator()(const TradeSettled& e) {
-    if (!e.trade.valid() || s_.settled_trades.contains(e.trade)) return Bad("trade settled twice");
+    if (!e.trade.valid() || IsSettled(s_, e.trade)) return Bad("trade settled twice");
     const InstrumentConfig* ins = cfg_.Instrument(e.instrument);
     if (ins == nullptr) return Bad("unknown instrument");
     auto b = s_.orders.find(e.buy_order);
@@ -659,7 +659,8 @@ class Applier {
                   e.buyer_fee.raw() + e.seller_fee.raw())) {
       return Bad("overflow");
     }
-    s_.settled_trades.insert(e.trade);
+    // Trade ids grow: a new one goes at the end (the hint is checked, any id lands in place).
+    s_.settled_trades.insert(s_.settled_trades.end(), e.trade);
     if (e.buyer_released.is_positive()) {
       if (absl::Status st = ReleaseCash(b->second, e.buyer_released); !st.ok()) return st;
     } else if (e.buyer_released.is_negative()) {
@@ -725,8 +726,7 @@ class Applier {
     for (const auto& [known_id, r] : known_) {
       if (known_id == id) return r;
     }
-    auto it = s_.receipts.find(id);
-    return it == s_.receipts.end() ? nullptr : &it->second;
+    return FindReceipt(s_, id);
   }
 
   const ConfigIndex& cfg_;
@@ -756,10 +756,10 @@ absl::Status ApplyEvent(const ConfigIndex& config, LedgerState& state, const His
   std::pair<ReceiptId, Receipt*> known[kKnown];
   size_t n_known = 0;
   ForEachTouchedReceipt(record.event.body, [&](ReceiptId id) {
-    auto it = state.receipts.find(id);
-    if (it == state.receipts.end()) return;
-    UnlinkFree(state, it->second);
-    if (n_known < kKnown) known[n_known++] = {id, &it->second};
+    Receipt* r = FindReceipt(state, id);
+    if (r == nullptr) return;
+    UnlinkFree(state, *r);
+    if (n_known < kKnown) known[n_known++] = {id, r};
   });
   Applier applier(config, state, record,
                   std::span<const std::pair<ReceiptId, Receipt*>>(known, n_known));
@@ -770,11 +770,8 @@ absl::Status ApplyEvent(const ConfigIndex& config, LedgerState& state, const His
     for (size_t i = 0; i < n_known && r == nullptr; ++i) {
       if (known[i].first == id) r = known[i].second;
     }
-    if (r == nullptr) {
-      auto it = state.receipts.find(id);
-      if (it == state.receipts.end()) return;
-      r = &it->second;
-    }
+    if (r == nullptr) r = FindReceipt(state, id);
+    if (r == nullptr) return;
     r->version++;
     r->history_hash = ChainHash(r->history_hash, record.hash);
     LinkFree(state, *r);
@@ -784,7 +781,19 @@ absl::Status ApplyEvent(const ConfigIndex& config, LedgerState& state, const His
   return absl::OkStatus();
 }
 
+bool InsertReceipt(LedgerState& state, Receipt r) {
+  const ReceiptId id = r.id;
+  auto [it, inserted] = state.receipts.emplace(id, std::move(r));
+  if (inserted) state.receipt_slots.Set(&it->second);
+  return inserted;
+}
+
 void ComputeIndexes(const LedgerState& records, LedgerState& out) {
+  // The slots point into out's own map: filled only when the records are out's.
+  out.receipt_slots.Clear();
+  if (&records == &out) {
+    for (auto& [id, r] : out.receipts) out.receipt_slots.Set(&r);
+  }
   out.receipted.clear();
   out.used_serials.clear();
   out.live_lots.clear();

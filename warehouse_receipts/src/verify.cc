@@ -310,6 +310,15 @@ absl::Status VerifyState(const ConfigIndex& cfg, const LedgerState& s) {
       rebuilt.free_by_holder != s.free_by_holder) {
     return Violation("derived indexes differ from the records");
   }
+  // The receipt slots (a cache of the map): each filled slot is the map's node for its id.
+  for (uint64_t i = 0; i < s.receipt_slots.size(); ++i) {
+    const Receipt* slot = s.receipt_slots.Get(ReceiptId(i));
+    if (slot == nullptr) continue;
+    auto it = s.receipts.find(ReceiptId(i));
+    if (it == s.receipts.end() || &it->second != slot) {
+      return Violation(absl::StrCat("receipt slot ", i, " is not the receipt with that id"));
+    }
+  }
   return absl::OkStatus();
 }
 

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <set>
 #include <string>
@@ -113,6 +114,40 @@ struct LedgerMeta {
   friend bool operator==(const LedgerMeta&, const LedgerMeta&) = default;
 };
 
+// A holder-index set: a holder's receipts, oldest first, as (issued, id).
+using HolderSet = absl::btree_set<std::pair<Timestamp, ReceiptId>>;
+
+// The receipts of a LedgerState by id, for look-ups without a search: slot i points to the
+// node of `receipts` holding id i (map nodes never move, and no receipt is ever erased), or is
+// empty and the map is searched. A cache of the map, nothing more: a copied state starts with
+// no slots (they would point into the other state's map) and falls back to the map for the
+// receipts it holds; moving a state moves its map's nodes, so the slots move with them.
+// A deque: growing never moves what is there, so no settlement waits for a table to grow.
+class ReceiptSlots {
+ public:
+  ReceiptSlots() = default;
+  ReceiptSlots(const ReceiptSlots&) {}
+  ReceiptSlots& operator=(const ReceiptSlots&) {
+    slots_.clear();
+    return *this;
+  }
+  ReceiptSlots(ReceiptSlots&&) = default;
+  ReceiptSlots& operator=(ReceiptSlots&&) = default;
+
+  // The receipt with `id`, or nullptr when the slot is empty (then search the map).
+  Receipt* Get(ReceiptId id) const { return id.value() < slots_.size() ? slots_[id.value()] : nullptr; }
+  // `r` is the map node holding r->id.
+  void Set(Receipt* r) {
+    if (r->id.value() >= slots_.size()) slots_.resize(r->id.value() + 1, nullptr);
+    slots_[r->id.value()] = r;
+  }
+  void Clear() { slots_.clear(); }
+  size_t size() const { return slots_.size(); }
+
+ private:
+  std::deque<Receipt*> slots_;
+};
+
 struct LedgerState {
   // Records (persisted).
   std::map<ReceiptId, Receipt> receipts;
@@ -132,18 +167,63 @@ struct LedgerState {
   };
   std::map<std::pair<WarehouseId, std::string>, LotUse> live_lots;
   // Live receipts of each holder, oldest first: (issued, id).
-  std::map<Principal, absl::btree_set<std::pair<Timestamp, ReceiptId>>> live_by_holder;
+  std::map<Principal, HolderSet> live_by_holder;
   // Of those, the ones a sell order may still draw on (active, not pledged or frozen for
   // delivery, not wholly held for sale), oldest first: a seller's fully reserved receipts are
   // not scanned again by each new sell order.
-  std::map<Principal, absl::btree_set<std::pair<Timestamp, ReceiptId>>> free_by_holder;
+  std::map<Principal, HolderSet> free_by_holder;
   // Transient within one settlement: quantity delivered per trade before its TradeSettled.
   // Empty between commands.
   std::map<TradeId, int64_t> in_delivery;
+  // `receipts` by id (see ReceiptSlots): use FindReceipt.
+  ReceiptSlots receipt_slots;
 
   // Records only (indexes excluded).
   bool SameRecords(const LedgerState& other) const;
 };
+
+// The receipt with `id` (through the slots, else the map), or nullptr.
+inline Receipt* FindReceipt(LedgerState& state, ReceiptId id) {
+  if (Receipt* r = state.receipt_slots.Get(id)) return r;
+  auto it = state.receipts.find(id);
+  return it == state.receipts.end() ? nullptr : &it->second;
+}
+inline const Receipt* FindReceipt(const LedgerState& state, ReceiptId id) {
+  if (const Receipt* r = state.receipt_slots.Get(id)) return r;
+  auto it = state.receipts.find(id);
+  return it == state.receipts.end() ? nullptr : &it->second;
+}
+// Like state.receipts.at(id) (throws std::out_of_range if there is no such receipt).
+inline const Receipt& ReceiptAt(const LedgerState& state, ReceiptId id) {
+  if (const Receipt* r = state.receipt_slots.Get(id)) return *r;
+  return state.receipts.at(id);
+}
+// Inserts a receipt into state.receipts (and its slot); false if the id is taken.
+bool InsertReceipt(LedgerState& state, Receipt r);
+
+// Insert and erase in a holder-index set, with a fast path at the ends where most of them
+// happen (receipts reach a holder mostly newest last, and are delivered oldest first): no
+// descent from the root there. The same set as plain insert and erase.
+inline void InsertHolderEntry(HolderSet& set, const std::pair<Timestamp, ReceiptId>& key) {
+  if (set.empty() || *set.rbegin() < key) {
+    set.insert(set.end(), key);
+  } else {
+    set.insert(key);
+  }
+}
+inline bool EraseHolderEntry(HolderSet& set, const std::pair<Timestamp, ReceiptId>& key) {
+  if (!set.empty() && *set.begin() == key) {
+    set.erase(set.begin());
+    return true;
+  }
+  return set.erase(key) != 0;
+}
+// Whether `trade` is in state.settled_trades; trade ids grow, so a new trade is found beyond
+// the last one without a search.
+inline bool IsSettled(const LedgerState& state, TradeId trade) {
+  return !state.settled_trades.empty() && !(*state.settled_trades.rbegin() < trade) &&
+         state.settled_trades.contains(trade);
+}
 
 // Recomputes every derived index from the records.
 void RebuildIndexes(LedgerState& state);
