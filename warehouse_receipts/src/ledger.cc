@@ -654,7 +654,7 @@ absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Restore(const ExchangeConfig& co
   LedgerState& s = ledger->state_;
   for (Receipt& r : snapshot.receipts) {
     const ReceiptId id = r.id;
-    if (!s.receipts.emplace(id, std::move(r)).second) {
+    if (!InsertReceipt(s, std::move(r))) {
       return absl::DataLossError(absl::StrCat("snapshot: receipt ", id.value(), " twice"));
     }
   }

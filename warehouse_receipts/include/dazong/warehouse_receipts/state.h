@@ -183,15 +183,13 @@ struct LedgerState {
 };
 
 // The receipt with `id` (through the slots, else the map), or nullptr.
-inline Receipt* FindReceipt(LedgerState& state, ReceiptId id) {
-  if (Receipt* r = state.receipt_slots.Get(id)) return r;
-  auto it = state.receipts.find(id);
-  return it == state.receipts.end() ? nullptr : &it->second;
-}
 inline const Receipt* FindReceipt(const LedgerState& state, ReceiptId id) {
   if (const Receipt* r = state.receipt_slots.Get(id)) return r;
   auto it = state.receipts.find(id);
   return it == state.receipts.end() ? nullptr : &it->second;
+}
+inline Receipt* FindReceipt(LedgerState& state, ReceiptId id) {
+  return const_cast<Receipt*>(FindReceipt(std::as_const(state), id));
 }
 // Like state.receipts.at(id) (throws std::out_of_range if there is no such receipt).
 inline const Receipt& ReceiptAt(const LedgerState& state, ReceiptId id) {
