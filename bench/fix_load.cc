@@ -6,12 +6,16 @@
 //
 // usage: fix-load --port P --sessions COMP[:PASSWORD],... [--host 127.0.0.1] [--target DAZONG]
 //          (--rate ORDERS_PER_S | --inflight N) [--duration S] [--warmup S]
-//          [--symbol RB-HRB400E] [--price 3650.00] [--qty 10000] [--mix alternate|passive]
+//          [--symbol RB-HRB400E] [--price 3650.00] [--qty 10000] [--mix alternate|passive|rest-cancel]
 //          [--setup "shell command"] [--dictionary XML] [--label TEXT]
 //
 // --mix alternate: each session alternates buy and sell at --price, so about half the orders
 //   trade and the book stays small (the default). passive: buys at --price and sells one
-//   tick-ish (1.00) above it, so nothing trades and the book grows.
+//   tick-ish (1.00) above it, so nothing trades and the book grows. rest-cancel: each session
+//   alternates a buy at --price and an OrderCancelRequest (F) for it, so nothing trades, the
+//   book stays small and every request is answered by exactly one ExecutionReport (New or
+//   Canceled), like the echo's one report per order. Requests of either kind count as orders
+//   in the figures (throughput, round trip to the first report).
 // --setup: a command run (sh -c) after the sessions log on and before the load starts, e.g. to
 //   seed members' cash and receipts through the exchange's HTTP API once the ledger is on; the
 //   run stops if it fails.
@@ -139,18 +143,34 @@ class Load final : public FIX::Application {
   }
 
   void SendOne(Session& s, uint64_t n) {
+    const std::string prefix = s.comp + "-" + std::to_string(start_id_) + "-";
+    const size_t slot = n % kRing;
+    s.answered[slot] = 0;
+    if (options_.mix == "rest-cancel" && n % 2 == 1) {
+      // Cancels the order this session sent just before (same session, so it is sequenced
+      // after it even if its acknowledgement has not arrived yet).
+      FIX44::OrderCancelRequest cancel;
+      cancel.setField(FIX::OrigClOrdID(prefix + std::to_string(n - 1)));
+      cancel.setField(FIX::ClOrdID(prefix + std::to_string(n)));
+      cancel.setField(FIX::Symbol(options_.symbol));
+      cancel.setField(FIX::Side(FIX::Side_BUY));
+      cancel.setField(FIX::TransactTime());
+      cancel.setField(FIX::FIELD::OrderQty, options_.qty);
+      s.sent_ns[slot] = NowNs();
+      s.in_flight.fetch_add(1);
+      FIX::Session::sendToTarget(cancel, s.id);
+      return;
+    }
     FIX44::NewOrderSingle order;
-    order.setField(FIX::ClOrdID(s.comp + "-" + std::to_string(start_id_) + "-" + std::to_string(n)));
+    order.setField(FIX::ClOrdID(prefix + std::to_string(n)));
     order.setField(FIX::Symbol(options_.symbol));
-    const bool buy = (n % 2) == 0;
+    const bool buy = options_.mix == "rest-cancel" || (n % 2) == 0;
     order.setField(FIX::Side(buy ? FIX::Side_BUY : FIX::Side_SELL));
     order.setField(FIX::TransactTime());
     order.setField(FIX::OrdType(FIX::OrdType_LIMIT));
     order.setField(FIX::FIELD::OrderQty, options_.qty);
     order.setField(FIX::FIELD::Price, options_.mix == "passive" && !buy ? options_.passive_sell_price : options_.price);
     order.setField(FIX::TimeInForce(FIX::TimeInForce_DAY));
-    const size_t slot = n % kRing;
-    s.answered[slot] = 0;
     s.sent_ns[slot] = NowNs();
     s.in_flight.fetch_add(1);
     FIX::Session::sendToTarget(order, s.id);
@@ -174,7 +194,7 @@ class Load final : public FIX::Application {
 
 int Usage() {
   std::fprintf(stderr, "usage: fix-load --port P --sessions COMP[:PASSWORD],... (--rate R | --inflight N) "
-                       "[--duration S] [--warmup S] [--symbol S] [--price P] [--qty Q] [--mix alternate|passive] "
+                       "[--duration S] [--warmup S] [--symbol S] [--price P] [--qty Q] [--mix alternate|passive|rest-cancel] "
                        "[--setup CMD] [--dictionary XML] [--target DAZONG] [--host H] [--label TEXT]\n");
   return 2;
 }
@@ -220,6 +240,7 @@ int main(int argc, char** argv) {
     }
   }
   if (o.port.empty() || o.sessions.empty() || (o.rate <= 0 && o.inflight <= 0)) return Usage();
+  if (o.mix != "alternate" && o.mix != "passive" && o.mix != "rest-cancel") return Usage();
 
   Load load(o);
   FIX::SessionSettings settings;

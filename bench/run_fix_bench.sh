@@ -11,6 +11,10 @@
 #        SKIP_ECHO=1  only the daemon.
 #        ECHO_STORE=file  the echo acceptor with QuickFIX's FileStore instead of the exchange's
 #        store (memory: MemoryStore).
+#        ECHO_REPORTS=trades  the echo acceptor also sends the trade reports and drop copies the
+#        exchange sends for the alternate mix (fix-echo-acceptor --reports trades): what
+#        QuickFIX alone costs for the exchange's message count.
+#        MIX=rest-cancel  fix-load's order mix (default alternate; see bench/fix_load.cc).
 #        MODES="rate inflight"  which loads to run (default both).
 #        SETUP="cmd"  passed to fix-load --setup for the dazongd runs (runs after the
 #        sessions log on, before the load).
@@ -46,18 +50,20 @@ cpu_ticks() {
   echo "$total"
 }
 
-# Runs one fix-load and appends the CPU the server ($SERVER_PID) and Redis used per order sent
-# (microseconds; measured over the whole run, warm-up included): a figure that, unlike the
-# throughput, does not depend on how much of the 2 cores other jobs took.
+# Runs one fix-load and appends the CPU the server ($SERVER_PID), Redis and the load tool itself
+# used per order sent (microseconds; measured over the whole run, warm-up included): a figure
+# that, unlike the throughput, does not depend on how much of the 2 cores other jobs took.
 load_once() {
   local label="$1"; shift
   local hz; hz=$(getconf CLK_TCK)
   local s0 r0 s1 r1 out sent
   s0=$(cpu_ticks "$SERVER_PID"); r0=$(cpu_ticks "$REDIS_PID")
-  out=$("$BUILD/bench/fix-load" "$@" --label "$label")
+  out=$(/usr/bin/time -f "%U %S" -o "$WORK/client.time" "$BUILD/bench/fix-load" "$@" --mix "${MIX:-alternate}" --label "$label")
   s1=$(cpu_ticks "$SERVER_PID"); r1=$(cpu_ticks "$REDIS_PID")
   sent=$(sed -n 's/.* sent=\([0-9]*\).*/\1/p' <<<"$out")
-  echo "$out cpu_us_per_order: server=$(( (s1 - s0) * 1000000 / hz / (sent > 0 ? sent : 1) )) redis=$(( (r1 - r0) * 1000000 / hz / (sent > 0 ? sent : 1) ))"
+  [ "${sent:-0}" -gt 0 ] || sent=1
+  local client; client=$(awk -v n="$sent" 'END { printf "%d", ($1 + $2) * 1000000 / n }' "$WORK/client.time")
+  echo "$out cpu_us_per_order: server=$(( (s1 - s0) * 1000000 / hz / sent )) redis=$(( (r1 - r0) * 1000000 / hz / sent )) client=$client"
 }
 
 loads() {  # $1 port, $2 label, $3 setup
@@ -78,12 +84,12 @@ for round in $(seq 1 "$ROUNDS"); do
   EPORT=$(free_port)
   rm -rf "$WORK/echo"
   "$BUILD/bench/fix-echo-acceptor" --port "$EPORT" --comp-ids "$SESSIONS" --store "${ECHO_STORE:-mapped}" \
-    --store-dir "$WORK/echo" --dictionary "$DICT" >"$WORK/echo.log" 2>&1 &
+    --store-dir "$WORK/echo" --dictionary "$DICT" --reports "${ECHO_REPORTS:-echo}" >"$WORK/echo.log" 2>&1 &
   EPID=$!
   SERVER_PID=$EPID
   PIDS+=($EPID)
   for _ in $(seq 50); do grep -q "echo ready" "$WORK/echo.log" && break; sleep 0.1; done
-  loads "$EPORT" "round$round echo(${ECHO_STORE:-mapped})"
+  loads "$EPORT" "round$round echo(${ECHO_STORE:-mapped},${ECHO_REPORTS:-echo})"
   kill "$EPID"; wait "$EPID" 2>/dev/null || true
   # Its session store is hundreds of MB of dirty mapped pages: removed now, they are dropped;
   # left, the kernel writes them back ~30 s later, in the middle of dazongd's run, and every

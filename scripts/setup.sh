@@ -9,6 +9,7 @@ PACKAGES=(
   libbenchmark-dev libgtest-dev libgmock-dev
   libtomlplusplus-dev nlohmann-json3-dev libcpp-httplib-dev libspdlog-dev libsodium-dev
   redis-server redis-tools
+  time python3  # bench/run_fix_bench.sh: the load tool's CPU, free ports
 )
 
 missing=()
