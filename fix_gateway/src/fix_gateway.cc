@@ -34,6 +34,10 @@ namespace dazong::fix_gateway {
 namespace {
 
 constexpr size_t kMarketDataQueue = 1 << 16;
+// While no session subscribes to market data, the market-data thread only keeps the book image
+// for the next snapshot, and nothing waits for it: it is woken once this many items have
+// queued (or by a request, or a phase change) instead of after every group of orders.
+constexpr size_t kMarketDataLazyWake = 4096;
 // A socket with this much unsent data while its session's queue overflowed is the slow
 // consumer's: it is shut down so the sender blocked on it returns.
 constexpr int kStuckSocketBytes = 16 * 1024;
@@ -313,13 +317,16 @@ class FixGateway::Impl final : public FIX::Application {
     // Public market data is queued first: a member who has seen a report and then asks for a
     // snapshot must find the book already showing what the report said (the request queues
     // behind these items). The market-data thread is woken last, after the members' senders,
-    // which are on the path of every order's acknowledgement.
-    bool market_data = false;
+    // which are on the path of every order's acknowledgement, and, while nobody subscribes,
+    // only every kMarketDataLazyWake items.
+    size_t md_items = 0;
+    bool md_urgent = false;  // a phase change: SecurityList reads phases_ from it
     for (const Event& e : events) {
-      if (std::holds_alternative<TradeEvent>(e.body) || std::holds_alternative<PhaseChanged>(e.body) ||
-          std::holds_alternative<DepthChanged>(e.body)) {
+      const bool phase = std::holds_alternative<PhaseChanged>(e.body);
+      if (phase || std::holds_alternative<TradeEvent>(e.body) || std::holds_alternative<DepthChanged>(e.body)) {
         md_queue_.Push(MdItem{e, nullptr}, /*wake=*/false);
-        market_data = true;
+        ++md_items;
+        md_urgent |= phase;
       }
       // BboChanged is the top of DepthChanged; AuctionIndicative is not published on FIX.
     }
@@ -351,7 +358,17 @@ class FixGateway::Impl final : public FIX::Application {
           },
           e.body);
     }
-    if (market_data) md_queue_.WakeConsumer();
+    if (md_items != 0) {
+      md_unwoken_ += md_items;
+      // Orders the pushes above before the load of md_live_: either this sees a subscription
+      // made meanwhile, or the market-data thread, which sets md_live_ before it next looks at
+      // its queue, sees these items.
+      std::atomic_thread_fence(std::memory_order_seq_cst);
+      if (md_urgent || md_unwoken_ >= kMarketDataLazyWake || md_live_.load(std::memory_order_relaxed)) {
+        md_unwoken_ = 0;
+        md_queue_.WakeConsumer();
+      }
+    }
   }
 
   // ---- FIX::Application (QuickFIX threads)
@@ -617,8 +634,10 @@ class FixGateway::Impl final : public FIX::Application {
     MemberOrders& orders = *orders_.at(slot.member->id);
     std::lock_guard lock(orders.mu);
     KnownOrder k{view, status, open};
-    orders.by_cl_ord_id[std::string(view.cl_ord_id.view())] = k;
-    if (also != nullptr && !also->empty()) orders.by_cl_ord_id[std::string(also->view())] = k;
+    // Looked up by view: a key string is built only for a ClOrdID not seen before.
+    const auto key = [](const ClOrdId& id) { return absl::string_view(id.view().data(), id.view().size()); };
+    orders.by_cl_ord_id[key(view.cl_ord_id)] = k;
+    if (also != nullptr && !also->empty()) orders.by_cl_ord_id[key(*also)] = k;
   }
 
   // ---- Cancel on disconnect: cancel every open order this session entered.
@@ -1014,6 +1033,11 @@ class FixGateway::Impl final : public FIX::Application {
   }
 
   void OnMarketRequest(const MdRequest& request) {
+    HandleMarketRequest(request);
+    md_live_.store(!subs_.empty(), std::memory_order_seq_cst);
+  }
+
+  void HandleMarketRequest(const MdRequest& request) {
     const uint32_t slot = request.sub.slot;
     if (request.type == 'X') {  // the session logged out: its subscriptions end
       std::erase_if(subs_, [&](const Subscription& s) { return s.slot == slot; });
@@ -1301,6 +1325,9 @@ class FixGateway::Impl final : public FIX::Application {
   // sequencer thread), which the sequencer never runs at the same time.
   SeqNo route_seq_;
   uint32_t route_n_ = 0;
+  size_t md_unwoken_ = 0;  // market-data items queued since the market-data thread was last woken
+  // Some session subscribes to market data (written by the market-data thread).
+  std::atomic<bool> md_live_{false};
   // Market-data thread only (after Seed()).
   SpillQueue<MdItem> md_queue_;
   std::vector<InstrumentMd> md_;

@@ -350,6 +350,13 @@ TEST_F(FixGatewayTest, MarketDataSnapshotIncrementalsAndRejects) {
   EXPECT_FALSE(md->WaitFor([](const ReceivedMessage& m) {
     return m.msg_type == "X" && m.raw.find("270=3630.00") != std::string::npos;
   }, 1s).has_value());
+
+  // With no subscription left the market-data thread is woken lazily; a new request still
+  // finds the book as of every report already sent (here B-3's level).
+  ASSERT_TRUE(MarketDataRequest(*md, "R5", kSymbol, {"0", "1"}).ok());
+  auto again = md->WaitFor([](const ReceivedMessage& m) { return m.msg_type == "W" && m.Get(262) == "R5"; }, 10s);
+  ASSERT_TRUE(again.has_value());
+  EXPECT_NE(again->raw.find("270=3630.00|271=10000|"), std::string::npos) << again->raw;
 }
 
 TEST_F(FixGatewayTest, SecurityListAndDropCopy) {
