@@ -15,6 +15,7 @@
 #        exchange sends for the alternate mix (fix-echo-acceptor --reports trades): what
 #        QuickFIX alone costs for the exchange's message count.
 #        MIX=rest-cancel  fix-load's order mix (default alternate; see bench/fix_load.cc).
+#        PREWRITE_MB=0  dazongd's exchange.journal_wal_prewrite_mb (default: the demo's 64).
 #        MODES="rate inflight"  which loads to run (default both).
 #        SETUP="cmd"  passed to fix-load --setup for the dazongd runs (runs after the
 #        sessions log on, before the load).
@@ -108,6 +109,7 @@ for round in $(seq 1 "$ROUNDS"); do
       -e "s|^port = 8088|port = $HPORT|" \
       -e "s|dictionary = \"../fix_gateway/spec/FIX44-dazong.xml\"|dictionary = \"$DICT\"|" \
       -e "/^throttle_per_second/d" -e "/^cancel_on_disconnect/d" \
+      -e "s|^journal_wal_prewrite_mb = .*|journal_wal_prewrite_mb = ${PREWRITE_MB:-64}|" \
       "$SRC/config/demo.toml" >"$WORK/exchange.toml"
   "$DAZONGD" --config "$WORK/exchange.toml" >"$WORK/dazongd.log" 2>&1 &
   DPID=$!

@@ -640,7 +640,8 @@ absl::Status ParseExchange(const Table& root, Context* ctx, ExchangeConfig* cfg)
   absl::StatusOr<std::optional<Table>> section = root.SubTable("exchange", kRequired);
   if (!section.ok()) return section.status();
   const Table& t = **section;
-  DZ_RETURN_IF_ERROR(t.CheckKeys({"name", "comp_id", "data_dir", "profile", "sequencer_nice"}));
+  DZ_RETURN_IF_ERROR(t.CheckKeys({"name", "comp_id", "data_dir", "profile", "sequencer_nice",
+                                  "journal_wal_prewrite_mb"}));
   DZ_RETURN_IF_ERROR(t.String("name", kRequired, &cfg->name));
   DZ_RETURN_IF_ERROR(t.Name("comp_id", kRequired, kCompIdRule, &cfg->comp_id));
   DZ_RETURN_IF_ERROR(
@@ -658,6 +659,9 @@ absl::Status ParseExchange(const Table& root, Context* ctx, ExchangeConfig* cfg)
   int64_t nice = cfg->sequencer_nice;
   DZ_RETURN_IF_ERROR(t.Integer("sequencer_nice", kOptional, -20, 19, &nice));
   cfg->sequencer_nice = static_cast<int>(nice);
+  int64_t prewrite = cfg->journal_wal_prewrite_mb;
+  DZ_RETURN_IF_ERROR(t.Integer("journal_wal_prewrite_mb", kOptional, 0, 4096, &prewrite));
+  cfg->journal_wal_prewrite_mb = static_cast<int>(prewrite);
   return absl::OkStatus();
 }
 

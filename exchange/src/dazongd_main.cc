@@ -60,7 +60,10 @@ int Run(const std::string& config_path) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  auto store = exchange::JournalStore::Open((data_dir / "journal").string());
+  exchange::JournalStore::OpenOptions store_options;
+  store_options.wal_prewrite_bytes = static_cast<uint64_t>(config->journal_wal_prewrite_mb) << 20;
+  auto store = exchange::JournalStore::Open((data_dir / "journal").string(),
+                                            exchange::JournalStore::Mode::kReadWrite, store_options);
   if (!store.ok()) {
     spdlog::critical("{}", store.status().ToString());
     return 1;

@@ -496,7 +496,7 @@ TEST(ConfigTest, CnSpotProfileAllowsSpotModes) {
   EXPECT_EQ(cfg->profile, "cn-spot");
 }
 
-TEST(ConfigTest, SequencerNiceDefaultsToZeroAndIsRead) {
+TEST(ConfigTest, SequencerNiceAndJournalPrewriteDefaultToZeroAndAreRead) {
   const std::string base = Mutate(R"(data_dir = "data")", "data_dir = \"data\"");
   absl::StatusOr<ExchangeConfig> plain = ParseConfig(base, "/");
   ASSERT_TRUE(plain.ok()) << plain.status();
@@ -505,6 +505,10 @@ TEST(ConfigTest, SequencerNiceDefaultsToZeroAndIsRead) {
       ParseConfig(Mutate(R"(data_dir = "data")", "data_dir = \"data\"\nsequencer_nice = -5"), "/");
   ASSERT_TRUE(set.ok()) << set.status();
   EXPECT_EQ(set->sequencer_nice, -5);
+  EXPECT_EQ(plain->journal_wal_prewrite_mb, 0);
+  auto prewrite = ParseConfig(Mutate(R"(data_dir = "data")", "data_dir = \"data\"\njournal_wal_prewrite_mb = 64"), "/");
+  ASSERT_TRUE(prewrite.ok()) << prewrite.status();
+  EXPECT_EQ(prewrite->journal_wal_prewrite_mb, 64);
 }
 
 TEST(ConfigTest, EmptyOptionalSectionsAreAccepted) {
@@ -720,6 +724,8 @@ schedule = { timezone = "Asia/Shanghai", phases = [ { at = "09:00", phase = "con
      "is not a valid CompID"},
     {"UnknownProfile", "data_dir = \"data\"\n", "data_dir = \"data\"\nprofile = \"china\"\n",
      "exchange.profile", "unknown profile"},
+    {"JournalWalPrewriteNegative", "data_dir = \"data\"\n", "data_dir = \"data\"\njournal_wal_prewrite_mb = -1\n",
+     "exchange.journal_wal_prewrite_mb", "between 0 and 4096"},
     {"SequencerNiceTooLow", "data_dir = \"data\"\n", "data_dir = \"data\"\nsequencer_nice = -21\n",
      "exchange.sequencer_nice", "between -20 and 19"},
     {"SequencerNiceIsString", "data_dir = \"data\"\n",

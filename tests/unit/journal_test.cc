@@ -5,6 +5,7 @@
 #include <rocksdb/options.h>
 
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <span>
 #include <tuple>
@@ -329,6 +330,97 @@ TEST(SequencerTest, RecoveryReplaysTheJournalIntoTheSameState) {
   ASSERT_TRUE(queue.TryPush(Order(1, "after", Side::kBuy, 364000, 1000)));
   ASSERT_TRUE(sequencer.ProcessAvailable().ok());
   EXPECT_EQ(sequencer.last_seq(), 21u);
+}
+
+// The size of the write-ahead log file(s) in `dir`, and of the largest.
+uint64_t LargestLogFile(const std::string& dir) {
+  uint64_t largest = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    if (entry.path().extension() == ".log") largest = std::max<uint64_t>(largest, entry.file_size());
+  }
+  return largest;
+}
+
+// Reopens a copy of the store taken while it was open (what a killed process leaves) and
+// checks that it holds exactly commands 1..`expected`.
+void ExpectCopyHolds(const std::string& copy, uint64_t expected) {
+  auto reopened = JournalStore::Open(copy, JournalStore::Mode::kReadWrite, {.wal_prewrite_bytes = 64 << 10});
+  ASSERT_TRUE(reopened.ok()) << reopened.status();
+  auto last = (*reopened)->LastSeq();
+  ASSERT_TRUE(last.ok()) << last.status();
+  EXPECT_EQ(*last, expected);
+  uint64_t next = 1;
+  ASSERT_TRUE((*reopened)
+                  ->ReadJournal(1,
+                                [&](const SequencedCommand& c) {
+                                  EXPECT_EQ(c.seq.value(), next);
+                                  ++next;
+                                  return absl::OkStatus();
+                                })
+                  .ok());
+  EXPECT_EQ(next, expected + 1);
+}
+
+TEST(JournalStoreTest, PrewrittenLogFilesKeepEverySyncedBatchAcrossACrash) {
+  testing::TempDir dir;
+  const std::string path = dir / "journal";
+  constexpr uint64_t kPrewrite = 256 << 10;
+  auto store = JournalStore::Open(path, JournalStore::Mode::kReadWrite, {.wal_prewrite_bytes = kPrewrite});
+  ASSERT_TRUE(store.ok()) << store.status();
+  // The log RocksDB opened first is a pool file: already as large as the prewritten size.
+  EXPECT_EQ((*store)->prewritten_logs(), 1u);
+  EXPECT_GE(LargestLogFile(path), kPrewrite);
+  JournalStore::Batch batch;
+  int copies = 0;
+  // ~100 bytes per batch: the log grows past its prewritten size, by plain appends, midway.
+  for (uint64_t seq = 1; seq <= 4000; ++seq) {
+    batch.Clear();
+    batch.AddCommand(SequencedCommand{SeqNo(seq), static_cast<Timestamp>(seq),
+                                      Order(1 + seq % 2, "o" + std::to_string(seq), Side::kBuy, 365000, 1000)});
+    ASSERT_TRUE((*store)->Commit(batch).ok());
+    if (seq == 1 || seq == 1000 || seq == 4000) {
+      const std::string copy = dir / ("copy" + std::to_string(++copies));
+      std::filesystem::copy(path, copy, std::filesystem::copy_options::recursive);
+      if (seq == 1000) std::filesystem::copy(path, dir / "torn", std::filesystem::copy_options::recursive);
+      ExpectCopyHolds(copy, seq);
+    }
+  }
+  EXPECT_GT(LargestLogFile(path), kPrewrite);
+
+  // A torn last write: junk right after the last record of the copy taken with 1,000 batches
+  // (its log still ends in prewritten zeros), then the zeros. Recovery stops at the junk and
+  // keeps every batch before it.
+  const std::string torn = dir / "torn";
+  std::string log_name;
+  for (const auto& entry : std::filesystem::directory_iterator(torn)) {
+    if (entry.path().extension() == ".log") log_name = entry.path().string();
+  }
+  ASSERT_FALSE(log_name.empty());
+  std::string bytes(std::filesystem::file_size(log_name), '\0');
+  {
+    std::ifstream in(log_name, std::ios::binary);
+    in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    ASSERT_TRUE(in.good());
+  }
+  size_t end = bytes.find_last_not_of('\0');
+  ASSERT_NE(end, std::string::npos);
+  ++end;
+  ASSERT_LT(end + 64, bytes.size()) << "the copy's log should still end in prewritten zeros";
+  for (size_t i = 0; i < 40; ++i) bytes[end + i] = static_cast<char>(0x5a ^ i);
+  {
+    std::ofstream out(log_name, std::ios::binary | std::ios::trunc);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  }
+  ExpectCopyHolds(torn, 1000);
+
+  // Reopened in place, the store uses the pool files made meanwhile for its new log.
+  store->reset();
+  auto again = JournalStore::Open(path, JournalStore::Mode::kReadWrite, {.wal_prewrite_bytes = kPrewrite});
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ((*again)->prewritten_logs(), 1u);
+  auto last = (*again)->LastSeq();
+  ASSERT_TRUE(last.ok());
+  EXPECT_EQ(*last, 4000u);
 }
 
 TEST(JournalStoreTest, ReadOnlyOpenOfAMissingStoreFails) {

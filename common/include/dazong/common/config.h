@@ -209,6 +209,10 @@ struct ExchangeConfig {
   // A higher priority than the gateway's threads keeps the threads it wakes while handing out
   // a group's reports from preempting it before the next group's synced write starts.
   int sequencer_nice = 0;
+  // Size in MiB of the journal's write-ahead log files, taken from a pool of files written
+  // with zeros ahead of use so that each synced group overwrites instead of appending (about
+  // half the sync latency and CPU on a journaling file system); 0: RocksDB's own log files.
+  int journal_wal_prewrite_mb = 0;
   FixConfig fix;
   RedisConfig redis;
   HttpConfig http;
