@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "spdlog/spdlog.h"
 #include "dazong/common/thread_name.h"
 
 namespace dazong::exchange {
@@ -217,9 +218,11 @@ void PrewrittenWalFileSystem::RefillLoop() {
       cv_.wait(lock, [&] { return stop_ || static_cast<int>(ready_.size()) < spares_; });
       if (stop_) return;
     }
-    if (!MakeSpare().ok()) {
+    if (absl::Status made = MakeSpare(); !made.ok()) {
       // A full or failing disk: log files are then created as RocksDB creates them. Try again
       // later rather than spin.
+      spdlog::warn("journal: cannot prewrite a log file in {} (next log files are plain appends): {}",
+                   pool_dir_, made.ToString());
       std::unique_lock lock(mu_);
       cv_.wait_for(lock, std::chrono::seconds(5), [&] { return stop_; });
       if (stop_) return;
