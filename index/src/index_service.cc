@@ -152,9 +152,11 @@ void IndexService::OnBust(TradeId trade, Timestamp time, std::string reason) {
 }
 
 void IndexService::OnEvents(std::span<const Event> events) {
-  std::lock_guard<std::mutex> lock(in_mu_);
+  std::unique_lock<std::mutex> lock(in_mu_);
+  bool traded = false;
   for (const Event& e : events) {
     if (const auto* t = std::get_if<TradeEvent>(&e.body)) {
+      traded = true;
       Input in;
       in.type = Input::Type::kTrade;
       IndexTrade& trade = in.trade;
@@ -173,12 +175,22 @@ void IndexService::OnEvents(std::span<const Event> events) {
       inputs_.push_back(std::move(in));
     }
   }
-  if (!events.empty()) {
-    Input in;
-    in.type = Input::Type::kTime;
-    in.time = events.back().time;
-    inputs_.push_back(std::move(in));
-  }
+  if (events.empty()) return;
+  Input in;
+  in.type = Input::Type::kTime;
+  in.time = events.back().time;
+  inputs_.push_back(std::move(in));
+  // The calculation thread is woken for a trade and for the first hand-over of each second.
+  // Book changes and time within a second already handed over wait in order for the next
+  // wake-up. Every boundary the engine acts on (an interval, a fixing window, midnight) is a
+  // whole second, and so is the default watermark lag, so the first input past a boundary
+  // always wakes the thread (with a lag that is not a whole second, such a record can wait up
+  // to a second). The records are the same; only book inputs are applied later. This spares
+  // a thread wake-up per group of orders that trade nothing.
+  const int64_t second = in.time >= 0 ? in.time / 1'000'000'000 : (in.time + 1) / 1'000'000'000 - 1;
+  if (!traded && second == woken_second_) return;
+  woken_second_ = second;
+  lock.unlock();
   in_cv_.notify_one();
 }
 

@@ -321,6 +321,45 @@ std::vector<std::string> Strings(redisReply* r) {
   return out;
 }
 
+// The sequencer hands every group of events over; a hand-over with no trade wakes the
+// calculation thread only if it is the first of a new second. A per-interval record that falls
+// due from time alone (a book change past the boundary, no trade) is still produced at once.
+TEST_F(IndexRedisTest, AnIntervalRecordDueFromTimeAloneIsProducedWithoutATrade) {
+  IndexServiceOptions options;
+  options.data_dir = dir_ / "index";
+  options.watermark_lag_ns = 0;
+  absl::StatusOr<std::unique_ptr<IndexService>> service = IndexService::Create(config_, options);
+  ASSERT_TRUE(service.ok()) << service.status();
+  ASSERT_TRUE((*service)->Start().ok());
+  IndexService& s = **service;
+  const InstrumentId rebar(1);
+  const Timestamp t0 = *ParseTime("2026-01-05 14:00:10");
+  TradeEvent trade;
+  trade.trade_id = TradeId(1);
+  trade.instrument = rebar;
+  trade.price = Price::FromRaw(365000);
+  trade.quantity = Quantity::FromRaw(10000);
+  trade.time = t0;
+  trade.buy.member = MemberId(1);
+  trade.sell.member = MemberId(2);
+  const Event traded[] = {Event{SeqNo(1), t0, trade}};
+  s.OnEvents(traded);
+  ASSERT_TRUE(WaitUntil([&] { return s.records_produced() >= 1; }, 10s));  // its intraday record
+  const uint64_t after_trade = s.records_produced();
+  auto book = [&](uint64_t seq, Timestamp time) {
+    const Event changed[] = {Event{SeqNo(seq), time,
+                                   BboChanged{rebar, Price::FromRaw(364000), Quantity::FromRaw(10000),
+                                              Price::FromRaw(366000), Quantity::FromRaw(10000)}}};
+    s.OnEvents(changed);
+  };
+  book(2, t0 + 200'000'000);  // same second as the trade, before any boundary: nothing due
+  // 14:01:00.3 is past the interval boundary 14:01:00, and the trade is in its window.
+  book(3, *ParseTime("2026-01-05 14:01:00") + 300'000'000);
+  EXPECT_TRUE(WaitUntil([&] { return s.records_produced() > after_trade; }, 10s))
+      << "the per-interval record of 14:01:00 was not produced";
+  s.Stop(0);
+}
+
 TEST_F(IndexRedisTest, BatchScriptWritesWhatOneCallPerRecordWrites) {
   absl::StatusOr<Methodology> m = Methodology::Build(config_, {}, {});
   ASSERT_TRUE(m.ok()) << m.status();

@@ -121,6 +121,9 @@ class IndexService final : public EventSink {
   std::condition_variable in_cv_;
   std::vector<Input> inputs_;
   bool stop_calc_ = false;
+  // The second (of event time) of the last hand-over that woke the calculation thread: book
+  // and time inputs within that second wait for the next trade or the next second.
+  int64_t woken_second_ = INT64_MIN;
 
   std::mutex pub_mu_;
   std::condition_variable pub_cv_;
