@@ -233,7 +233,9 @@ void PrewrittenWalFileSystem::RefillLoop() {
       cv_.wait(lock, [&] { return stop_ || static_cast<int>(ready_.size()) < spares_; });
       if (stop_) return;
     }
-    if (absl::Status made = MakeSpare(); !made.ok()) {
+    absl::Status made = MakeSpare();
+    if (absl::IsCancelled(made)) return;  // stopping in the middle of a file
+    if (!made.ok()) {
       // A full or failing disk: log files are then created as RocksDB creates them. Try again
       // later rather than spin.
       spdlog::warn("journal: cannot prewrite a log file in {} (next log files are plain appends): {}",
