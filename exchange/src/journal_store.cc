@@ -91,16 +91,9 @@ void JournalStore::Batch::Clear() {
   last_seq_ = 0;
 }
 
-// The prewritten log pool, as the store holds it (prewritten_wal.h stays out of the header).
-class JournalStore::PrewrittenPool {
- public:
-  explicit PrewrittenPool(std::shared_ptr<PrewrittenWalFileSystem> file_system) : fs(std::move(file_system)) {}
-  std::shared_ptr<PrewrittenWalFileSystem> fs;
-};
-
-JournalStore::JournalStore(std::shared_ptr<PrewrittenPool> pool, std::unique_ptr<rocksdb::Env> env,
+JournalStore::JournalStore(std::shared_ptr<PrewrittenWalFileSystem> prewritten, std::unique_ptr<rocksdb::Env> env,
                            std::unique_ptr<rocksdb::DB> db)
-    : pool_(std::move(pool)), env_(std::move(env)), db_(std::move(db)) {}
+    : prewritten_(std::move(prewritten)), env_(std::move(env)), db_(std::move(db)) {}
 JournalStore::~JournalStore() = default;
 
 absl::StatusOr<std::unique_ptr<JournalStore>> JournalStore::Open(const std::string& path, Mode mode) {
@@ -112,16 +105,15 @@ absl::StatusOr<std::unique_ptr<JournalStore>> JournalStore::Open(const std::stri
   rocksdb::Options options;
   ConfigureOptions(options);
   options.create_if_missing = mode == Mode::kReadWrite;
-  std::shared_ptr<PrewrittenPool> pool;
+  std::shared_ptr<PrewrittenWalFileSystem> prewritten;
   std::unique_ptr<rocksdb::Env> env;
   if (mode == Mode::kReadWrite && open_options.wal_prewrite_bytes > 0) {
-    auto fs = std::make_shared<PrewrittenWalFileSystem>(rocksdb::FileSystem::Default(), path + "/prewritten-wal",
-                                                        open_options.wal_prewrite_bytes, 2);
-    if (absl::Status s = fs->Start(); !s.ok()) {
+    prewritten = std::make_shared<PrewrittenWalFileSystem>(rocksdb::FileSystem::Default(),
+                                                           path + "/prewritten-wal", open_options.wal_prewrite_bytes, 2);
+    if (absl::Status s = prewritten->Start(); !s.ok()) {
       return absl::UnavailableError(absl::StrCat("cannot prepare the journal's log files in ", path, ": ", s.message()));
     }
-    pool = std::make_shared<PrewrittenPool>(fs);
-    env = rocksdb::NewCompositeEnv(fs);
+    env = rocksdb::NewCompositeEnv(prewritten);
     options.env = env.get();
   }
   rocksdb::DB* raw = nullptr;
@@ -130,10 +122,10 @@ absl::StatusOr<std::unique_ptr<JournalStore>> JournalStore::Open(const std::stri
                           : rocksdb::DB::OpenForReadOnly(options, path, &raw);
   if (!s.ok()) return absl::UnavailableError(absl::StrCat("cannot open store ", path, ": ", s.ToString()));
   return std::unique_ptr<JournalStore>(
-      new JournalStore(std::move(pool), std::move(env), std::unique_ptr<rocksdb::DB>(raw)));
+      new JournalStore(std::move(prewritten), std::move(env), std::unique_ptr<rocksdb::DB>(raw)));
 }
 
-uint64_t JournalStore::prewritten_logs() const { return pool_ != nullptr ? pool_->fs->handed_out() : 0; }
+uint64_t JournalStore::prewritten_logs() const { return prewritten_ != nullptr ? prewritten_->handed_out() : 0; }
 
 void JournalStore::ConfigureOptions(rocksdb::Options& options) {
   options.IncreaseParallelism(2);

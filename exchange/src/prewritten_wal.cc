@@ -27,15 +27,14 @@ rocksdb::IOStatus IoError(const std::string& what, int err) {
   return rocksdb::IOStatus::IOError(what, std::strerror(err));
 }
 
+bool AllDigits(const std::string& text) {
+  return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
 // RocksDB names its write-ahead logs <number>.log.
 bool IsLogName(const std::string& path) {
-  const std::string name = std::filesystem::path(path).filename().string();
-  constexpr std::string_view kLog = ".log";
-  if (name.size() <= kLog.size() || name.compare(name.size() - kLog.size(), kLog.size(), kLog) != 0) {
-    return false;
-  }
-  return std::all_of(name.begin(), name.end() - static_cast<std::ptrdiff_t>(kLog.size()),
-                     [](char c) { return c >= '0' && c <= '9'; });
+  const std::filesystem::path p(path);
+  return p.extension() == ".log" && AllDigits(p.stem().string());
 }
 
 absl::Status ErrnoError(int err, const std::string& what) {
@@ -137,17 +136,15 @@ absl::Status PrewrittenWalFileSystem::Start() {
   if (ec) return absl::UnavailableError(absl::StrCat("cannot create ", pool_dir_, ": ", ec.message()));
   std::vector<std::string> found;
   for (const auto& entry : std::filesystem::directory_iterator(pool_dir_, ec)) {
-    const std::string name = entry.path().filename().string();
-    const bool spare = name.rfind(kSparePrefix, 0) == 0 && name.size() > sizeof(kSpareSuffix) &&
-                       name.compare(name.size() - (sizeof(kSpareSuffix) - 1), sizeof(kSpareSuffix) - 1,
-                                    kSpareSuffix) == 0;
+    const std::string stem = entry.path().stem().string();
+    const std::string number = stem.rfind(kSparePrefix, 0) == 0 ? stem.substr(sizeof(kSparePrefix) - 1) : "";
+    const bool spare = entry.path().extension() == kSpareSuffix && AllDigits(number);
     std::error_code size_ec;
     // Only whole pool files of the configured size are used; anything else (a file left
     // half-made by a crash, a size from an earlier configuration) is removed.
     if (spare && std::filesystem::file_size(entry.path(), size_ec) == file_bytes_ && !size_ec) {
       found.push_back(entry.path().string());
-      const uint64_t n = std::strtoull(name.c_str() + sizeof(kSparePrefix) - 1, nullptr, 10);
-      next_name_ = std::max(next_name_, n + 1);
+      next_name_ = std::max<uint64_t>(next_name_, std::strtoull(number.c_str(), nullptr, 10) + 1);
     } else {
       std::filesystem::remove(entry.path(), size_ec);
     }

@@ -187,7 +187,7 @@ void IndexService::OnEvents(std::span<const Event> events) {
   // always wakes the thread (with a lag that is not a whole second, such a record can wait up
   // to a second). The records are the same; only book inputs are applied later. This spares
   // a thread wake-up per group of orders that trade nothing.
-  const int64_t second = in.time >= 0 ? in.time / 1'000'000'000 : (in.time + 1) / 1'000'000'000 - 1;
+  const int64_t second = in.time / 1'000'000'000;
   if (!traded && second == woken_second_) return;
   woken_second_ = second;
   lock.unlock();

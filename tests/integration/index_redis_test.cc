@@ -100,6 +100,17 @@ class IndexRedisTest : public ::testing::Test {
     config_ = *loaded;
   }
 
+  // An index service over dir_/index with no watermark lag, created and started.
+  absl::StatusOr<std::unique_ptr<IndexService>> StartedService() {
+    IndexServiceOptions options;
+    options.data_dir = dir_ / "index";
+    options.watermark_lag_ns = 0;
+    absl::StatusOr<std::unique_ptr<IndexService>> service = IndexService::Create(config_, options);
+    if (!service.ok()) return service.status();
+    if (absl::Status started = (*service)->Start(); !started.ok()) return started;
+    return service;
+  }
+
   static void Replace(std::string& text, const std::string& from, const std::string& to) {
     const size_t at = text.find(from);
     ASSERT_NE(at, std::string::npos) << from;
@@ -225,12 +236,8 @@ class IndexRedisTest : public ::testing::Test {
 // thread publishes the records itself (its direct path) until Redis dies, hands over to the
 // publisher thread during the outage, and takes over again after it.
 void IndexRedisTest::RunOutage(bool paced) {
-  IndexServiceOptions options;
-  options.data_dir = dir_ / "index";
-  options.watermark_lag_ns = 0;
-  absl::StatusOr<std::unique_ptr<IndexService>> service = IndexService::Create(config_, options);
+  absl::StatusOr<std::unique_ptr<IndexService>> service = StartedService();
   ASSERT_TRUE(service.ok()) << service.status();
-  ASSERT_TRUE((*service)->Start().ok());
   IndexService& s = **service;
 
   const std::vector<exchange::TradeRecord> trades = MakeTrades();
@@ -325,12 +332,8 @@ std::vector<std::string> Strings(redisReply* r) {
 // calculation thread only if it is the first of a new second. A per-interval record that falls
 // due from time alone (a book change past the boundary, no trade) is still produced at once.
 TEST_F(IndexRedisTest, AnIntervalRecordDueFromTimeAloneIsProducedWithoutATrade) {
-  IndexServiceOptions options;
-  options.data_dir = dir_ / "index";
-  options.watermark_lag_ns = 0;
-  absl::StatusOr<std::unique_ptr<IndexService>> service = IndexService::Create(config_, options);
+  absl::StatusOr<std::unique_ptr<IndexService>> service = StartedService();
   ASSERT_TRUE(service.ok()) << service.status();
-  ASSERT_TRUE((*service)->Start().ok());
   IndexService& s = **service;
   const InstrumentId rebar(1);
   const Timestamp t0 = *ParseTime("2026-01-05 14:00:10");
@@ -468,12 +471,8 @@ TEST_F(IndexRedisTest, BatchScriptWritesWhatOneCallPerRecordWrites) {
 }
 
 TEST_F(IndexRedisTest, RecomputeFromATradesFileEqualsWhatWasPublished) {
-  IndexServiceOptions options;
-  options.data_dir = dir_ / "index";
-  options.watermark_lag_ns = 0;
-  absl::StatusOr<std::unique_ptr<IndexService>> service = IndexService::Create(config_, options);
+  absl::StatusOr<std::unique_ptr<IndexService>> service = StartedService();
   ASSERT_TRUE(service.ok()) << service.status();
-  ASSERT_TRUE((*service)->Start().ok());
   IndexService& s = **service;
   const std::vector<exchange::TradeRecord> trades = MakeTrades();
   // Day 1 through the fixing, then (at 15:00:05, after every earlier trade: the watermark
@@ -568,12 +567,8 @@ constexpr const char* kDemoRebarGrade = "HRB400E 20mm, GB/T 1499.2-2018";
 TEST_F(IndexRedisTest, LevelThreeFixingFromTheSequencerIsReproducedFromTheJournal) {
   // The live path: the sequencer journals the commands and hands their events (trades and
   // BboChanged) to the index service, as in dazongd.
-  IndexServiceOptions options;
-  options.data_dir = dir_ / "index";
-  options.watermark_lag_ns = 0;
-  absl::StatusOr<std::unique_ptr<IndexService>> service = IndexService::Create(config_, options);
+  absl::StatusOr<std::unique_ptr<IndexService>> service = StartedService();
   ASSERT_TRUE(service.ok()) << service.status();
-  ASSERT_TRUE((*service)->Start().ok());
   const Timestamp until = *ParseTime("2026-01-05 15:10:00");
   {
     std::filesystem::create_directories(config_.data_dir);

@@ -39,6 +39,8 @@ struct Options;
 
 namespace dazong::exchange {
 
+class PrewrittenWalFileSystem;  // exchange/src/prewritten_wal.h
+
 // Also the ledger's HistoryArchive: the ledger keeps only recent history in memory.
 class JournalStore final : public receipts::HistoryArchive {
  public:
@@ -128,11 +130,10 @@ class JournalStore final : public receipts::HistoryArchive {
       const std::function<absl::Status(uint64_t, std::string_view)>& visit) const override;
 
  private:
-  class PrewrittenPool;
-  JournalStore(std::shared_ptr<PrewrittenPool> pool, std::unique_ptr<rocksdb::Env> env,
+  JournalStore(std::shared_ptr<PrewrittenWalFileSystem> prewritten, std::unique_ptr<rocksdb::Env> env,
                std::unique_ptr<rocksdb::DB> db);
   // Declared before db_: destroyed after it.
-  std::shared_ptr<PrewrittenPool> pool_;
+  std::shared_ptr<PrewrittenWalFileSystem> prewritten_;
   std::unique_ptr<rocksdb::Env> env_;
   std::unique_ptr<rocksdb::DB> db_;
   CommitStats stats_;  // written by the committing thread only
