@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <linux/ioprio.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -53,27 +54,38 @@ absl::Status SyncDirectory(const std::string& dir) {
 
 // A log file over a prewritten file: writes land at the logical end, sync is fdatasync, and
 // closing cuts the unused zeros off.
+//
+// Every write covers whole file-system blocks: the block holding the logical end is written
+// again from its start, with the bytes it already holds (kept in `pending_`), the new data
+// and zeros up to the next block boundary, which is what the file holds there anyway. A write
+// into part of a block that is not in the page cache (and a pool file, zeroed with direct
+// I/O, is not) would make the kernel read that block from the disk first, inside the synced
+// group's write.
 class PrewrittenLogFile final : public rocksdb::FSWritableFile {
  public:
-  PrewrittenLogFile(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
+  PrewrittenLogFile(int fd, std::string path, size_t block) : fd_(fd), path_(std::move(path)), block_(block) {
+    pending_.reserve(2 * block_);
+  }
   ~PrewrittenLogFile() override {
     if (fd_ >= 0) ::close(fd_);
   }
 
   rocksdb::IOStatus Append(const rocksdb::Slice& data, const rocksdb::IOOptions&,
                            rocksdb::IODebugContext*) override {
-    const char* p = data.data();
-    size_t left = data.size();
-    while (left > 0) {
-      const ssize_t n = ::pwrite(fd_, p, left, static_cast<off_t>(size_));
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        return IoError(absl::StrCat("write ", path_), errno);
-      }
-      p += n;
-      left -= static_cast<size_t>(n);
-      size_ += static_cast<uint64_t>(n);
+    if (data.empty()) return rocksdb::IOStatus::OK();
+    const uint64_t block_start = size_ - pending_.size();
+    pending_.append(data.data(), data.size());
+    const size_t used = pending_.size();
+    pending_.append(RoundUp(used) - used, '\0');
+    if (rocksdb::IOStatus s = WriteAll(pending_.data(), pending_.size(), block_start); !s.ok()) {
+      pending_.resize(used - data.size());
+      return s;
     }
+    size_ += data.size();
+    // Keep only the bytes of the block that now holds the logical end.
+    const size_t keep_from = used - used % block_;
+    pending_.erase(0, keep_from);
+    pending_.resize(used - keep_from);
     return rocksdb::IOStatus::OK();
   }
   rocksdb::IOStatus Flush(const rocksdb::IOOptions&, rocksdb::IODebugContext*) override {
@@ -90,6 +102,20 @@ class PrewrittenLogFile final : public rocksdb::FSWritableFile {
   rocksdb::IOStatus Truncate(uint64_t size, const rocksdb::IOOptions&, rocksdb::IODebugContext*) override {
     if (::ftruncate(fd_, static_cast<off_t>(size)) != 0) return IoError(absl::StrCat("truncate ", path_), errno);
     size_ = size;
+    // The block now holding the logical end, read back (RocksDB truncates only when closing).
+    const uint64_t block_start = size - size % block_;
+    pending_.resize(static_cast<size_t>(size - block_start));
+    size_t got = 0;
+    while (got < pending_.size()) {
+      const ssize_t n = ::pread(fd_, pending_.data() + got, pending_.size() - got, static_cast<off_t>(block_start + got));
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        const int err = n < 0 ? errno : EIO;
+        pending_.clear();
+        return IoError(absl::StrCat("read back ", path_), err);
+      }
+      got += static_cast<size_t>(n);
+    }
     return rocksdb::IOStatus::OK();
   }
   rocksdb::IOStatus Close(const rocksdb::IOOptions&, rocksdb::IODebugContext*) override {
@@ -107,9 +133,27 @@ class PrewrittenLogFile final : public rocksdb::FSWritableFile {
   uint64_t GetFileSize(const rocksdb::IOOptions&, rocksdb::IODebugContext*) override { return size_; }
 
  private:
+  size_t RoundUp(size_t n) const { return (n + block_ - 1) / block_ * block_; }
+
+  rocksdb::IOStatus WriteAll(const char* p, size_t left, uint64_t offset) {
+    while (left > 0) {
+      const ssize_t n = ::pwrite(fd_, p, left, static_cast<off_t>(offset));
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        return IoError(absl::StrCat("write ", path_), errno);
+      }
+      p += n;
+      left -= static_cast<size_t>(n);
+      offset += static_cast<uint64_t>(n);
+    }
+    return rocksdb::IOStatus::OK();
+  }
+
   int fd_;
   const std::string path_;
-  uint64_t size_ = 0;
+  const size_t block_;
+  uint64_t size_ = 0;     // the logical end: the bytes RocksDB appended
+  std::string pending_;   // the bytes of the block holding the logical end, before it
 };
 
 }  // namespace
@@ -261,9 +305,16 @@ rocksdb::IOStatus PrewrittenWalFileSystem::NewWritableFile(const std::string& fn
   if (spare.empty() || ::rename(spare.c_str(), fname.c_str()) != 0) {
     return target()->NewWritableFile(fname, options, result, dbg);
   }
-  const int fd = ::open(fname.c_str(), O_WRONLY | O_CLOEXEC);
+  const int fd = ::open(fname.c_str(), O_RDWR | O_CLOEXEC);
   if (fd < 0) return IoError(absl::StrCat("open ", fname), errno);
-  result->reset(new PrewrittenLogFile(fd, fname));
+  // The file system's block size (4 KiB on ext4 and tmpfs): the unit a write must cover whole.
+  struct stat st {};
+  size_t block = 4096;
+  if (::fstat(fd, &st) == 0 && st.st_blksize >= 512 && st.st_blksize <= (1 << 16) &&
+      (st.st_blksize & (st.st_blksize - 1)) == 0) {
+    block = static_cast<size_t>(st.st_blksize);
+  }
+  result->reset(new PrewrittenLogFile(fd, fname, block));
   std::lock_guard lock(mu_);
   ++handed_out_;
   return rocksdb::IOStatus::OK();

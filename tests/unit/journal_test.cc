@@ -423,6 +423,54 @@ TEST(JournalStoreTest, PrewrittenLogFilesKeepEverySyncedBatchAcrossACrash) {
   EXPECT_EQ(*last, 4000u);
 }
 
+// Bytes this thread has made the kernel read from the storage device
+// (/proc/thread-self/io), or -1 where the kernel does not count them.
+int64_t ThreadStorageReadBytes() {
+  std::ifstream io("/proc/thread-self/io");
+  std::string key;
+  int64_t value = 0;
+  while (io >> key >> value) {
+    if (key == "read_bytes:") return value;
+  }
+  return -1;
+}
+
+// A synced group's write into a prewritten log never waits for a read of the disk: the pool
+// file was zeroed with direct I/O, so none of its blocks is in the page cache, and a write
+// covering only part of such a block would make the kernel read the block first.
+TEST(JournalStoreTest, AppendsToAPrewrittenLogNeverReadTheDisk) {
+  testing::TempDir dir;
+  const std::string path = dir / "journal";
+  auto store = JournalStore::Open(path, JournalStore::Mode::kReadWrite, {.wal_prewrite_bytes = 1 << 20});
+  ASSERT_TRUE(store.ok()) << store.status();
+  ASSERT_EQ((*store)->prewritten_logs(), 1u);
+  const int64_t before = ThreadStorageReadBytes();
+  if (before < 0) GTEST_SKIP() << "this kernel does not count a thread's storage reads";
+  JournalStore::Batch batch;
+  uint64_t s = 0;
+  for (int group = 0; group < 300; ++group) {
+    batch.Clear();
+    // Groups of 1 to 7 commands: writes of many sizes, starting anywhere within a block.
+    for (int k = 0; k <= group % 7; ++k) {
+      ++s;
+      batch.AddCommand(SequencedCommand{SeqNo(s), static_cast<Timestamp>(s),
+                                        Order(1 + s % 2, "g" + std::to_string(s), Side::kSell, 365000, 1000)});
+    }
+    ASSERT_TRUE((*store)->Commit(batch).ok());
+  }
+  EXPECT_EQ(ThreadStorageReadBytes() - before, 0);
+  store->reset();
+  // What was written is all there.
+  auto again = JournalStore::Open(path, JournalStore::Mode::kReadOnly);
+  ASSERT_TRUE(again.ok()) << again.status();
+  uint64_t next = 1;
+  ASSERT_TRUE((*again)->ReadJournal(1, [&](const SequencedCommand& c) {
+                 EXPECT_EQ(c.seq.value(), next++);
+                 return absl::OkStatus();
+               }).ok());
+  EXPECT_EQ(next, s + 1);
+}
+
 TEST(JournalStoreTest, ReadOnlyOpenOfAMissingStoreFails) {
   testing::TempDir dir;
   auto store = JournalStore::Open(dir / "nothing", JournalStore::Mode::kReadOnly);
