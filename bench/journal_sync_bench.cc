@@ -2,7 +2,13 @@
 // by how the log file's blocks were prepared (docs/benchmarks.md, "Journal sync"):
 //   append     a new file, each write extends it (RocksDB's own log files)
 //   fallocate  blocks reserved with fallocate(KEEP_SIZE) first (unwritten extents)
-//   prewritten the file written with zeros and synced first, then overwritten from offset 0
+//   prewritten the file written with zeros and synced first, then overwritten from offset 0,
+//              its blocks still in the page cache
+//   uncached   the same, with the file's pages dropped from the page cache before the writes
+//              (as a pool file zeroed with direct I/O is): a write into part of a block makes
+//              the kernel read the block from the disk first
+//   blocks     uncached, but each write covers whole 4 KiB blocks (the block's earlier bytes,
+//              the record, zeros to the boundary): what the exchange's log files do
 //              (exchange.journal_wal_prewrite_mb, exchange/src/prewritten_wal.h)
 // Each write is `bytes` long, followed by fdatasync; it prints the latency percentiles and the
 // CPU time of the writing thread per write (on a VM this includes the exits that submitting
@@ -14,6 +20,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstddef>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -29,14 +36,35 @@ int64_t Ns(clockid_t clock) {
 
 bool Prepare(int fd, const std::string& mode, size_t total) {
   if (mode == "fallocate") return fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, static_cast<off_t>(total)) == 0;
-  if (mode == "prewritten") {
+  if (mode == "prewritten" || mode == "uncached" || mode == "blocks") {
     const std::vector<char> zeros(1 << 20, 0);
     for (size_t at = 0; at < total; at += zeros.size()) {
       if (pwrite(fd, zeros.data(), std::min(zeros.size(), total - at), static_cast<off_t>(at)) < 0) return false;
     }
-    return fdatasync(fd) == 0;
+    if (fdatasync(fd) != 0) return false;
+    return mode == "prewritten" || posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED) == 0;
   }
   return mode == "append";
+}
+
+constexpr size_t kBlock = 4096;
+
+// Writes `record` at `offset`; with `whole_blocks`, as whole blocks from the start of the block
+// holding `offset` (`block` keeps that block's bytes before `offset`, zeros after them).
+bool WriteRecord(int fd, const std::vector<char>& record, size_t offset, bool whole_blocks, std::vector<char>& block) {
+  if (!whole_blocks) {
+    return pwrite(fd, record.data(), record.size(), static_cast<off_t>(offset)) == static_cast<ssize_t>(record.size());
+  }
+  const size_t start = offset - offset % kBlock;
+  const size_t used = offset - start + record.size();
+  const size_t whole = (used + kBlock - 1) / kBlock * kBlock;
+  block.resize(whole, 0);
+  std::copy(record.begin(), record.end(), block.begin() + static_cast<std::ptrdiff_t>(offset - start));
+  if (pwrite(fd, block.data(), whole, static_cast<off_t>(start)) != static_cast<ssize_t>(whole)) return false;
+  const size_t keep = used - used % kBlock;
+  block.erase(block.begin(), block.begin() + static_cast<std::ptrdiff_t>(keep));
+  block.resize(used - keep);
+  return true;
 }
 
 }  // namespace
@@ -57,7 +85,7 @@ int main(int argc, char** argv) {
   const std::string path = dir + "/journal-sync-bench.dat";
   const std::vector<char> record(bytes, 'x');
   for (int round = 1; round <= rounds; ++round) {
-    for (const std::string mode : {"append", "fallocate", "prewritten"}) {
+    for (const std::string mode : {"append", "fallocate", "prewritten", "uncached", "blocks"}) {
       unlink(path.c_str());
       const int fd = open(path.c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0644);
       if (fd < 0 || !Prepare(fd, mode, static_cast<size_t>(writes) * bytes + 4096)) {
@@ -65,12 +93,12 @@ int main(int argc, char** argv) {
         return 1;
       }
       std::vector<int64_t> latency(static_cast<size_t>(writes));
+      std::vector<char> block;
+      block.reserve(2 * kBlock + bytes);
       const int64_t cpu0 = Ns(CLOCK_THREAD_CPUTIME_ID);
       for (int i = 0; i < writes; ++i) {
         const int64_t t0 = Ns(CLOCK_MONOTONIC);
-        if (pwrite(fd, record.data(), bytes, static_cast<off_t>(static_cast<size_t>(i) * bytes)) !=
-                static_cast<ssize_t>(bytes) ||
-            fdatasync(fd) != 0) {
+        if (!WriteRecord(fd, record, static_cast<size_t>(i) * bytes, mode == "blocks", block) || fdatasync(fd) != 0) {
           std::perror("journal-sync-bench: write");
           return 1;
         }
