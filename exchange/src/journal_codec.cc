@@ -12,6 +12,7 @@ namespace {
 // zigzag-encoded), times still 8 bytes. Records are written in 2; both are read.
 constexpr uint8_t kFixedWidthVersion = 1;
 constexpr uint8_t kFormatVersion = 2;
+constexpr uint8_t kBlockVersion = 3;  // a group's commands, each in format 2
 constexpr uint8_t kNewOrderTag = 1;
 constexpr uint8_t kCancelTag = 2;
 constexpr uint8_t kReplaceTag = 3;
@@ -276,6 +277,45 @@ absl::StatusOr<SequencedCommand> DecodeCommand(std::string_view bytes) {
   if (!r.ok()) return Corrupt("truncated command");
   if (!r.done()) return Corrupt("trailing bytes after command");
   return cmd;
+}
+
+void AppendCommandToBlock(const SequencedCommand& cmd, std::string& block, std::string& scratch) {
+  // The count has a fixed width, so that it is updated in place as commands are added.
+  if (block.empty()) {
+    BasicByteWriter<IntLayout::kVarint> header(block);
+    header.Int<uint8_t>(kBlockVersion);
+    header.Fixed<uint32_t>(0);
+  }
+  const uint32_t count = BasicByteReader<IntLayout::kVarint>(std::string_view(block).substr(1)).Fixed<uint32_t>();
+  std::string header;
+  BasicByteWriter<IntLayout::kVarint>(header).Fixed<uint32_t>(count + 1);
+  block.replace(1, header.size(), header);
+  scratch.clear();
+  EncodeCommand(cmd, scratch);
+  BasicByteWriter<IntLayout::kVarint>(block).Str(scratch);
+}
+
+absl::Status DecodeJournalRecord(std::string_view bytes,
+                                 const std::function<absl::Status(const SequencedCommand&)>& visit) {
+  if (bytes.empty()) return Corrupt("empty");
+  if (static_cast<uint8_t>(bytes[0]) != kBlockVersion) {
+    absl::StatusOr<SequencedCommand> cmd = DecodeCommand(bytes);
+    if (!cmd.ok()) return cmd.status();
+    return visit(*cmd);
+  }
+  BasicByteReader<IntLayout::kVarint> r(bytes.substr(1));
+  const uint32_t count = r.Fixed<uint32_t>();
+  if (!r.ok() || count == 0) return Corrupt("block without commands");
+  for (uint32_t i = 0; i < count; ++i) {
+    const uint32_t size = r.Int<uint32_t>();
+    const std::string_view one = r.Raw(size);
+    if (!r.ok()) return Corrupt("truncated block");
+    absl::StatusOr<SequencedCommand> cmd = DecodeCommand(one);
+    if (!cmd.ok()) return cmd.status();
+    if (absl::Status s = visit(*cmd); !s.ok()) return s;
+  }
+  if (!r.done()) return Corrupt("bytes after the block's last command");
+  return absl::OkStatus();
 }
 
 void EncodeTrade(const TradeRecord& t, std::string& out) {

@@ -47,10 +47,8 @@ JournalStore::Batch::Batch() : batch_(std::make_unique<rocksdb::WriteBatch>()) {
 JournalStore::Batch::~Batch() = default;
 
 void JournalStore::Batch::AddCommand(const SequencedCommand& cmd) {
-  MakeKey(key_, kJournalPrefix, cmd.seq.value());
-  value_.clear();
-  EncodeCommand(cmd, value_);
-  batch_->Put(AsSlice(key_), AsSlice(value_));
+  if (commands_ == 0) first_seq_ = cmd.seq.value();
+  AppendCommandToBlock(cmd, commands_block_, value_);
   ++commands_;
   last_seq_ = cmd.seq.value();
 }
@@ -87,7 +85,9 @@ void JournalStore::Batch::AddLedgerBlock(uint64_t begin, const receipts::Hash& p
 
 void JournalStore::Batch::Clear() {
   batch_->Clear();
+  commands_block_.clear();
   commands_ = 0;
+  first_seq_ = 0;
   last_seq_ = 0;
 }
 
@@ -137,6 +137,8 @@ void JournalStore::ConfigureOptions(rocksdb::Options& options) {
 
 absl::Status JournalStore::Commit(Batch& batch) {
   if (batch.commands_ > 0) {
+    MakeKey(batch.key_, kJournalPrefix, batch.first_seq_);
+    batch.batch_->Put(AsSlice(batch.key_), AsSlice(batch.commands_block_));
     std::string seq;
     AppendBigEndian(seq, batch.last_seq_);
     batch.batch_->Put(AsSlice(kLastSeqKey), AsSlice(seq));
@@ -166,17 +168,22 @@ absl::Status JournalStore::ReadJournal(
   std::string start;
   MakeKey(start, kJournalPrefix, from_seq);
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  // The record holding `from_seq` (a block keyed by its first command) starts at or before it.
+  it->SeekForPrev(AsSlice(start));
+  if (!it->Valid() || it->key()[0] != kJournalPrefix) it->Seek(AsSlice(start));
   uint64_t expected = from_seq;
-  for (it->Seek(start); it->Valid() && it->key()[0] == kJournalPrefix; it->Next()) {
-    absl::StatusOr<SequencedCommand> cmd =
-        DecodeCommand(std::string_view(it->value().data(), it->value().size()));
-    if (!cmd.ok()) return cmd.status();
-    if (expected != 0 && cmd->seq.value() != expected) {
-      return absl::DataLossError(absl::StrCat("journal gap: expected seq ", expected, ", found ",
-                                              cmd->seq.value()));
-    }
-    expected = cmd->seq.value() + 1;
-    if (absl::Status s = visit(*cmd); !s.ok()) return s;
+  for (; it->Valid() && it->key()[0] == kJournalPrefix; it->Next()) {
+    absl::Status s = DecodeJournalRecord(
+        std::string_view(it->value().data(), it->value().size()), [&](const SequencedCommand& cmd) {
+          if (cmd.seq.value() < from_seq) return absl::OkStatus();
+          if (expected != 0 && cmd.seq.value() != expected) {
+            return absl::DataLossError(
+                absl::StrCat("journal gap: expected seq ", expected, ", found ", cmd.seq.value()));
+          }
+          expected = cmd.seq.value() + 1;
+          return visit(cmd);
+        });
+    if (!s.ok()) return s;
   }
   return FromRocks(it->status(), "read journal");
 }

@@ -165,6 +165,67 @@ TEST(JournalCodecTest, CorruptRecordsAreDataLossNeverGarbage) {
   EXPECT_EQ(DecodeCommand(bad_side).status().code(), absl::StatusCode::kDataLoss);
 }
 
+// A group's commands are journaled as one block; each comes back exactly, in order.
+TEST(JournalCodecTest, AGroupsCommandsRoundTripAsOneBlock) {
+  const std::vector<SequencedCommand> group = {
+      {SeqNo(7), 70, Order(1, "b-1", Side::kBuy, 365000, 1000)},
+      {SeqNo(8), 80, CancelOrderCommand{41, MemberId(1), InstrumentId(1), ClOrdId::FromView("b-2"),
+                                        ClOrdId::FromView("b-1"), Side::kBuy}},
+      {SeqNo(9), 90, Order(2, "s-1", Side::kSell, 364000, 3000)},
+  };
+  std::string block;
+  std::string scratch;
+  for (const SequencedCommand& cmd : group) AppendCommandToBlock(cmd, block, scratch);
+  std::vector<std::string> seen;
+  ASSERT_TRUE(DecodeJournalRecord(block, [&](const SequencedCommand& cmd) {
+                seen.emplace_back();
+                EncodeCommand(cmd, seen.back());
+                return absl::OkStatus();
+              }).ok());
+  ASSERT_EQ(seen.size(), group.size());
+  for (size_t i = 0; i < group.size(); ++i) {
+    std::string expected;
+    EncodeCommand(group[i], expected);
+    EXPECT_EQ(seen[i], expected) << i;
+  }
+
+  // A record of one command, as journals written before blocks hold, is read too.
+  std::string single;
+  EncodeCommand(group[2], single);
+  int count = 0;
+  ASSERT_TRUE(DecodeJournalRecord(single, [&](const SequencedCommand& cmd) {
+                EXPECT_EQ(cmd.seq, SeqNo(9));
+                ++count;
+                return absl::OkStatus();
+              }).ok());
+  EXPECT_EQ(count, 1);
+
+  // A visitor's error stops the walk and is returned.
+  count = 0;
+  EXPECT_EQ(DecodeJournalRecord(block,
+                                [&](const SequencedCommand&) {
+                                  return ++count == 2 ? absl::CancelledError("stop") : absl::OkStatus();
+                                })
+                .code(),
+            absl::StatusCode::kCancelled);
+  EXPECT_EQ(count, 2);
+}
+
+TEST(JournalCodecTest, ACorruptBlockIsDataLoss) {
+  std::string block;
+  std::string scratch;
+  AppendCommandToBlock({SeqNo(1), 1, Order(1, "a", Side::kBuy, 100, 1)}, block, scratch);
+  AppendCommandToBlock({SeqNo(2), 2, Order(1, "b", Side::kBuy, 100, 1)}, block, scratch);
+  const auto ignore = [](const SequencedCommand&) { return absl::OkStatus(); };
+  for (size_t cut = 0; cut < block.size(); ++cut) {
+    EXPECT_EQ(DecodeJournalRecord(block.substr(0, cut), ignore).code(), absl::StatusCode::kDataLoss) << cut;
+  }
+  EXPECT_EQ(DecodeJournalRecord(block + "x", ignore).code(), absl::StatusCode::kDataLoss);
+  std::string bad_inner = block;
+  bad_inner[6] = 9;  // the first command's version byte, after the block's, its count and the length
+  EXPECT_EQ(DecodeJournalRecord(bad_inner, ignore).code(), absl::StatusCode::kDataLoss);
+}
+
 TEST(JournalCodecTest, TradesRoundTrip) {
   TradeRecord t;
   t.trade_id = TradeId(9);
@@ -469,6 +530,58 @@ TEST(JournalStoreTest, AppendsToAPrewrittenLogNeverReadTheDisk) {
                  return absl::OkStatus();
                }).ok());
   EXPECT_EQ(next, s + 1);
+}
+
+// A journal written before blocks (one command per key) is read, continued with blocks, and
+// read from any sequence number, also one inside a block.
+TEST(JournalStoreTest, AJournalOfSingleCommandRecordsIsContinuedWithBlocks) {
+  testing::TempDir dir;
+  const std::string path = dir / "journal";
+  {
+    rocksdb::Options options;
+    JournalStore::ConfigureOptions(options);
+    options.create_if_missing = true;
+    rocksdb::DB* raw = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(options, path, &raw).ok());
+    std::unique_ptr<rocksdb::DB> db(raw);
+    auto key = [](char prefix, uint64_t n) {
+      std::string k(1, prefix);
+      for (int shift = 56; shift >= 0; shift -= 8) k.push_back(static_cast<char>((n >> shift) & 0xff));
+      return k;
+    };
+    for (uint64_t seq = 1; seq <= 5; ++seq) {
+      std::string value;
+      EncodeCommand({SeqNo(seq), static_cast<Timestamp>(seq), Order(1, "old" + std::to_string(seq), Side::kBuy, 365000, 1000)},
+                    value);
+      ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), key('J', seq), value).ok());
+    }
+    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), "M:last_seq", key('J', 5).substr(1)).ok());
+  }
+  auto store = JournalStore::Open(path);
+  ASSERT_TRUE(store.ok()) << store.status();
+  JournalStore::Batch batch;
+  for (uint64_t first : {6, 9}) {
+    batch.Clear();
+    for (uint64_t seq = first; seq < first + 3; ++seq) {
+      batch.AddCommand({SeqNo(seq), static_cast<Timestamp>(seq), Order(2, "new" + std::to_string(seq), Side::kSell, 365000, 1000)});
+    }
+    ASSERT_TRUE((*store)->Commit(batch).ok());
+  }
+  auto last = (*store)->LastSeq();
+  ASSERT_TRUE(last.ok());
+  EXPECT_EQ(*last, 11u);
+  for (uint64_t from : {1, 3, 5, 6, 7, 8, 10, 11, 12}) {
+    uint64_t next = from;
+    ASSERT_TRUE((*store)->ReadJournal(from, [&](const SequencedCommand& cmd) {
+                   EXPECT_EQ(cmd.seq.value(), next);
+                   const std::string expected = (next <= 5 ? "old" : "new") + std::to_string(next);
+                   EXPECT_EQ(std::get<NewOrderCommand>(cmd.body).cl_ord_id.view(), expected);
+                   ++next;
+                   return absl::OkStatus();
+                 }).ok())
+        << from;
+    EXPECT_EQ(next, std::max<uint64_t>(from, 12)) << from;
+  }
 }
 
 TEST(JournalStoreTest, ReadOnlyOpenOfAMissingStoreFails) {

@@ -5,6 +5,7 @@
 // DataLoss errors.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -37,6 +38,16 @@ TradeRecord MakeTradeRecord(SeqNo seq, const TradeEvent& trade);
 
 void EncodeCommand(const SequencedCommand& cmd, std::string& out);
 absl::StatusOr<SequencedCommand> DecodeCommand(std::string_view bytes);
+
+// A block (format 3): the commands of one group commit in one record, in sequence order: the
+// version byte, the number of commands (4 bytes, little-endian), then each command's own
+// encoding (format 2) with its length as a varint.
+// Appends `cmd` to `block`, starting the block if it is empty; `scratch` is working space.
+void AppendCommandToBlock(const SequencedCommand& cmd, std::string& block, std::string& scratch);
+// Visits the commands of one journal record, a block or a single command (formats 1 and 2,
+// as journals written before blocks hold), in order; stops at the first error.
+absl::Status DecodeJournalRecord(std::string_view bytes,
+                                 const std::function<absl::Status(const SequencedCommand&)>& visit);
 
 void EncodeTrade(const TradeRecord& trade, std::string& out);
 absl::StatusOr<TradeRecord> DecodeTrade(std::string_view bytes);

@@ -1,7 +1,10 @@
 // JournalStore: the exchange's durable record in RocksDB.
 //
 // Keys (one column family, prefixed):
-//   "J" + big-endian seq      -> EncodeCommand(SequencedCommand)   the command journal
+//   "J" + big-endian seq      -> the command journal: a block of the group's commands
+//                                (AppendCommandToBlock) under its first command's seq;
+//                                journals written before blocks hold one command per key
+//                                (EncodeCommand), and both are read
 //   "T" + big-endian trade id -> EncodeTrade(TradeRecord)          settled trades
 //   "M:last_seq"              -> big-endian seq                    last journaled command
 // and the warehouse-receipt ledger's hash-chained history (warehouse_receipts/codec.h), written
@@ -83,7 +86,9 @@ class JournalStore final : public receipts::HistoryArchive {
     std::unique_ptr<rocksdb::WriteBatch> batch_;
     std::string key_;
     std::string value_;
+    std::string commands_block_;
     size_t commands_ = 0;
+    uint64_t first_seq_ = 0;
     uint64_t last_seq_ = 0;
   };
 
