@@ -260,6 +260,120 @@ TEST_F(FixGatewayTest, OrderStatusFollowsTheOrderAndTheThrottleRefusesTheExcess)
   EXPECT_TRUE(jinlu->WaitFor(Er("B-2", '0'), 10s).has_value());
 }
 
+// OrderCancelReplaceRequest (G) with its ClOrdID chain, OrderMassCancelRequest (q) with its
+// report, a TestRequest, and malformed messages refused with a session Reject (3) naming the
+// tag and the reason, over real sessions; the session survives every refusal.
+TEST_F(FixGatewayTest, ReplaceMassCancelTestRequestAndMalformedMessages) {
+  StartDaemon();
+  auto huaxin = Connect("HUAXIN-OE");
+  auto jinlu = Connect("JINLU-OE");
+  const std::string now = "20260101-00:00:00.000";
+  ASSERT_TRUE(huaxin->SendNewOrder({"R-1", kSymbol, '1', '2', "3600.00", "10000", '0'}).ok());
+  ASSERT_TRUE(huaxin->WaitFor(Er("R-1", '0'), 10s).has_value()) << daemon_->log();
+
+  // Replace: a new price and a larger total quantity. The report carries both ClOrdIDs.
+  ASSERT_TRUE(huaxin->SendRaw("G", Fields{{11, "R-2"}, {41, "R-1"}, {55, kSymbol}, {54, "1"}, {40, "2"},
+                                          {44, "3610.00"}, {38, "20000"}, {60, now}})
+                  .ok());
+  auto replaced = huaxin->WaitFor(Er("R-2", '5'), 10s);
+  ASSERT_TRUE(replaced.has_value()) << daemon_->log();
+  EXPECT_EQ(replaced->Get(41), "R-1");
+  EXPECT_EQ(replaced->Get(39), "0");
+  EXPECT_EQ(replaced->Get(38), "20000");
+  EXPECT_EQ(replaced->Get(151), "20000");
+  EXPECT_EQ(replaced->Get(14), "0");
+  EXPECT_EQ(std::stod(replaced->Get(44)), 3610.0);
+  const std::string order_id = replaced->Get(37);
+  EXPECT_FALSE(order_id.empty());
+
+  // Another member cannot replace it, though it names the current ClOrdID.
+  ASSERT_TRUE(jinlu->SendRaw("G", Fields{{11, "J-R1"}, {41, "R-2"}, {55, kSymbol}, {54, "1"}, {40, "2"},
+                                         {44, "3500.00"}, {38, "10000"}, {60, now}})
+                  .ok());
+  auto not_yours = jinlu->WaitFor(Type("9"), 10s);
+  ASSERT_TRUE(not_yours.has_value());
+  EXPECT_EQ(not_yours->Get(11), "J-R1");
+  EXPECT_EQ(not_yours->Get(41), "R-2");
+  EXPECT_EQ(not_yours->Get(434), "2");  // a replace was refused
+  EXPECT_EQ(not_yours->Get(102), "1");  // unknown order
+
+  // A replace may also name a ClOrdID the order had before its latest (RoE 2.2): it replaces
+  // the same order, and the report echoes the OrigClOrdID as sent.
+  ASSERT_TRUE(huaxin->SendRaw("G", Fields{{11, "R-3"}, {41, "R-1"}, {55, kSymbol}, {54, "1"}, {40, "2"},
+                                          {44, "3620.00"}, {38, "20000"}, {60, now}})
+                  .ok());
+  auto again = huaxin->WaitFor(Er("R-3", '5'), 10s);
+  ASSERT_TRUE(again.has_value());
+  EXPECT_EQ(again->Get(41), "R-1");
+  EXPECT_EQ(again->Get(37), order_id);
+  EXPECT_EQ(std::stod(again->Get(44)), 3620.0);
+
+  // Any of its ClOrdIDs finds the order, as replaced.
+  ASSERT_TRUE(StatusRequest(*huaxin, "R-1").ok());
+  auto status = huaxin->WaitFor(Type("8"), 10s);
+  ASSERT_TRUE(status.has_value());
+  EXPECT_EQ(status->Get(150), "I");
+  EXPECT_EQ(status->Get(37), order_id);
+  EXPECT_EQ(status->Get(151), "20000");
+
+  // Mass cancel of all Huaxin's orders: a cancel report for each, then the mass-cancel
+  // report with the count; Jinlu's order stays.
+  ASSERT_TRUE(huaxin->SendNewOrder({"R-4", kSymbol, '1', '2', "3590.00", "10000", '0'}).ok());
+  ASSERT_TRUE(huaxin->WaitFor(Er("R-4", '0'), 10s).has_value());
+  ASSERT_TRUE(jinlu->SendNewOrder({"J-9", kSymbol, '1', '2', "3580.00", "10000", '0'}).ok());
+  ASSERT_TRUE(jinlu->WaitFor(Er("J-9", '0'), 10s).has_value());
+  ASSERT_TRUE(huaxin->SendRaw("q", Fields{{11, "MC-1"}, {530, "7"}, {60, now}}).ok());
+  auto mass = huaxin->WaitFor(Type("r"), 10s);
+  ASSERT_TRUE(mass.has_value()) << daemon_->log();
+  EXPECT_EQ(mass->Get(11), "MC-1");
+  EXPECT_EQ(mass->Get(530), "7");
+  EXPECT_EQ(mass->Get(531), "7");
+  EXPECT_EQ(mass->Get(533), "2");
+  for (const char* id : {"R-3", "R-4"}) {
+    auto cancelled = huaxin->WaitFor(Er(id, '4'), 10s);
+    ASSERT_TRUE(cancelled.has_value()) << id;
+    EXPECT_EQ(cancelled->Get(39), "4");
+    EXPECT_EQ(cancelled->Get(151), "0");
+  }
+  ASSERT_TRUE(StatusRequest(*jinlu, "J-9").ok());
+  auto still_open = jinlu->WaitFor(Type("8"), 10s);
+  ASSERT_TRUE(still_open.has_value());
+  EXPECT_EQ(still_open->Get(39), "0");
+
+  // TestRequest: a Heartbeat with the TestReqID.
+  ASSERT_TRUE(huaxin->SendRaw("1", Fields{{112, "TR-1"}}).ok());
+  auto heartbeat = huaxin->WaitFor([](const ReceivedMessage& m) { return m.msg_type == "0" && m.Get(112) == "TR-1"; }, 10s);
+  EXPECT_TRUE(heartbeat.has_value());
+
+  // Malformed orders: a Side outside its values, and a required tag missing. Each gets a
+  // session Reject with RefTagID(371) and SessionRejectReason(373); no order is entered.
+  ASSERT_TRUE(huaxin->SendRaw("D", Fields{{11, "BAD-1"}, {55, kSymbol}, {54, "9"}, {40, "2"}, {44, "3600.00"},
+                                          {38, "10000"}, {59, "0"}, {60, now}})
+                  .ok());
+  auto bad_side = huaxin->WaitFor(Type("3"), 10s);
+  ASSERT_TRUE(bad_side.has_value()) << daemon_->log();
+  EXPECT_EQ(bad_side->Get(371), "54");
+  EXPECT_EQ(bad_side->Get(373), "5");  // value is incorrect for this tag
+  EXPECT_FALSE(bad_side->Get(45).empty());
+  ASSERT_TRUE(huaxin->SendRaw("D", Fields{{11, "BAD-2"}, {54, "1"}, {40, "2"}, {44, "3600.00"}, {38, "10000"},
+                                          {59, "0"}, {60, now}})
+                  .ok());
+  auto no_symbol = huaxin->WaitFor(Type("3"), 10s);
+  ASSERT_TRUE(no_symbol.has_value());
+  EXPECT_EQ(no_symbol->Get(371), "55");
+  EXPECT_EQ(no_symbol->Get(373), "1");  // required tag missing
+  ASSERT_TRUE(StatusRequest(*huaxin, "BAD-1").ok());
+  auto never_entered = huaxin->WaitFor(Type("8"), 10s);
+  ASSERT_TRUE(never_entered.has_value());
+  EXPECT_EQ(never_entered->Get(39), "8");  // unknown: it was never entered
+
+  // The session is still up and trading.
+  EXPECT_TRUE(huaxin->logged_on());
+  ASSERT_TRUE(huaxin->SendNewOrder({"R-5", kSymbol, '1', '2', "3600.00", "10000", '0'}).ok());
+  EXPECT_TRUE(huaxin->WaitFor(Er("R-5", '0'), 10s).has_value());
+  EXPECT_TRUE(daemon_->running());
+}
+
 TEST_F(FixGatewayTest, CancelOnDisconnectCancelsOnlyThatSessionsOrders) {
   StartDaemon();
   auto huaxin = Connect("HUAXIN-OE");  // cancel_on_disconnect = true in the demo config
