@@ -30,6 +30,7 @@ std::string_view RejectReasonText(RejectReason reason) {
     case RejectReason::kUnknownOrderId: return "no open order with this id";
     case RejectReason::kDuplicateOrderId: return "order id already used";
     case RejectReason::kInvalidExpireTime: return "expire time missing or already past";
+    case RejectReason::kNotLatestClOrdId: return "OrigClOrdID is not the order's latest ClOrdID (it has been replaced since)";
   }
   return "unknown reason";
 }

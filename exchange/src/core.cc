@@ -330,8 +330,15 @@ const OrderId* ExchangeCore::FindOpenOrder(MemberId member, const ClOrdId& reque
     *reason = RejectReason::kUnknownOrder;
     return nullptr;
   }
-  if (!open_orders_.contains(known->second)) {
+  auto open = open_orders_.find(known->second);
+  if (open == open_orders_.end()) {
     *reason = RejectReason::kTooLateToCancel;
+    return nullptr;
+  }
+  // FIX's OrigClOrdID is the order's latest ClOrdID: a request built on an older state of the
+  // order (e.g. a second replace sent before the first one's report) is refused, not applied.
+  if (open->second.cl_ord_id != cl_ord_id) {
+    *reason = RejectReason::kNotLatestClOrdId;
     return nullptr;
   }
   return &known->second;

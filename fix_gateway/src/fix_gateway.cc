@@ -647,8 +647,11 @@ class FixGateway::Impl final : public FIX::Application {
       MemberOrders& orders = *orders_.at(slot.member->id);
       std::lock_guard lock(orders.mu);
       absl::flat_hash_map<uint64_t, bool> seen;
+      // Each order by the entry of its latest ClOrdID (the one the core accepts as
+      // OrigClOrdID): the entries of ClOrdIDs it had before a replace keep an older view.
       for (const auto& [id, known] : orders.by_cl_ord_id) {
-        if (known.open && known.view.session == SlotIndex(slot) && !seen[known.view.order_id.value()]) {
+        if (known.open && known.view.session == SlotIndex(slot) && id == known.view.cl_ord_id.view() &&
+            !seen[known.view.order_id.value()]) {
           seen[known.view.order_id.value()] = true;
           open.push_back(known.view);
         }

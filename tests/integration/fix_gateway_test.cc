@@ -7,6 +7,7 @@
 #include <netinet/tcp.h>
 
 #include <algorithm>
+#include <string>
 
 #include "../support/process.h"
 #include "../support/temp_dir.h"
@@ -297,16 +298,18 @@ TEST_F(FixGatewayTest, ReplaceMassCancelTestRequestAndMalformedMessages) {
   EXPECT_EQ(not_yours->Get(434), "2");  // a replace was refused
   EXPECT_EQ(not_yours->Get(102), "1");  // unknown order
 
-  // A replace may also name a ClOrdID the order had before its latest (RoE 2.2): it replaces
-  // the same order, and the report echoes the OrigClOrdID as sent.
+  // A replace naming the ClOrdID the order had before its latest (built on its older state,
+  // e.g. sent before the first replace's report) is refused, and changes nothing.
   ASSERT_TRUE(huaxin->SendRaw("G", Fields{{11, "R-3"}, {41, "R-1"}, {55, kSymbol}, {54, "1"}, {40, "2"},
                                           {44, "3620.00"}, {38, "20000"}, {60, now}})
                   .ok());
-  auto again = huaxin->WaitFor(Er("R-3", '5'), 10s);
-  ASSERT_TRUE(again.has_value());
-  EXPECT_EQ(again->Get(41), "R-1");
-  EXPECT_EQ(again->Get(37), order_id);
-  EXPECT_EQ(std::stod(again->Get(44)), 3620.0);
+  auto stale = huaxin->WaitFor(Type("9"), 10s);
+  ASSERT_TRUE(stale.has_value());
+  EXPECT_EQ(stale->Get(11), "R-3");
+  EXPECT_EQ(stale->Get(41), "R-1");
+  EXPECT_EQ(stale->Get(434), "2");
+  EXPECT_EQ(stale->Get(102), "99");
+  EXPECT_EQ(stale->Get(20001), "26");
 
   // Any of its ClOrdIDs finds the order, as replaced.
   ASSERT_TRUE(StatusRequest(*huaxin, "R-1").ok());
@@ -315,6 +318,7 @@ TEST_F(FixGatewayTest, ReplaceMassCancelTestRequestAndMalformedMessages) {
   EXPECT_EQ(status->Get(150), "I");
   EXPECT_EQ(status->Get(37), order_id);
   EXPECT_EQ(status->Get(151), "20000");
+  EXPECT_EQ(std::stod(status->Get(44)), 3610.0);
 
   // Mass cancel of all Huaxin's orders: a cancel report for each, then the mass-cancel
   // report with the count; Jinlu's order stays.
@@ -329,7 +333,7 @@ TEST_F(FixGatewayTest, ReplaceMassCancelTestRequestAndMalformedMessages) {
   EXPECT_EQ(mass->Get(530), "7");
   EXPECT_EQ(mass->Get(531), "7");
   EXPECT_EQ(mass->Get(533), "2");
-  for (const char* id : {"R-3", "R-4"}) {
+  for (const char* id : {"R-2", "R-4"}) {
     auto cancelled = huaxin->WaitFor(Er(id, '4'), 10s);
     ASSERT_TRUE(cancelled.has_value()) << id;
     EXPECT_EQ(cancelled->Get(39), "4");
@@ -380,11 +384,25 @@ TEST_F(FixGatewayTest, CancelOnDisconnectCancelsOnlyThatSessionsOrders) {
   auto jinlu = Connect("JINLU-OE");    // cancel_on_disconnect = false
   ASSERT_TRUE(huaxin->SendNewOrder({"H-1", kSymbol, '2', '2', "3700.00", "10000", '1'}).ok());
   ASSERT_TRUE(huaxin->WaitFor(Er("H-1", '0'), 10s).has_value());
+  // An order replaced several times is cancelled by its latest ClOrdID (the gateway also
+  // knows it by each earlier one, with the state it had then).
+  ASSERT_TRUE(huaxin->SendNewOrder({"H-2", kSymbol, '2', '2', "3710.00", "10000", '1'}).ok());
+  ASSERT_TRUE(huaxin->WaitFor(Er("H-2", '0'), 10s).has_value());
+  std::string latest = "H-2";
+  for (int i = 1; i <= 6; ++i) {
+    const std::string cl = "H-2." + std::to_string(i);
+    ASSERT_TRUE(huaxin->SendRaw("G", Fields{{11, cl}, {41, latest}, {55, kSymbol}, {54, "2"}, {40, "2"},
+                                            {44, std::to_string(3710 + 10 * i) + ".00"}, {38, "10000"}, {59, "1"},
+                                            {60, "20260101-00:00:00.000"}})
+                    .ok());
+    ASSERT_TRUE(huaxin->WaitFor(Er(cl, '5'), 10s).has_value()) << cl << "\n" << daemon_->log();
+    latest = cl;
+  }
   ASSERT_TRUE(jinlu->SendNewOrder({"J-1", kSymbol, '1', '2', "3600.00", "10000", '1'}).ok());
   ASSERT_TRUE(jinlu->WaitFor(Er("J-1", '0'), 10s).has_value());
   huaxin->Stop();
   jinlu->Stop();
-  ASSERT_TRUE(WaitUntil([&] { return daemon_->log().find("cancel on disconnect, 1 open orders") != std::string::npos; }, 10s))
+  ASSERT_TRUE(WaitUntil([&] { return daemon_->log().find("cancel on disconnect, 2 open orders") != std::string::npos; }, 10s))
       << daemon_->log();
   auto huaxin2 = Connect("HUAXIN-OE");
   auto jinlu2 = Connect("JINLU-OE");
@@ -394,6 +412,10 @@ TEST_F(FixGatewayTest, CancelOnDisconnectCancelsOnlyThatSessionsOrders) {
     auto s = huaxin2->WaitFor(Er("H-1", 'I'), 2s);
     return s.has_value() && s->Get(39) == "4";
   }, 10s)) << daemon_->log();
+  ASSERT_TRUE(StatusRequest(*huaxin2, latest, '2').ok());
+  auto replaced = huaxin2->WaitFor(Er(latest, 'I'), 10s);
+  ASSERT_TRUE(replaced.has_value());
+  EXPECT_EQ(replaced->Get(39), "4") << daemon_->log();
   ASSERT_TRUE(StatusRequest(*jinlu2, "J-1").ok());
   auto j = jinlu2->WaitFor(Er("J-1", 'I'), 10s);
   ASSERT_TRUE(j.has_value());

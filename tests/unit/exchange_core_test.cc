@@ -263,6 +263,20 @@ TEST_F(CoreTest, ReplaceUsesTotalQuantityAndTheNewClOrdIdFromThenOn) {
                                      Quantity::FromRaw(1000)});
   ASSERT_EQ(events.size(), 1u);
   EXPECT_TRUE(std::get<CancelRejected>(events[0].body).for_replace);
+  // A cancel or a replace naming the ClOrdID the order had before (a request built on its
+  // older state) is refused, and the order stays as replaced.
+  events = Apply(CancelOrderCommand{1, MemberId(1), InstrumentId(1), ClOrdId::FromView("c-old"),
+                                    ClOrdId::FromView("b1"), Side::kBuy});
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(std::get<CancelRejected>(events[0].body).reason, RejectReason::kNotLatestClOrdId);
+  EXPECT_FALSE(std::get<CancelRejected>(events[0].body).for_replace);
+  events = Apply(ReplaceOrderCommand{1, MemberId(1), InstrumentId(1), ClOrdId::FromView("b1-old"),
+                                     ClOrdId::FromView("b1"), Side::kBuy, Price::FromRaw(363000),
+                                     Quantity::FromRaw(3000)});
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(std::get<CancelRejected>(events[0].body).reason, RejectReason::kNotLatestClOrdId);
+  EXPECT_TRUE(std::get<CancelRejected>(events[0].body).for_replace);
+  EXPECT_EQ(core_.book(InstrumentId(1)).order_count(), 1u);
   // The order is now known by its new ClOrdID.
   events = Apply(CancelOrderCommand{1, MemberId(1), InstrumentId(1), ClOrdId::FromView("c"),
                                     ClOrdId::FromView("b1-r"), Side::kBuy});

@@ -35,6 +35,7 @@ enum class RejectReason : uint16_t {
   kUnknownOrderId = 23,
   kDuplicateOrderId = 24,
   kInvalidExpireTime = 25,
+  kNotLatestClOrdId = 26,
 };
 
 // A short stable English description, e.g. "price is not a multiple of the tick size".
@@ -42,6 +43,6 @@ std::string_view RejectReasonText(RejectReason reason);
 // The stable numeric code.
 constexpr uint16_t RejectReasonCode(RejectReason reason) { return static_cast<uint16_t>(reason); }
 // The largest code in the catalogue (for tests that walk it).
-inline constexpr RejectReason kLastRejectReason = RejectReason::kInvalidExpireTime;
+inline constexpr RejectReason kLastRejectReason = RejectReason::kNotLatestClOrdId;
 
 }  // namespace dazong

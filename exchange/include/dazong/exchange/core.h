@@ -113,8 +113,8 @@ class ExchangeCore {
   OrderView View(const matching::Order& order) const;
   Instrument* FindInstrument(InstrumentId id);
   // For a cancel or replace request with its own `request_cl_ord_id`: the member's open order
-  // known as `cl_ord_id`, or null with `reason` set (bad or reused request id, unknown or
-  // closed order).
+  // whose latest ClOrdID is `cl_ord_id`, or null with `reason` set (bad or reused request id,
+  // unknown or closed order, or a ClOrdID the order had before a replace).
   const OrderId* FindOpenOrder(MemberId member, const ClOrdId& request_cl_ord_id,
                                const ClOrdId& cl_ord_id, RejectReason* reason) const;
 
