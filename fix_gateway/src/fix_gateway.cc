@@ -580,6 +580,16 @@ class FixGateway::Impl final : public FIX::Application {
       MemberOrders& orders = *orders_.at(slot.member->id);
       std::lock_guard lock(orders.mu);
       auto it = orders.by_cl_ord_id.find(cl_ord_id);
+      // The entry of a ClOrdID the order had before a replace keeps the state it had then and
+      // names the next ClOrdID: follow those to the entry of its latest one (each step moves to
+      // a later ClOrdID; the bound only guards against a malformed table).
+      for (size_t steps = 0; it != orders.by_cl_ord_id.end() && steps < orders.by_cl_ord_id.size(); ++steps) {
+        const std::string_view next = it->second.view.cl_ord_id.view();
+        if (next == it->first) break;
+        auto later = orders.by_cl_ord_id.find(absl::string_view(next.data(), next.size()));
+        if (later == orders.by_cl_ord_id.end()) break;
+        it = later;
+      }
       if (it != orders.by_cl_ord_id.end()) known = it->second;
     }
     FIX44::ExecutionReport er;

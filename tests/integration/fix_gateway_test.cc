@@ -339,6 +339,16 @@ TEST_F(FixGatewayTest, ReplaceMassCancelTestRequestAndMalformedMessages) {
     EXPECT_EQ(cancelled->Get(39), "4");
     EXPECT_EQ(cancelled->Get(151), "0");
   }
+  // The cancelled order's status, asked by the ClOrdID it had before its replace: its final
+  // state, as reported.
+  ASSERT_TRUE(StatusRequest(*huaxin, "R-1").ok());
+  auto final_state = huaxin->WaitFor(Type("8"), 10s);
+  ASSERT_TRUE(final_state.has_value());
+  EXPECT_EQ(final_state->Get(150), "I");
+  EXPECT_EQ(final_state->Get(11), "R-1");
+  EXPECT_EQ(final_state->Get(37), order_id);
+  EXPECT_EQ(final_state->Get(39), "4") << final_state->raw;
+  EXPECT_EQ(final_state->Get(151), "0");
   ASSERT_TRUE(StatusRequest(*jinlu, "J-9").ok());
   auto still_open = jinlu->WaitFor(Type("8"), 10s);
   ASSERT_TRUE(still_open.has_value());
