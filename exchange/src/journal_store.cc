@@ -41,6 +41,14 @@ absl::Status FromRocks(const rocksdb::Status& s, std::string_view what) {
 
 rocksdb::Slice AsSlice(std::string_view v) { return rocksdb::Slice(v.data(), v.size()); }
 
+// Positions `it` at the record that holds `key` in a prefix whose records are blocks keyed by
+// their first element (journal blocks, ledger history blocks): the last record at or before
+// `key`, or the first one after it when there is none.
+void SeekToBlockHolding(rocksdb::Iterator& it, const std::string& key) {
+  it.SeekForPrev(AsSlice(key));
+  if (!it.Valid() || it.key()[0] != key[0]) it.Seek(AsSlice(key));
+}
+
 }  // namespace
 
 JournalStore::Batch::Batch() : batch_(std::make_unique<rocksdb::WriteBatch>()) {}
@@ -168,9 +176,7 @@ absl::Status JournalStore::ReadJournal(
   std::string start;
   MakeKey(start, kJournalPrefix, from_seq);
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
-  // The record holding `from_seq` (a block keyed by its first command) starts at or before it.
-  it->SeekForPrev(AsSlice(start));
-  if (!it->Valid() || it->key()[0] != kJournalPrefix) it->Seek(AsSlice(start));
+  SeekToBlockHolding(*it, start);
   uint64_t expected = from_seq;
   for (; it->Valid() && it->key()[0] == kJournalPrefix; it->Next()) {
     absl::Status s = DecodeJournalRecord(
@@ -226,9 +232,7 @@ absl::Status JournalStore::ReadHistory(
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
   std::string key;
   MakeKey(key, kHistoryPrefix, begin);
-  // The block holding `begin` starts at or before it.
-  it->SeekForPrev(AsSlice(key));
-  if (!it->Valid() || it->key()[0] != kHistoryPrefix) it->Seek(AsSlice(key));
+  SeekToBlockHolding(*it, key);
   bool first_block = true;
   uint64_t next = 0;
   uint64_t begin_block = 0;   // the first block read (its head is not checked here)

@@ -73,9 +73,11 @@ struct KnownOrder {
 
 struct MemberOrders {
   std::mutex mu;
-  // Every ClOrdID the order had. Node-based: when the table grows it moves pointers, not the
-  // entries (a flat table of a day's orders rehashed at once stalled the sender for ms).
-  absl::node_hash_map<std::string, KnownOrder> by_cl_ord_id;
+  // Node-based: when a table grows it moves pointers, not the entries (a flat table of a day's
+  // orders rehashed at once stalled the sender for ms).
+  absl::node_hash_map<OrderId, KnownOrder> by_order;
+  // Every ClOrdID an order has had (before and after replaces), to its order.
+  absl::node_hash_map<std::string, OrderId> by_cl_ord_id;
 };
 
 // One configured FIX session. Its slot (1-based index) tags commands so replies find it.
@@ -579,18 +581,9 @@ class FixGateway::Impl final : public FIX::Application {
     {
       MemberOrders& orders = *orders_.at(slot.member->id);
       std::lock_guard lock(orders.mu);
-      auto it = orders.by_cl_ord_id.find(cl_ord_id);
-      // The entry of a ClOrdID the order had before a replace keeps the state it had then and
-      // names the next ClOrdID: follow those to the entry of its latest one (each step moves to
-      // a later ClOrdID; the bound only guards against a malformed table).
-      for (size_t steps = 0; it != orders.by_cl_ord_id.end() && steps < orders.by_cl_ord_id.size(); ++steps) {
-        const std::string_view next = it->second.view.cl_ord_id.view();
-        if (next == it->first) break;
-        auto later = orders.by_cl_ord_id.find(absl::string_view(next.data(), next.size()));
-        if (later == orders.by_cl_ord_id.end()) break;
-        it = later;
+      if (auto id = orders.by_cl_ord_id.find(cl_ord_id); id != orders.by_cl_ord_id.end()) {
+        if (auto it = orders.by_order.find(id->second); it != orders.by_order.end()) known = it->second;
       }
-      if (it != orders.by_cl_ord_id.end()) known = it->second;
     }
     FIX44::ExecutionReport er;
     auto from_view = [&](const OrderView& view, char ord_status) {
@@ -643,11 +636,11 @@ class FixGateway::Impl final : public FIX::Application {
     if (slot.member == nullptr || view.member != slot.member->id) return;
     MemberOrders& orders = *orders_.at(slot.member->id);
     std::lock_guard lock(orders.mu);
-    KnownOrder k{view, status, open};
+    orders.by_order[view.order_id] = KnownOrder{view, status, open};
     // Looked up by view: a key string is built only for a ClOrdID not seen before.
     const auto key = [](const ClOrdId& id) { return absl::string_view(id.view().data(), id.view().size()); };
-    orders.by_cl_ord_id[key(view.cl_ord_id)] = k;
-    if (also != nullptr && !also->empty()) orders.by_cl_ord_id[key(*also)] = k;
+    orders.by_cl_ord_id[key(view.cl_ord_id)] = view.order_id;
+    if (also != nullptr && !also->empty()) orders.by_cl_ord_id[key(*also)] = view.order_id;
   }
 
   // ---- Cancel on disconnect: cancel every open order this session entered.
@@ -656,15 +649,9 @@ class FixGateway::Impl final : public FIX::Application {
     {
       MemberOrders& orders = *orders_.at(slot.member->id);
       std::lock_guard lock(orders.mu);
-      absl::flat_hash_map<uint64_t, bool> seen;
-      // Each order by the entry of its latest ClOrdID (the one the core accepts as
-      // OrigClOrdID): the entries of ClOrdIDs it had before a replace keep an older view.
-      for (const auto& [id, known] : orders.by_cl_ord_id) {
-        if (known.open && known.view.session == SlotIndex(slot) && id == known.view.cl_ord_id.view() &&
-            !seen[known.view.order_id.value()]) {
-          seen[known.view.order_id.value()] = true;
-          open.push_back(known.view);
-        }
+      // Each view holds the order's latest ClOrdID, the one the core accepts as OrigClOrdID.
+      for (const auto& [id, known] : orders.by_order) {
+        if (known.open && known.view.session == SlotIndex(slot)) open.push_back(known.view);
       }
     }
     spdlog::info("FIX {}: cancel on disconnect, {} open orders", slot.config->comp_id, open.size());

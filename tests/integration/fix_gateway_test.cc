@@ -113,6 +113,21 @@ class FixGatewayTest : public ::testing::Test {
     return c.SendRaw("H", Fields{{11, cl_ord_id}, {55, kSymbol}, {54, std::string(1, side)}});
   }
 
+  // The order's status report (150=I), asked by `cl_ord_id`.
+  static std::optional<ReceivedMessage> AskStatus(FixClient& c, const std::string& cl_ord_id, char side = '1') {
+    if (!StatusRequest(c, cl_ord_id, side).ok()) return std::nullopt;
+    return c.WaitFor(Type("8"), 10s);
+  }
+
+  // OrderCancelReplaceRequest (G) of a limit order: new limit `price` and total `quantity`.
+  static absl::Status ReplaceRequest(FixClient& c, const std::string& cl_ord_id, const std::string& orig_cl_ord_id,
+                                     char side, const std::string& price, const std::string& quantity,
+                                     char time_in_force = '0') {
+    return c.SendRaw("G", Fields{{11, cl_ord_id}, {41, orig_cl_ord_id}, {55, kSymbol}, {54, std::string(1, side)},
+                                 {40, "2"}, {44, price}, {38, quantity}, {59, std::string(1, time_in_force)},
+                                 {60, "20260101-00:00:00.000"}});
+  }
+
   static absl::Status MarketDataRequest(FixClient& c, const std::string& req_id, const std::string& symbol,
                                         const std::vector<std::string>& types, char sub_type = '1',
                                         const std::string& depth = "5") {
@@ -273,9 +288,7 @@ TEST_F(FixGatewayTest, ReplaceMassCancelTestRequestAndMalformedMessages) {
   ASSERT_TRUE(huaxin->WaitFor(Er("R-1", '0'), 10s).has_value()) << daemon_->log();
 
   // Replace: a new price and a larger total quantity. The report carries both ClOrdIDs.
-  ASSERT_TRUE(huaxin->SendRaw("G", Fields{{11, "R-2"}, {41, "R-1"}, {55, kSymbol}, {54, "1"}, {40, "2"},
-                                          {44, "3610.00"}, {38, "20000"}, {60, now}})
-                  .ok());
+  ASSERT_TRUE(ReplaceRequest(*huaxin, "R-2", "R-1", '1', "3610.00", "20000").ok());
   auto replaced = huaxin->WaitFor(Er("R-2", '5'), 10s);
   ASSERT_TRUE(replaced.has_value()) << daemon_->log();
   EXPECT_EQ(replaced->Get(41), "R-1");
@@ -288,9 +301,7 @@ TEST_F(FixGatewayTest, ReplaceMassCancelTestRequestAndMalformedMessages) {
   EXPECT_FALSE(order_id.empty());
 
   // Another member cannot replace it, though it names the current ClOrdID.
-  ASSERT_TRUE(jinlu->SendRaw("G", Fields{{11, "J-R1"}, {41, "R-2"}, {55, kSymbol}, {54, "1"}, {40, "2"},
-                                         {44, "3500.00"}, {38, "10000"}, {60, now}})
-                  .ok());
+  ASSERT_TRUE(ReplaceRequest(*jinlu, "J-R1", "R-2", '1', "3500.00", "10000").ok());
   auto not_yours = jinlu->WaitFor(Type("9"), 10s);
   ASSERT_TRUE(not_yours.has_value());
   EXPECT_EQ(not_yours->Get(11), "J-R1");
@@ -300,9 +311,7 @@ TEST_F(FixGatewayTest, ReplaceMassCancelTestRequestAndMalformedMessages) {
 
   // A replace naming the ClOrdID the order had before its latest (built on its older state,
   // e.g. sent before the first replace's report) is refused, and changes nothing.
-  ASSERT_TRUE(huaxin->SendRaw("G", Fields{{11, "R-3"}, {41, "R-1"}, {55, kSymbol}, {54, "1"}, {40, "2"},
-                                          {44, "3620.00"}, {38, "20000"}, {60, now}})
-                  .ok());
+  ASSERT_TRUE(ReplaceRequest(*huaxin, "R-3", "R-1", '1', "3620.00", "20000").ok());
   auto stale = huaxin->WaitFor(Type("9"), 10s);
   ASSERT_TRUE(stale.has_value());
   EXPECT_EQ(stale->Get(11), "R-3");
@@ -312,8 +321,7 @@ TEST_F(FixGatewayTest, ReplaceMassCancelTestRequestAndMalformedMessages) {
   EXPECT_EQ(stale->Get(20001), "26");
 
   // Any of its ClOrdIDs finds the order, as replaced.
-  ASSERT_TRUE(StatusRequest(*huaxin, "R-1").ok());
-  auto status = huaxin->WaitFor(Type("8"), 10s);
+  auto status = AskStatus(*huaxin, "R-1");
   ASSERT_TRUE(status.has_value());
   EXPECT_EQ(status->Get(150), "I");
   EXPECT_EQ(status->Get(37), order_id);
@@ -341,16 +349,14 @@ TEST_F(FixGatewayTest, ReplaceMassCancelTestRequestAndMalformedMessages) {
   }
   // The cancelled order's status, asked by the ClOrdID it had before its replace: its final
   // state, as reported.
-  ASSERT_TRUE(StatusRequest(*huaxin, "R-1").ok());
-  auto final_state = huaxin->WaitFor(Type("8"), 10s);
+  auto final_state = AskStatus(*huaxin, "R-1");
   ASSERT_TRUE(final_state.has_value());
   EXPECT_EQ(final_state->Get(150), "I");
   EXPECT_EQ(final_state->Get(11), "R-1");
   EXPECT_EQ(final_state->Get(37), order_id);
   EXPECT_EQ(final_state->Get(39), "4") << final_state->raw;
   EXPECT_EQ(final_state->Get(151), "0");
-  ASSERT_TRUE(StatusRequest(*jinlu, "J-9").ok());
-  auto still_open = jinlu->WaitFor(Type("8"), 10s);
+  auto still_open = AskStatus(*jinlu, "J-9");
   ASSERT_TRUE(still_open.has_value());
   EXPECT_EQ(still_open->Get(39), "0");
 
@@ -376,8 +382,7 @@ TEST_F(FixGatewayTest, ReplaceMassCancelTestRequestAndMalformedMessages) {
   ASSERT_TRUE(no_symbol.has_value());
   EXPECT_EQ(no_symbol->Get(371), "55");
   EXPECT_EQ(no_symbol->Get(373), "1");  // required tag missing
-  ASSERT_TRUE(StatusRequest(*huaxin, "BAD-1").ok());
-  auto never_entered = huaxin->WaitFor(Type("8"), 10s);
+  auto never_entered = AskStatus(*huaxin, "BAD-1");
   ASSERT_TRUE(never_entered.has_value());
   EXPECT_EQ(never_entered->Get(39), "8");  // unknown: it was never entered
 
@@ -401,10 +406,7 @@ TEST_F(FixGatewayTest, CancelOnDisconnectCancelsOnlyThatSessionsOrders) {
   std::string latest = "H-2";
   for (int i = 1; i <= 6; ++i) {
     const std::string cl = "H-2." + std::to_string(i);
-    ASSERT_TRUE(huaxin->SendRaw("G", Fields{{11, cl}, {41, latest}, {55, kSymbol}, {54, "2"}, {40, "2"},
-                                            {44, std::to_string(3710 + 10 * i) + ".00"}, {38, "10000"}, {59, "1"},
-                                            {60, "20260101-00:00:00.000"}})
-                    .ok());
+    ASSERT_TRUE(ReplaceRequest(*huaxin, cl, latest, '2', std::to_string(3710 + 10 * i) + ".00", "10000", '1').ok());
     ASSERT_TRUE(huaxin->WaitFor(Er(cl, '5'), 10s).has_value()) << cl << "\n" << daemon_->log();
     latest = cl;
   }
